@@ -1,0 +1,187 @@
+"""The personnel plan's state and how each event changes it (evolve)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+
+from domain.events import (
+    CandidateRegistered,
+    ConferenceResultRecorded,
+    DomainEvent,
+    GroupCompletedSteps,
+    NominationAdvanced,
+    NominationDropped,
+    NominationRevoteRequired,
+    PlanOpened,
+    PlanSubmitted,
+    stream_of,
+)
+from domain.people import Candidate, CandidateGroup, Organization
+from domain.plan_terms import SeatAllocation, StructureTargets
+from domain.procedure import ProcedureDefinition
+
+
+class PlanPhase(StrEnum):
+    NOT_OPENED = "not_opened"
+    OPEN = "open"  # candidates being registered, no conference yet
+    IN_PROCEDURE = "in_procedure"  # the five steps are under way
+    SUBMITTED = "submitted"  # trình cấp trên
+
+
+class NominationStatus(StrEnum):
+    REGISTERED = "registered"  # not yet before any conference
+    STANDING = "standing"  # passed at least one step, still going
+    LISTED = "listed"  # through the last step: on the plan's list
+    DROPPED = "dropped"
+
+
+Track = tuple[str, CandidateGroup]  # (position group, candidate group)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Nomination:
+    nomination_id: str
+    candidate: Candidate
+    position_group: str
+    candidate_group: CandidateGroup
+    status: NominationStatus = NominationStatus.REGISTERED
+    last_passed_step: int = 0
+
+    @property
+    def in_play(self) -> bool:
+        return self.status in (NominationStatus.REGISTERED, NominationStatus.STANDING)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupProgress:
+    step: int
+    attempt: int = 1
+    started: bool = False
+    completed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanState:
+    plan_id: str = ""
+    phase: PlanPhase = PlanPhase.NOT_OPENED
+    organization: Organization | None = None
+    term: str = ""
+    term_start: date | None = None
+    seats: tuple[SeatAllocation, ...] = ()
+    targets: StructureTargets | None = None
+    procedure: ProcedureDefinition | None = None
+    procedure_digest: str = ""
+    opened_by: str = ""
+    submitted_by: str = ""
+    nominations: dict[str, Nomination] = field(default_factory=dict)
+    progress: dict[Track, GroupProgress] = field(default_factory=dict)
+    last_held_on: date | None = None
+    processed_commands: frozenset[str] = frozenset()
+    versions: dict[str, int] = field(default_factory=dict)  # stream id -> version
+
+    # --- derived views -------------------------------------------------------------------
+    def seats_for(self, position_group: str) -> int:
+        return sum(s.seats for s in self.seats if s.position_group == position_group)
+
+    def tracks(self) -> list[Track]:
+        """Groups in the order they go through the steps: position groups from low to high,
+        and within each, incumbents before first-time candidates."""
+        assert self.procedure is not None
+        return [
+            (pg, cg)
+            for pg in self.procedure.position_group_codes()
+            if self.seats_for(pg) > 0
+            for cg in self.procedure.candidate_group_order
+        ]
+
+    def members(self, track: Track) -> list[Nomination]:
+        pg, cg = track
+        return [n for n in self.nominations.values()
+                if n.position_group == pg and n.candidate_group == cg]
+
+    def current_track(self) -> Track | None:
+        """The first group with someone still to go through the steps."""
+        for track in self.tracks():
+            progress = self.progress.get(track)
+            if progress is not None and progress.completed:
+                continue
+            if any(n.in_play for n in self.members(track)):
+                return track
+        return None
+
+    def in_position_group(self, position_group: str) -> list[Nomination]:
+        return [n for n in self.nominations.values() if n.position_group == position_group]
+
+    def listed(self, position_group: str) -> list[Nomination]:
+        return [n for n in self.in_position_group(position_group)
+                if n.status is NominationStatus.LISTED]
+
+    def version_of(self, stream_id: str) -> int:
+        return self.versions.get(stream_id, 0)
+
+
+def evolve(state: PlanState, event: DomainEvent) -> PlanState:
+    state = _apply(state, event)
+    stream = stream_of(event)
+    versions = {**state.versions, stream: state.versions.get(stream, 0) + 1}
+    return replace(state, versions=versions,
+                   processed_commands=state.processed_commands | {event.command_id})
+
+
+def fold(events: Iterable[DomainEvent], state: PlanState | None = None) -> PlanState:
+    current = state or PlanState()
+    for event in events:
+        current = evolve(current, event)
+    return current
+
+
+def _apply(state: PlanState, event: DomainEvent) -> PlanState:
+    if isinstance(event, PlanOpened):
+        return replace(
+            state, plan_id=event.plan_id, phase=PlanPhase.OPEN, organization=event.organization,
+            term=event.term, term_start=event.term_start, seats=event.seats,
+            targets=event.targets, procedure=event.procedure,
+            procedure_digest=event.procedure_digest, opened_by=event.actor.user_id,
+        )
+    if isinstance(event, CandidateRegistered):
+        nomination = Nomination(
+            nomination_id=event.nomination_id, candidate=event.candidate,
+            position_group=event.position_group, candidate_group=event.candidate_group,
+        )
+        return replace(state, nominations={**state.nominations, event.nomination_id: nomination})
+    if isinstance(event, ConferenceResultRecorded):
+        track = (event.position_group, event.candidate_group)
+        assert state.procedure is not None
+        if event.outcome == "revote_required":
+            progress = GroupProgress(step=event.step, attempt=event.attempt + 1, started=True)
+        else:
+            following = state.procedure.next_step(event.step)
+            progress = GroupProgress(step=following or event.step, started=True,
+                                     completed=following is None)
+        return replace(state, phase=PlanPhase.IN_PROCEDURE, last_held_on=event.held_on,
+                       progress={**state.progress, track: progress})
+    if isinstance(event, NominationAdvanced):
+        status = NominationStatus.LISTED if event.next_step is None else NominationStatus.STANDING
+        return _update_nomination(state, event.nomination_id, status=status,
+                                  last_passed_step=event.step)
+    if isinstance(event, NominationDropped):
+        return _update_nomination(state, event.nomination_id, status=NominationStatus.DROPPED)
+    if isinstance(event, NominationRevoteRequired):
+        return state
+    if isinstance(event, GroupCompletedSteps):
+        track = (event.position_group, event.candidate_group)
+        previous = state.progress.get(track, GroupProgress(step=0))
+        return replace(state, progress={
+            **state.progress, track: replace(previous, started=True, completed=True)})
+    if isinstance(event, PlanSubmitted):
+        return replace(state, phase=PlanPhase.SUBMITTED, submitted_by=event.actor.user_id)
+    raise TypeError(f"no evolve rule for {type(event).__name__}")
+
+
+def _update_nomination(state: PlanState, nomination_id: str, **changes: object) -> PlanState:
+    current = state.nominations[nomination_id]
+    updated = replace(current, **changes)  # type: ignore[arg-type]
+    return replace(state, nominations={**state.nominations, nomination_id: updated})

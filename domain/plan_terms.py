@@ -1,0 +1,47 @@
+"""What a personnel plan (đề án nhân sự) fixes when it is opened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeatAllocation:
+    position_group: str  # a code of the procedure's position groups
+    seats: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StructureTargets:
+    """Cơ cấu: shares of the new committee the plan aims for, as "p/q" ratios."""
+
+    women_min: str = "3/20"
+    under_40_min: str = "1/10"
+    first_time_min: str = "1/3"
+    ethnic_minority_min: str | None = None  # where relevant to the locality
+    woman_on_standing_committee: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vote:
+    """Yes-votes one nomination received at a conference (a tally, never a ballot)."""
+
+    nomination_id: str
+    yes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tally:
+    """One nomination's result at one conference, with what it was measured against."""
+
+    held_on: date
+    body: str
+    summoned: int
+    attending: int
+    ballots_valid: int
+    yes: int
+    pass_base: str
+    base_count: int
+    threshold: str  # strictly more than this share of base_count passes
+    needed: int  # the smallest yes-count that passes

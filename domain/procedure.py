@@ -1,0 +1,198 @@
+"""Procedure definitions: the rules that change between congress cycles, kept as data.
+
+A definition is loaded from a data file (``procedures/*.json``) and copied whole into the
+plan's first event, so a plan keeps the rules it started with even after a new directive
+replaces the file, and an auditor replays it under those rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from domain.errors import InvalidDefinition
+from domain.people import CandidateGroup
+from domain.serialization import from_data, to_data
+
+
+class PassBase(StrEnum):
+    """What "more than half" is counted against. Party rules use those summoned."""
+
+    SUMMONED = "summoned"  # số được triệu tập
+    ATTENDING = "attending"  # số có mặt
+    VALID_BALLOTS = "valid_ballots"  # số phiếu hợp lệ
+
+
+def ratio(text: str) -> Fraction:
+    """Parse a "p/q" ratio kept as text in definitions and events."""
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise InvalidDefinition(f"not a ratio: {text!r}") from exc
+    if not 0 <= value <= 1:
+        raise InvalidDefinition(f"ratio {text!r} is outside 0..1")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class PositionGroupRule:
+    """A group of posts, elected from low to high (từng nhóm chức danh từ thấp đến cao)."""
+
+    code: str
+    title_vi: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRule:
+    number: int
+    body: str  # which body meets: standing_committee, key_cadres_conference, ...
+    title_vi: str
+    decides: str
+    secret_ballot: bool = True
+    # A consultative step records its tally but drops no one (param, see domain primer).
+    consultative: bool = False
+    # Per-step overrides of the procedure-wide rules.
+    quorum: str | None = None
+    pass_base: PassBase | None = None
+    pass_threshold: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SurplusRule:
+    """Số dư: how many more candidates than seats the list must have."""
+
+    prepared_min: str = "1/10"  # the convening committee prepares 10-15% more
+    prepared_max: str = "3/20"
+    congress_max: str = "3/10"  # the congress may go up to 30%
+    small_committee_max_seats: int = 5  # committees of 3-5 seats ...
+    small_committee_surplus: int = 1  # ... have a surplus of exactly one
+
+    def list_bounds(self, seats: int) -> tuple[int, int]:
+        """Smallest and largest list the convening committee may prepare for ``seats``."""
+        if seats <= 0:
+            return (0, 0)
+        if seats <= self.small_committee_max_seats:
+            extra = self.small_committee_surplus
+            return (seats + extra, seats + extra)
+        # At least the minimum share, rounded up, and never less than one extra name;
+        # at most the maximum share, rounded down, but never below the minimum.
+        low = max(1, math.ceil(seats * ratio(self.prepared_min)))
+        high = max(low, math.floor(seats * ratio(self.prepared_max)))
+        return (seats + low, seats + high)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EligibilityRule:
+    """Parameters of the automatic eligibility checks (used at appraisal)."""
+
+    re_election_min_months_before_retirement: int = 30
+    first_time_requires_full_term: bool = True
+    retirement_age_months_male: int = 62 * 12
+    retirement_age_months_female: int = 60 * 12
+    discipline_bar_months_reprimand: int = 12
+    discipline_bar_months_warning: int = 30
+    discipline_bar_months_dismissal: int = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcedureDefinition:
+    procedure_id: str
+    version: int
+    title_vi: str
+    regulation: str
+    effective_from: date
+    candidate_group_order: tuple[CandidateGroup, ...]
+    position_groups: tuple[PositionGroupRule, ...]
+    quorum: str
+    pass_base: PassBase
+    pass_threshold: str
+    tie_break: str  # who settles ties at the cut-off, e.g. "head_of_committee"
+    steps: tuple[StepRule, ...]
+    surplus: SurplusRule
+    eligibility: EligibilityRule
+    term_months: int = 60
+
+    @property
+    def key(self) -> str:
+        return f"{self.procedure_id}@v{self.version}"
+
+    @property
+    def final_step(self) -> int:
+        return self.steps[-1].number
+
+    def step(self, number: int) -> StepRule:
+        for rule in self.steps:
+            if rule.number == number:
+                return rule
+        raise KeyError(number)
+
+    def next_step(self, number: int) -> int | None:
+        numbers = [s.number for s in self.steps]
+        index = numbers.index(number)
+        return numbers[index + 1] if index + 1 < len(numbers) else None
+
+    def quorum_of(self, step: StepRule) -> Fraction:
+        return ratio(step.quorum or self.quorum)
+
+    def pass_base_of(self, step: StepRule) -> PassBase:
+        return step.pass_base or self.pass_base
+
+    def threshold_of(self, step: StepRule) -> Fraction:
+        return ratio(step.pass_threshold or self.pass_threshold)
+
+    def position_group_codes(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.position_groups)
+
+    def position_group_title(self, code: str) -> str:
+        for group in self.position_groups:
+            if group.code == code:
+                return group.title_vi
+        return code
+
+    def digest(self) -> str:
+        """sha256 of the canonical definition: names exactly which rules a plan ran under."""
+        canonical = json.dumps(to_data(self), sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_procedure(data: dict[str, Any]) -> ProcedureDefinition:
+    """Build and check a definition from its data file's content."""
+    try:
+        definition = from_data(ProcedureDefinition, data)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise InvalidDefinition(f"procedure definition: {exc}") from exc
+    _check(definition)
+    return definition
+
+
+def _check(d: ProcedureDefinition) -> None:
+    problems: list[str] = []
+    numbers = [s.number for s in d.steps]
+    if not numbers or numbers != sorted(set(numbers)):
+        problems.append("steps must be numbered in increasing order without repeats")
+    if (set(d.candidate_group_order) != set(CandidateGroup)
+            or len(d.candidate_group_order) != len(set(d.candidate_group_order))):
+        problems.append("candidate_group_order must name each candidate group once")
+    codes = d.position_group_codes()
+    if not codes or len(codes) != len(set(codes)):
+        problems.append("position_groups must be non-empty and unique")
+    for text in [d.quorum, d.pass_threshold, d.surplus.prepared_min, d.surplus.prepared_max,
+                 d.surplus.congress_max]:
+        ratio(text)
+    for step in d.steps:
+        for override in (step.quorum, step.pass_threshold):
+            if override is not None:
+                ratio(override)
+    if ratio(d.surplus.prepared_min) > ratio(d.surplus.prepared_max):
+        problems.append("surplus.prepared_min is above surplus.prepared_max")
+    if d.version < 1 or d.term_months < 1:
+        problems.append("version and term_months must be positive")
+    if problems:
+        raise InvalidDefinition(f"procedure {d.procedure_id}: " + "; ".join(problems))
