@@ -318,6 +318,7 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
                      yes=yes_of[n.nomination_id], pass_base=base_kind.value, base_count=base,
                      threshold=ratio_label(threshold), needed=needed)
 
+    tied_votes = {yes_of[i] for i in c.tie_break}
     base_vi = BASE_LABELS_VI[base_kind]
     common = _base(c, state.plan_id, now)
     events: list[DomainEvent] = [ConferenceResultRecorded(
@@ -328,6 +329,7 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
         votes=c.votes, quorum_required=needed_present, pass_base=base_kind.value,
         base_count=base, threshold=ratio_label(threshold), outcome=outcome,
         passed=tuple(n.nomination_id for n in passers), standing_after=standing,
+        tie_break=c.tie_break,
         list_minimum=list_min,
     )]
     next_step = proc.next_step(c.step)
@@ -359,7 +361,9 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
                 nomination_id=n.nomination_id, step=c.step, attempt=progress.attempt,
                 tally=tally(n), reason_code="over_list_maximum",
                 reason=(f"{score}: đạt nhưng danh sách tối đa {list_max} người; "
-                        f"không nằm trong số được giữ theo số phiếu"),
+                        + ("bằng phiếu ở ngưỡng, người đứng đầu cấp ủy quyết định giữ người "
+                           "khác" if yes_of[n.nomination_id] in tied_votes
+                           else "không nằm trong số được giữ theo số phiếu")),
             ))
         else:
             events.append(NominationDropped(

@@ -74,6 +74,8 @@ class ConferenceResultRecorded(DomainEvent):
     passed: tuple[str, ...]
     standing_after: int  # how many could still be on the list after this result
     list_minimum: int
+    # Who the head of the committee kept among those tied at the list's cut-off, in order.
+    tie_break: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

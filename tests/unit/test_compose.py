@@ -1,0 +1,249 @@
+"""docker-compose.yml cannot be run here (no Docker), so hold it to the code it configures.
+
+Each check returns a list of problems; the mutation tests below prove each can fail.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from runtime.temporal_dev import SEARCH_ATTRIBUTES
+from settings import Settings
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_SERVICES = ("worker", "nhansu-migrate")
+REQUIRED_APP_ENV = ("DATABASE_URL", "TEMPORAL_ADDRESS")
+TEMPORAL_SERVICE, POSTGRES_SERVICE = "temporal", "postgresql"
+_VARIABLE = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
+
+Compose = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def compose() -> Compose:
+    loaded: Compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded
+
+
+def interpolate(value: object) -> str:
+    """Compose's ${VAR:-default} as an unset host environment would see it."""
+
+    def replace(match: re.Match[str]) -> str:
+        name, operator, argument = match.groups()
+        if operator in (":-", "-"):
+            return str(argument)
+        if operator in (":?", "?"):
+            return f"<{name}>"  # required from the host: any value will do here
+        return ""
+
+    return _VARIABLE.sub(replace, str(value)).replace("$$", "$")
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {str(key): interpolate(value) for key, value in env.items()}
+
+
+def container_ports(service: dict[str, Any]) -> set[int]:
+    ports = {int(str(p).split("/")[0]) for p in service.get("expose", [])}
+    for mapping in service.get("ports", []):
+        target = mapping["target"] if isinstance(mapping, dict) else interpolate(mapping)
+        ports.add(int(str(target).split(":")[-1].split("/")[0]))
+    return ports
+
+
+def depends_on(service: dict[str, Any]) -> set[str]:
+    return set(service.get("depends_on") or [])
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def app_env_problems(compose: Compose) -> list[str]:
+    aliases = {field.alias for field in Settings.model_fields.values()}
+    problems = []
+    for name in APP_SERVICES:
+        env = environment(compose["services"][name])
+        problems += [f"{name}: unknown to settings.py: {var}" for var in env if var not in aliases]
+        problems += [f"{name}: {var} is not set" for var in REQUIRED_APP_ENV if var not in env]
+        try:
+            # The values must parse too (log format literal, ports, ...); model_validate reads
+            # no environment of its own.
+            Settings.model_validate(env)
+        except ValueError as error:
+            problems.append(f"{name}: settings reject the environment: {error}")
+    return problems
+
+
+def address_problems(compose: Compose) -> list[str]:
+    services = compose["services"]
+    problems = []
+    for name in APP_SERVICES:
+        env = environment(services[name])
+        host, _, port = env.get("TEMPORAL_ADDRESS", "").rpartition(":")
+        if host != TEMPORAL_SERVICE or port != "7233":
+            problems.append(f"{name}: TEMPORAL_ADDRESS is not {TEMPORAL_SERVICE}:7233")
+        elif 7233 not in container_ports(services[host]):
+            problems.append(f"{name}: service {host} does not expose 7233")
+        url = urlsplit(env.get("DATABASE_URL", ""))
+        if url.hostname != POSTGRES_SERVICE or url.port != 5432:
+            problems.append(f"{name}: DATABASE_URL is not at {POSTGRES_SERVICE}:5432")
+        elif 5432 not in container_ports(services[POSTGRES_SERVICE]):
+            problems.append(f"{name}: service {POSTGRES_SERVICE} does not expose 5432")
+        if url.path.strip("/") in ("", "postgres", "temporal", "temporal_visibility"):
+            problems.append(f"{name}: DATABASE_URL must name the app's own database")
+    return problems
+
+
+def image_problems(compose: Compose) -> list[str]:
+    problems = []
+    for name, service in compose["services"].items():
+        image = interpolate(service.get("image", ""))
+        repository, _, tag = image.rpartition(":")
+        if not image:
+            problems.append(f"{name}: no image")
+        elif not repository or "/" in tag or tag in ("", "latest"):
+            problems.append(f"{name}: image {image!r} has no pinned tag")
+    return problems
+
+
+def dependency_problems(compose: Compose) -> list[str]:
+    services = compose["services"]
+    problems = [
+        f"{name} depends on unknown service {dep}"
+        for name, service in services.items()
+        for dep in depends_on(service)
+        if dep not in services
+    ]
+    required = {
+        "worker": {TEMPORAL_SERVICE, "nhansu-migrate", "temporal-create-namespace"},
+        "nhansu-migrate": {POSTGRES_SERVICE},
+        TEMPORAL_SERVICE: {"temporal-admin-tools"},
+        "temporal-admin-tools": {POSTGRES_SERVICE},
+        "temporal-create-namespace": {TEMPORAL_SERVICE},
+    }
+    for name, deps in required.items():
+        missing = deps - depends_on(services.get(name, {}))
+        problems += [f"{name} does not depend on {dep}" for dep in sorted(missing)]
+    return problems
+
+
+def search_attribute_problems(compose: Compose) -> list[str]:
+    service = compose["services"]["temporal-create-namespace"]
+    pairs = environment(service).get("SEARCH_ATTRIBUTES", "").split()
+    created = dict(pair.split("=", 1) for pair in pairs)
+    if created != dict(SEARCH_ATTRIBUTES):
+        return [f"compose creates {created}, the dev server registers {dict(SEARCH_ATTRIBUTES)}"]
+    return []
+
+
+def mount_problems(compose: Compose) -> list[str]:
+    problems = []
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source = str(volume).split(":")[0]
+            if source.startswith(".") and not (ROOT / source).exists():
+                problems.append(f"{name}: mounts missing {source}")
+    return problems
+
+
+CHECKS = [
+    app_env_problems,
+    address_problems,
+    image_problems,
+    dependency_problems,
+    search_attribute_problems,
+    mount_problems,
+]
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_compose_is_consistent(compose: Compose, check: Any) -> None:
+    assert check(compose) == []
+
+
+def test_namespace_script_creates_the_listed_attributes() -> None:
+    script = (ROOT / "deploy/temporal/create-namespace.sh").read_text()
+    assert "$SEARCH_ATTRIBUTES" in script
+    assert "search-attribute create" in script
+
+
+def test_dockerfile_copies_what_pyproject_installs() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    setuptools = project["tool"]["setuptools"]
+    copy_lines = re.findall(r"^COPY\s+(.+)$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    sources = [word.rstrip("/") for line in copy_lines for word in line.split()[:-1]]
+
+    def copied(path: str) -> bool:
+        return any(fnmatch.fnmatch(path, source) for source in sources)
+
+    wanted = [f"{module}.py" for module in setuptools["py-modules"]]
+    wanted += [str(project["project"].get("readme", "pyproject.toml")), "pyproject.toml"]
+    wanted += [
+        pattern.rstrip("*").rstrip(".") for pattern in setuptools["packages"]["find"]["include"]
+    ]
+    assert [path for path in wanted if not copied(path)] == []
+    # COPY fails on a missing source, so a renamed directory would break the image build.
+    assert [s for s in sources if "*" not in s and not (ROOT / s).exists()] == []
+
+
+# --- the checks catch what they are for ---------------------------------------------------------
+
+
+def mutated(compose: Compose, service: str, key: str, value: Any) -> Compose:
+    changed = copy.deepcopy(compose)
+    changed["services"][service][key] = value
+    return changed
+
+
+def without_ports(compose: Compose, service: str) -> Compose:
+    return mutated(mutated(compose, service, "expose", []), service, "ports", [])
+
+
+def with_env(compose: Compose, service: str, **values: str | None) -> Compose:
+    env = dict(compose["services"][service]["environment"])
+    for key, value in values.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return mutated(compose, service, "environment", env)
+
+
+@pytest.mark.parametrize(
+    ("check", "change"),
+    [
+        (app_env_problems, lambda c: with_env(c, "worker", NHANSU_TYPO="1")),
+        (app_env_problems, lambda c: with_env(c, "nhansu-migrate", DATABASE_URL=None)),
+        (app_env_problems, lambda c: with_env(c, "worker", NHANSU_LOG_FORMAT="xml")),
+        (address_problems, lambda c: with_env(c, "worker", TEMPORAL_ADDRESS="temporal:7234")),
+        (address_problems, lambda c: with_env(c, "worker", TEMPORAL_ADDRESS="localhost:7233")),
+        (address_problems, lambda c: without_ports(c, "temporal")),
+        (address_problems, lambda c: with_env(c, "worker", DATABASE_URL="postgresql://db/x")),
+        (address_problems,
+         lambda c: with_env(c, "worker", DATABASE_URL="postgresql://postgresql:5432/temporal")),
+        (image_problems, lambda c: mutated(c, "temporal", "image", "temporalio/server")),
+        (image_problems, lambda c: mutated(c, "temporal-ui", "image", "temporalio/ui:latest")),
+        (image_problems, lambda c: mutated(c, "postgresql", "image", "postgres:${PG_VERSION}")),
+        (dependency_problems, lambda c: mutated(c, "worker", "depends_on", {"temporal": {}})),
+        (dependency_problems, lambda c: mutated(c, "worker", "depends_on", ["nosuch"])),
+        (search_attribute_problems,
+         lambda c: with_env(c, "temporal-create-namespace", SEARCH_ATTRIBUTES="PlanPhase=Keyword")),
+        (mount_problems, lambda c: mutated(c, "temporal", "volumes", ["./nowhere:/etc/x"])),
+    ],
+)  # fmt: skip
+def test_checks_catch_mistakes(compose: Compose, check: Any, change: Any) -> None:
+    assert check(change(compose)) != []
