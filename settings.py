@@ -19,7 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True,
+                                      populate_by_name=True)
 
     # PostgreSQL. Unset: embedded server in data_dir/pgdata, database `database_name`.
     database_url: str | None = Field(default=None, alias="DATABASE_URL")

@@ -1,0 +1,35 @@
+# The nhansu worker and CLI. Production configuration comes from the environment (see
+# docker-compose.yml); the embedded PostgreSQL/Temporal fallbacks are not meant for containers.
+ARG PYTHON_VERSION=3.11
+FROM python:${PYTHON_VERSION}-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin nhansu
+
+WORKDIR /app
+# Listed one by one rather than `COPY . .`, which would send .venv and .nhansu (local
+# databases, the payload key) without a .dockerignore. tests/unit/test_compose.py checks that
+# every package pyproject.toml installs is copied.
+COPY pyproject.toml *.md *.py ./
+COPY domain/ domain/
+COPY workflows/ workflows/
+COPY activities/ activities/
+COPY eventstore/ eventstore/
+COPY queries/ queries/
+COPY service/ service/
+COPY temporal_support/ temporal_support/
+COPY procedures/ procedures/
+COPY cli/ cli/
+COPY runtime/ runtime/
+RUN pip install .
+
+USER nhansu
+# settings.py defaults the data dir next to itself, i.e. inside site-packages once installed.
+ENV NHANSU_DATA_DIR=/home/nhansu/.nhansu \
+    NHANSU_LOG_FORMAT=json
+
+CMD ["python", "worker.py"]

@@ -1,0 +1,78 @@
+"""Where the backing services are: configured ones as given, embedded ones started on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import asyncpg
+
+from runtime import postgres, temporal_dev
+from runtime.status import ServiceStatus
+from settings import Settings
+
+
+async def database_url(settings: Settings) -> str:
+    """``DATABASE_URL`` if set, else the embedded server's URL for ``settings.database_name``.
+
+    The embedded URL is libpq style with a socket directory:
+    ``postgresql://postgres:@/nhansu?host=/path/to/pgdata``.
+    """
+    if settings.database_url is not None:
+        return settings.database_url
+    # Starting the server blocks for up to a second; keep the event loop free meanwhile.
+    server_url = await asyncio.to_thread(postgres.ensure_running, settings)
+    await _ensure_database(server_url, settings.database_name)
+    return _with_database(server_url, settings.database_name)
+
+
+async def temporal_address(settings: Settings) -> str:
+    if settings.temporal_address is not None:
+        return settings.temporal_address
+    return await temporal_dev.ensure_running(settings)
+
+
+def stop_all(settings: Settings) -> dict[str, bool]:
+    """Stop the embedded servers; each value says whether that one was running."""
+    return {"temporal": temporal_dev.stop(settings), "postgres": postgres.stop(settings)}
+
+
+def status(settings: Settings) -> dict[str, dict[str, object]]:
+    if settings.database_url is not None:
+        url = _redact(settings.database_url)
+        pg = ServiceStatus("postgres", running=None, embedded=False, address=url)
+    else:
+        pg = postgres.status(settings)
+    if settings.temporal_address is not None:
+        addr = settings.temporal_address
+        temporal = ServiceStatus("temporal", running=None, embedded=False, address=addr)
+    else:
+        temporal = temporal_dev.status(settings)
+    return {s.name: s.as_dict() for s in (pg, temporal)}
+
+
+async def _ensure_database(server_url: str, name: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return
+        quoted = '"' + name.replace('"', '""') + '"'
+        # Another process may create it between the check and CREATE.
+        with contextlib.suppress(asyncpg.DuplicateDatabaseError):
+            await conn.execute(f"CREATE DATABASE {quoted}")
+    finally:
+        await conn.close()
+
+
+def _with_database(server_url: str, name: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path="/" + quote(name, safe="")))
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
