@@ -1,0 +1,42 @@
+"""The activity that appends a workflow's decided events to the PostgreSQL event store."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.messages import AppendRequest, AppendResult
+from eventstore.errors import EventIdReused, WrongExpectedVersion
+from eventstore.model import NewEvent
+from eventstore.store import PostgresEventStore
+
+#: Errors a retry cannot cure: the workflow (single writer of its streams) must be told.
+NON_RETRYABLE = ("WrongExpectedVersion", "EventIdReused")
+
+
+class EventStoreActivities:
+    def __init__(self, store: PostgresEventStore) -> None:
+        self._store = store
+
+    @activity.defn(name="append_events")
+    async def append_events(self, request: AppendRequest) -> AppendResult:
+        """Append idempotently: a retry after a crash that followed the commit returns the
+        original positions and writes nothing."""
+        events = [
+            NewEvent(
+                event_id=e.event_id, stream_id=e.stream_id, event_type=e.event_type,
+                schema_version=e.schema_version, data=e.data, metadata=e.metadata,
+                occurred_at=e.occurred_at, correlation_id=e.correlation_id,
+            )
+            for e in request.events
+        ]
+        try:
+            recorded = await self._store.append(events, request.expected_versions)
+        except WrongExpectedVersion as exc:
+            raise ApplicationError(str(exc), type="WrongExpectedVersion",
+                                   non_retryable=True) from exc
+        except EventIdReused as exc:
+            raise ApplicationError(str(exc), type="EventIdReused", non_retryable=True) from exc
+        activity.logger.debug("appended %d events", len(recorded),
+                             extra={"streams": sorted(request.expected_versions)})
+        return AppendResult(positions=[r.position for r in recorded])

@@ -1,0 +1,73 @@
+"""The one place that wires concrete adapters together: database, event store, Temporal
+client, worker. Entry points (worker.py, the CLI, tests) call these; nothing else builds
+adapters."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.converter import DataConverter
+from temporalio.worker import Worker
+
+from activities.event_store import EventStoreActivities
+from eventstore.database import create_engine
+from eventstore.store import PostgresEventStore
+from runtime import services
+from settings import Settings
+from temporal_support.codec import new_key_spec
+from temporal_support.converter import data_converter
+from temporal_support.sandbox import workflow_runner
+from workflows.plan_workflow import PersonnelPlanWorkflow
+
+WORKFLOWS = [PersonnelPlanWorkflow]
+
+
+def payload_keys(settings: Settings) -> str:
+    """Configured keys, or for the embedded setup a key made once and kept in the data dir."""
+    if settings.payload_keys:
+        return settings.payload_keys
+    path = settings.data_dir / "payload.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(new_key_spec(), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+def converter(settings: Settings) -> DataConverter:
+    return data_converter(payload_keys(settings))
+
+
+@dataclass
+class Database:
+    url: str
+    engine: AsyncEngine
+    store: PostgresEventStore
+
+
+@asynccontextmanager
+async def database(settings: Settings, *, url: str | None = None) -> AsyncIterator[Database]:
+    """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset)."""
+    resolved = url or await services.database_url(settings)
+    engine = create_engine(resolved)
+    try:
+        yield Database(url=resolved, engine=engine, store=PostgresEventStore(engine))
+    finally:
+        await engine.dispose()
+
+
+async def temporal_client(settings: Settings, *, address: str | None = None) -> Client:
+    target = address or await services.temporal_address(settings)
+    return await Client.connect(target, namespace=settings.temporal_namespace,
+                                data_converter=converter(settings))
+
+
+def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
+           activities: EventStoreActivities | None = None) -> Worker:
+    activities = activities or EventStoreActivities(store)
+    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS,
+                  activities=[activities.append_events], workflow_runner=workflow_runner())

