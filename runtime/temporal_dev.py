@@ -8,16 +8,10 @@ still subject to the dev server's 24 h retention).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
-import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Final
@@ -25,6 +19,7 @@ from typing import Final
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
+from runtime.processes import DetachedProcess, alive
 from runtime.status import ServiceStatus
 from settings import Settings
 
@@ -36,11 +31,6 @@ SEARCH_ATTRIBUTES: Final[Mapping[str, str]] = {
 }
 READY_TIMEOUT_SECONDS: Final = 30.0
 STOP_TIMEOUT_SECONDS: Final = 15.0
-
-# Popen handles of servers this process started: polling them reaps an exited child, which
-# would otherwise linger as a zombie that still answers os.kill(pid, 0).
-_children: dict[int, subprocess.Popen[bytes]] = {}
-
 
 class DevServerError(RuntimeError):
     pass
@@ -60,11 +50,11 @@ def db_path(settings: Settings) -> Path:
 
 
 def log_path(settings: Settings) -> Path:
-    return data_dir(settings) / "temporal.log"
+    return _process(settings).log_path
 
 
 def pid_path(settings: Settings) -> Path:
-    return data_dir(settings) / "temporal.pid"
+    return _process(settings).pid_path
 
 
 def binary() -> Path:
@@ -104,22 +94,11 @@ async def ensure_running(settings: Settings, within: float = READY_TIMEOUT_SECON
 
 def stop(settings: Settings) -> bool:
     """SIGTERM the server, SIGKILL if it lingers. False if it was not running."""
-    with _lock(settings):
-        pid = _server_pid(settings)
-        if pid is None:
-            pid_path(settings).unlink(missing_ok=True)
-            return False
-        for sig, grace in ((signal.SIGTERM, STOP_TIMEOUT_SECONDS), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-            if _wait_exit(pid, grace):
-                pid_path(settings).unlink(missing_ok=True)
-                return True
-        raise DevServerError(f"Temporal dev server (pid {pid}) survived SIGKILL")
+    return _process(settings).stop(STOP_TIMEOUT_SECONDS)
 
 
 def status(settings: Settings) -> ServiceStatus:
-    pid = _server_pid(settings)
+    pid = _process(settings).pid()
     return ServiceStatus(
         name="temporal",
         running=pid is not None and _port_open(settings.temporal_dev_port),
@@ -130,9 +109,16 @@ def status(settings: Settings) -> ServiceStatus:
     )
 
 
+def _process(settings: Settings) -> DetachedProcess:
+    # The SQLite path is on the server's command line: it tells our server from another's.
+    return DetachedProcess(name="temporal", directory=data_dir(settings),
+                           marker=str(db_path(settings)))
+
+
 def _start_if_needed(settings: Settings) -> tuple[int, bool]:
-    with _lock(settings):
-        pid = _server_pid(settings)
+    process = _process(settings)
+    with process.lock():
+        pid = process.pid()
         if pid is not None:
             return pid, True
         if _port_open(settings.temporal_dev_port):
@@ -140,21 +126,7 @@ def _start_if_needed(settings: Settings) -> tuple[int, bool]:
                 f"port {settings.temporal_dev_port} is in use by something other than this "
                 f"project's dev server; set NHANSU_TEMPORAL_DEV_PORT or TEMPORAL_ADDRESS"
             )
-        args = command(settings)
-        with log_path(settings).open("ab") as log:
-            log.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(args)}\n".encode())
-            log.flush()
-            child = subprocess.Popen(
-                args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=data_dir(settings),
-                start_new_session=True,  # survive the CLI's exit and its Ctrl-C
-            )
-        _children[child.pid] = child
-        pid_path(settings).write_text(f"{child.pid}\n")
-        return child.pid, False
+        return process.spawn(command(settings)), False
 
 
 async def _wait_ready(settings: Settings, pid: int, within: float) -> None:
@@ -162,7 +134,7 @@ async def _wait_ready(settings: Settings, pid: int, within: float) -> None:
     deadline = loop.time() + within
     problem = "the gRPC port never opened"
     while loop.time() < deadline:
-        if not _alive(pid):
+        if not alive(pid):
             raise DevServerError(f"Temporal dev server exited while starting{_log_tail(settings)}")
         if _port_open(settings.temporal_dev_port):
             try:
@@ -188,75 +160,12 @@ async def _check_client(settings: Settings) -> None:
     )
 
 
-def _server_pid(settings: Settings) -> int | None:
-    """The pid in the pid file if that process is alive and is our server, else None."""
-    try:
-        pid = int(pid_path(settings).read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    if not _alive(pid):
-        return None
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    # Pids are reused: never treat (or signal) an unrelated process as our server.
-    with contextlib.suppress(OSError):
-        args = cmdline.read_bytes().split(b"\0")
-        if b"start-dev" not in args or str(db_path(settings)).encode() not in args:
-            return None
-    return pid
-
-
-def _alive(pid: int) -> bool:
-    child = _children.get(pid)
-    if child is not None:
-        return child.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A dead process stays a zombie until its parent (init, once we are gone) reaps it.
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
-
-
-def _wait_exit(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            _children.pop(pid, None)
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def _port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-@contextlib.contextmanager
-def _lock(settings: Settings) -> Iterator[None]:
-    # Two commands starting at once must not launch two servers on one SQLite file.
-    data_dir(settings).mkdir(parents=True, exist_ok=True)
-    with (data_dir(settings) / "temporal.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _log_tail(settings: Settings, lines: int = 30) -> str:
-    try:
-        with log_path(settings).open("rb") as log:
-            log.seek(0, os.SEEK_END)
-            log.seek(max(0, log.tell() - 16_384))
-            tail = log.read().decode(errors="replace").splitlines()[-lines:]
-    except OSError:
-        return ""
-    return f"\n--- last lines of {log_path(settings)}:\n" + "\n".join(tail)
+def _log_tail(settings: Settings) -> str:
+    tail = _process(settings).log_tail()
+    return f"\n--- last lines of {log_path(settings)}:{tail}" if tail else ""
