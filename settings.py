@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     # into data_dir/payload.key, which is right for the embedded setup and wrong for production.
     payload_keys: str | None = Field(default=None, alias="NHANSU_PAYLOAD_KEYS")
 
+    # Ed25519 key that signs ledger checkpoints: "id:base64(32-byte seed)". The first signs;
+    # verifiers also accept the public keys in NHANSU_LEDGER_PUBLIC_KEYS ("id:base64,...").
+    # Unset: a key is generated once into data_dir/ledger.key (embedded setup only).
+    ledger_signing_key: str | None = Field(default=None, alias="NHANSU_LEDGER_SIGNING_KEY")
+    ledger_public_keys: str | None = Field(default=None, alias="NHANSU_LEDGER_PUBLIC_KEYS")
+    ledger_checkpoint_every_events: int = Field(default=1000,
+                                                alias="NHANSU_LEDGER_CHECKPOINT_EVERY")
+    ledger_checkpoint_interval_seconds: float = Field(default=60.0,
+                                                      alias="NHANSU_LEDGER_CHECKPOINT_SECONDS")
+    projection_poll_seconds: float = Field(default=2.0, alias="NHANSU_PROJECTION_POLL_SECONDS")
+
     log_format: Literal["console", "json"] = Field(default="console", alias="NHANSU_LOG_FORMAT")
     log_level: str = Field(default="INFO", alias="NHANSU_LOG_LEVEL")
 
