@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from typing import TypedDict
 
+from domain.approval import RecordApprovalDecision, decide_approval
 from domain.commands import (
     Command,
     OpenPlan,
@@ -24,11 +24,14 @@ from domain.conference import (
     ratio_label,
     votes_needed,
 )
+from domain.eligibility import check_eligibility
 from domain.errors import InvalidDefinition, Violations
 from domain.events import (
     CandidateRegistered,
     ConferenceResultRecorded,
     DomainEvent,
+    EligibilityChecked,
+    EventCommon,
     GroupCompletedSteps,
     ListEntry,
     NominationAdvanced,
@@ -36,20 +39,26 @@ from domain.events import (
     NominationRevoteRequired,
     PlanOpened,
     PlanSubmitted,
+    StructureAssessed,
+    common,
 )
 from domain.people import CANDIDATE_GROUP_LABELS_VI, Actor, Role
 from domain.plan import GroupProgress, Nomination, PlanPhase, PlanState, Track
 from domain.plan_terms import Tally
 from domain.procedure import ratio
+from domain.structure import assess_lists
 
 MIN_MEMBER_AGE = 18
 MAX_CANDIDATE_AGE = 100
 TERM_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
 
 
-def decide(state: PlanState, command: PlanCommand, *, now: datetime) -> list[DomainEvent]:
+def decide(state: PlanState, command: PlanCommand | RecordApprovalDecision, *,
+           now: datetime) -> list[DomainEvent]:
     if command.command_id in state.processed_commands:
         return []
+    if isinstance(command, RecordApprovalDecision):
+        return decide_approval(state, command, now=now)
     if isinstance(command, OpenPlan):
         return _open_plan(state, command, now)
     if isinstance(command, RegisterCandidate):
@@ -61,16 +70,8 @@ def decide(state: PlanState, command: PlanCommand, *, now: datetime) -> list[Dom
     raise TypeError(f"unknown command {type(command).__name__}")
 
 
-class _Common(TypedDict):
-    plan_id: str
-    occurred_at: datetime
-    actor: Actor
-    command_id: str
-
-
-def _base(command: Command, plan_id: str, now: datetime) -> _Common:
-    return {"plan_id": plan_id, "occurred_at": now, "actor": command.actor,
-            "command_id": command.command_id}
+def _base(command: Command, plan_id: str, now: datetime) -> EventCommon:
+    return common(plan_id=plan_id, now=now, actor=command.actor, command_id=command.command_id)
 
 
 def _authorize(actor: Actor, organization_id: str, v: Violations) -> None:
@@ -136,12 +137,14 @@ def _open_plan(state: PlanState, c: OpenPlan, now: datetime) -> list[DomainEvent
 
 
 def _require_open(state: PlanState, v: Violations) -> bool:
+    """Preparation commands are for a plan being prepared, not one under review or decided."""
     if state.phase is PlanPhase.NOT_OPENED:
         v.add("plan_id", "not_opened", "no plan is opened under this id")
         return False
-    if state.phase is PlanPhase.SUBMITTED:
+    if state.phase not in (PlanPhase.OPEN, PlanPhase.IN_PROCEDURE):
         v.add("plan_id", "already_submitted",
-              "the plan is submitted to the superior committee and can no longer change")
+              f"the plan is {state.phase.value}: it is with the superior committee and "
+              f"cannot change unless it is sent back")
         return False
     assert state.organization is not None
     return True
@@ -190,11 +193,21 @@ def _register(state: PlanState, c: RegisterCandidate, now: datetime) -> list[Dom
                f"the plan has no seats for {c.position_group!r}"):
         _check_registration_open(state, (c.position_group, c.candidate_group), v)
     v.raise_if_any()
-    return [CandidateRegistered(
-        **_base(c, state.plan_id, now),
-        nomination_id=c.nomination_id, candidate=p, position_group=c.position_group,
-        candidate_group=c.candidate_group,
-    )]
+    assert state.procedure is not None
+    return [
+        CandidateRegistered(
+            **_base(c, state.plan_id, now),
+            nomination_id=c.nomination_id, candidate=p, position_group=c.position_group,
+            candidate_group=c.candidate_group,
+        ),
+        EligibilityChecked(
+            **_base(c, state.plan_id, now), nomination_id=c.nomination_id,
+            occasion="registration",
+            checks=check_eligibility(p, c.candidate_group, term_start=state.term_start,
+                                     term_months=state.procedure.term_months,
+                                     rules=state.procedure.eligibility, on=now.date()),
+        ),
+    ]
 
 
 def _name_key(name: str) -> str:
@@ -432,13 +445,32 @@ def _submit(state: PlanState, c: SubmitPlan, now: datetime) -> list[DomainEvent]
               f"{_track_label(state, track)} has not finished the five steps")
     v.check(state.phase is PlanPhase.IN_PROCEDURE, "plan_id", "steps_unfinished",
             "no conference has been recorded yet")
-    lists = []
-    for s in state.seats:
-        listed = state.listed(s.position_group)
-        low, _ = state.procedure.surplus.list_bounds(s.seats)
-        v.check(len(listed) >= low, f"lists.{s.position_group}", "list_minimum",
-                f"{len(listed)} on the list for {s.seats} seats; at least {low} needed")
-        lists.append(ListEntry(position_group=s.position_group, seats=s.seats,
-                               nominations=tuple(n.nomination_id for n in listed)))
+    assessment = assess_lists(state)
+    for a in assessment:
+        for shortfall in a.shortfalls:
+            if shortfall.severity != "block":
+                continue
+            rule = shortfall.measure
+            if rule == "list_bounds":
+                rule = "list_minimum" if a.size < a.list_minimum else "list_maximum"
+            v.add(f"lists.{a.position_group}", rule, shortfall.detail)
     v.raise_if_any()
-    return [PlanSubmitted(**_base(c, state.plan_id, now), lists=tuple(lists))]
+    assert state.term_start is not None
+    common = _base(c, state.plan_id, now)
+    lists = tuple(ListEntry(position_group=s.position_group, seats=s.seats,
+                            nominations=tuple(n.nomination_id
+                                              for n in state.listed(s.position_group)))
+                  for s in state.seats)
+    events: list[DomainEvent] = [
+        PlanSubmitted(**common, lists=lists),
+        StructureAssessed(**common, round=state.round, lists=assessment),
+    ]
+    events.extend(
+        EligibilityChecked(
+            **common, nomination_id=n.nomination_id, occasion="submission",
+            checks=check_eligibility(n.candidate, n.candidate_group,
+                                     term_start=state.term_start,
+                                     term_months=state.procedure.term_months,
+                                     rules=state.procedure.eligibility, on=now.date()))
+        for n in state.all_listed())
+    return events

@@ -6,12 +6,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
+from domain import upcasting
+from domain.eligibility import EligibilityCheck
 from domain.people import Actor, Candidate, CandidateGroup, Organization
-from domain.plan_terms import SeatAllocation, StructureTargets, Tally, Vote
+from domain.plan_terms import (
+    SeatAllocation,
+    StructureFigureRecord,
+    StructureTargets,
+    Tally,
+    Vote,
+)
 from domain.procedure import ProcedureDefinition
 from domain.serialization import from_data, to_data
+
+
+class EventCommon(TypedDict):
+    """The fields every event has; ``**common(...)`` fills them."""
+
+    plan_id: str
+    occurred_at: datetime
+    actor: Actor
+    command_id: str
+
+
+def common(*, plan_id: str, now: datetime, actor: Actor, command_id: str) -> EventCommon:
+    return {"plan_id": plan_id, "occurred_at": now, "actor": actor, "command_id": command_id}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,14 +158,215 @@ class PlanSubmitted(DomainEvent):
     lists: tuple[ListEntry, ...]
 
 
+# --- submission, appraisal and approval -------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class EligibilityChecked(DomainEvent):
+    """The automatic checks of standards and conditions, at registration and at submission."""
+
+    TYPE: ClassVar[str] = "EligibilityChecked"
+    nomination_id: str
+    occasion: str  # "registration" or "submission"
+    checks: tuple[EligibilityCheck, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shortfall:
+    measure: str
+    severity: str  # "block" or "warn"
+    detail: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListAssessment:
+    position_group: str
+    seats: int
+    size: int
+    list_minimum: int
+    list_maximum: int
+    figures: tuple[StructureFigureRecord, ...]
+    shortfalls: tuple[Shortfall, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StructureAssessed(DomainEvent):
+    """Cơ cấu và số dư of the submitted lists, as shown to the approvers."""
+
+    TYPE: ClassVar[str] = "StructureAssessed"
+    round: int
+    lists: tuple[ListAssessment, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalOpened(DomainEvent):
+    TYPE: ClassVar[str] = "AppraisalOpened"
+    nomination_id: str
+    round: int
+    agencies: tuple[str, ...]
+    deadline: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingRecorded(DomainEvent):
+    """Kết luận thẩm định of one agency; a second one from the same agency amends the first."""
+
+    TYPE: ClassVar[str] = "FindingRecorded"
+    nomination_id: str
+    round: int
+    agency: str
+    outcome: str  # cleared, concern, disqualifying
+    text: str
+    evidence_ref: str
+    amends: str | None  # the outcome it replaces, when it is an amendment
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalReminderSent(DomainEvent):
+    TYPE: ClassVar[str] = "AppraisalReminderSent"
+    nomination_id: str
+    round: int
+    number: int
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalOverdue(DomainEvent):
+    """The deadline passed with agencies still silent: escalated, and the appraisal closes."""
+
+    TYPE: ClassVar[str] = "AppraisalOverdue"
+    nomination_id: str
+    round: int
+    missing: tuple[str, ...]
+    escalated_to: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgencyFinding:
+    agency: str
+    outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalCompleted(DomainEvent):
+    TYPE: ClassVar[str] = "AppraisalCompleted"
+    nomination_id: str
+    round: int
+    outcome: str  # cleared, concern, disqualified, incomplete
+    findings: tuple[AgencyFinding, ...]
+    overdue: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalResult:
+    nomination_id: str
+    outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalsCompleted(DomainEvent):
+    """Every nomination of the round is appraised: the plan goes to the superior committee."""
+
+    TYPE: ClassVar[str] = "AppraisalsCompleted"
+    round: int
+    results: tuple[AppraisalResult, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalReminderSent(DomainEvent):
+    TYPE: ClassVar[str] = "ApprovalReminderSent"
+    round: int
+    number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalOverdue(DomainEvent):
+    TYPE: ClassVar[str] = "ApprovalOverdue"
+    round: int
+    escalated_to: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exclusion:
+    nomination_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanApproved(DomainEvent):
+    """Phê duyệt, possibly with some candidates excluded (loại khỏi danh sách)."""
+
+    TYPE: ClassVar[str] = "PlanApproved"
+    round: int
+    decision_ref: str
+    reasons: str
+    excluded: tuple[Exclusion, ...]
+    lists: tuple[ListEntry, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanSentBack(DomainEvent):
+    """Chỉ đạo điều chỉnh, bổ sung: back to a named step for a named group."""
+
+    TYPE: ClassVar[str] = "PlanSentBack"
+    round: int
+    decision_ref: str
+    reasons: str
+    position_group: str
+    candidate_group: CandidateGroup
+    step: int
+    nominations: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanRejected(DomainEvent):
+    TYPE: ClassVar[str] = "PlanRejected"
+    round: int
+    decision_ref: str
+    reasons: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NominationApproved(DomainEvent):
+    TYPE: ClassVar[str] = "NominationApproved"
+    nomination_id: str
+    round: int
+    decision_ref: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NominationExcluded(DomainEvent):
+    TYPE: ClassVar[str] = "NominationExcluded"
+    nomination_id: str
+    round: int
+    decision_ref: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NominationSentBack(DomainEvent):
+    TYPE: ClassVar[str] = "NominationSentBack"
+    nomination_id: str
+    round: int
+    step: int
+    decision_ref: str
+    reasons: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
     for cls in (PlanOpened, CandidateRegistered, ConferenceResultRecorded, NominationAdvanced,
-                NominationDropped, NominationRevoteRequired, GroupCompletedSteps, PlanSubmitted)
+                NominationDropped, NominationRevoteRequired, GroupCompletedSteps, PlanSubmitted,
+                EligibilityChecked, StructureAssessed, AppraisalOpened, FindingRecorded,
+                AppraisalReminderSent, AppraisalOverdue, AppraisalCompleted,
+                AppraisalsCompleted, ApprovalReminderSent, ApprovalOverdue, PlanApproved,
+                PlanSentBack, PlanRejected, NominationApproved, NominationExcluded,
+                NominationSentBack)
 }
 
 NOMINATION_EVENTS = (CandidateRegistered, NominationAdvanced, NominationDropped,
-                     NominationRevoteRequired)
+                     NominationRevoteRequired, EligibilityChecked, AppraisalOpened,
+                     FindingRecorded, AppraisalReminderSent, AppraisalOverdue,
+                     AppraisalCompleted, NominationApproved, NominationExcluded,
+                     NominationSentBack)
 
 
 def plan_stream(plan_id: str) -> str:
@@ -168,9 +390,8 @@ def event_to_data(event: DomainEvent) -> dict[str, Any]:
 
 
 def event_from_data(event_type: str, schema_version: int, data: dict[str, Any]) -> DomainEvent:
+    """The event stored as ``event_type`` v``schema_version``, upcast to the current shape on
+    read (domain/upcasting.py); ``data`` itself, like the stored bytes, is left as it is."""
     cls = EVENT_TYPES[event_type]
-    if schema_version != cls.SCHEMA_VERSION:
-        raise ValueError(
-            f"{event_type} v{schema_version}: no upcaster to v{cls.SCHEMA_VERSION}"
-        )
-    return from_data(cls, data)
+    _, current = upcasting.upcast(event_type, schema_version, data, current=cls.SCHEMA_VERSION)
+    return from_data(cls, current)

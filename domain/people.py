@@ -15,6 +15,10 @@ class Role(StrEnum):
     APPRAISAL_AGENCY = "appraisal_agency"  # Cơ quan chuyên môn thẩm định
     VOTE_COUNTING_COMMITTEE = "vote_counting_committee"  # Ban kiểm phiếu
     AUDITOR = "auditor"  # Kiểm toán, thanh tra, ủy ban kiểm tra
+    SYSTEM = "system"  # the workflow itself: reminders, deadlines, escalations
+
+
+SYSTEM_ACTOR_ID = "nhansu"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +60,20 @@ CANDIDATE_GROUP_LABELS_VI = {
 MAJORITY_ETHNICITY = "Kinh"
 
 
+class DisciplineKind(StrEnum):
+    """Hình thức kỷ luật: each bars nomination for a number of months (a parameter)."""
+
+    REPRIMAND = "reprimand"  # khiển trách
+    WARNING = "warning"  # cảnh cáo
+    DISMISSAL = "dismissal"  # cách chức
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisciplineRecord:
+    kind: DisciplineKind
+    decided_on: date
+
+
 @dataclass(frozen=True, kw_only=True)
 class Candidate:
     """A party member proposed for the new committee (nhân sự)."""
@@ -66,6 +84,8 @@ class Candidate:
     ethnicity: str
     current_post: str
     party_card_number: str | None = None  # số thẻ đảng viên, when known
+    in_cadre_plan: bool | None = None  # trong quy hoạch; None: not stated
+    discipline: tuple[DisciplineRecord, ...] = ()
 
     @property
     def is_ethnic_minority(self) -> bool:

@@ -7,16 +7,35 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
+from domain.appraisal import AppraisalState, evolve_appraisal
+from domain.eligibility import EligibilityCheck
 from domain.events import (
+    AppraisalCompleted,
+    AppraisalOpened,
+    AppraisalOverdue,
+    AppraisalReminderSent,
+    AppraisalsCompleted,
+    ApprovalOverdue,
+    ApprovalReminderSent,
     CandidateRegistered,
     ConferenceResultRecorded,
     DomainEvent,
+    EligibilityChecked,
+    FindingRecorded,
     GroupCompletedSteps,
+    ListAssessment,
     NominationAdvanced,
+    NominationApproved,
     NominationDropped,
+    NominationExcluded,
     NominationRevoteRequired,
+    NominationSentBack,
+    PlanApproved,
     PlanOpened,
+    PlanRejected,
+    PlanSentBack,
     PlanSubmitted,
+    StructureAssessed,
     stream_of,
 )
 from domain.people import Candidate, CandidateGroup, Organization
@@ -28,7 +47,10 @@ class PlanPhase(StrEnum):
     NOT_OPENED = "not_opened"
     OPEN = "open"  # candidates being registered, no conference yet
     IN_PROCEDURE = "in_procedure"  # the five steps are under way
-    SUBMITTED = "submitted"  # trình cấp trên
+    SUBMITTED = "submitted"  # trình cấp trên; the agencies appraise
+    AWAITING_APPROVAL = "awaiting_approval"  # chờ cấp trên phê duyệt
+    APPROVED = "approved"  # đã phê duyệt
+    REJECTED = "rejected"  # không phê duyệt
 
 
 class NominationStatus(StrEnum):
@@ -36,9 +58,13 @@ class NominationStatus(StrEnum):
     STANDING = "standing"  # passed at least one step, still going
     LISTED = "listed"  # through the last step: on the plan's list
     DROPPED = "dropped"
+    APPROVED = "approved"  # on the list the superior committee approved
+    EXCLUDED = "excluded"  # taken off the list by the superior committee
 
 
 Track = tuple[str, CandidateGroup]  # (position group, candidate group)
+APPRAISAL_EVENTS = (AppraisalOpened, FindingRecorded, AppraisalReminderSent, AppraisalOverdue,
+                    AppraisalCompleted)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +75,7 @@ class Nomination:
     candidate_group: CandidateGroup
     status: NominationStatus = NominationStatus.REGISTERED
     last_passed_step: int = 0
+    eligibility: tuple[EligibilityCheck, ...] = ()
 
     @property
     def in_play(self) -> bool:
@@ -81,6 +108,13 @@ class PlanState:
     last_held_on: date | None = None
     processed_commands: frozenset[str] = frozenset()
     versions: dict[str, int] = field(default_factory=dict)  # stream id -> version
+    round: int = 1  # a send-back starts a new round
+    submitters: frozenset[str] = frozenset()
+    structure: tuple[ListAssessment, ...] = ()
+    appraisals: dict[str, AppraisalState] = field(default_factory=dict)
+    finding_actors: frozenset[str] = frozenset()
+    approval_reminders: int = 0
+    approval_escalated: bool = False
 
     # --- derived views -------------------------------------------------------------------
     def seats_for(self, position_group: str) -> int:
@@ -121,6 +155,18 @@ class PlanState:
 
     def version_of(self, stream_id: str) -> int:
         return self.versions.get(stream_id, 0)
+
+    def all_listed(self) -> list[Nomination]:
+        return [n for n in self.nominations.values() if n.status is NominationStatus.LISTED]
+
+    def to_appraise(self) -> list[Nomination]:
+        """Listed nominations without an appraisal in this plan's life, or sent back since."""
+        return [n for n in self.all_listed() if n.nomination_id not in self.appraisals]
+
+    @property
+    def superior_id(self) -> str:
+        assert self.organization is not None
+        return self.organization.parent_id or self.organization.organization_id
 
 
 def evolve(state: PlanState, event: DomainEvent) -> PlanState:
@@ -177,7 +223,50 @@ def _apply(state: PlanState, event: DomainEvent) -> PlanState:
         return replace(state, progress={
             **state.progress, track: replace(previous, started=True, completed=True)})
     if isinstance(event, PlanSubmitted):
-        return replace(state, phase=PlanPhase.SUBMITTED, submitted_by=event.actor.user_id)
+        return replace(state, phase=PlanPhase.SUBMITTED, submitted_by=event.actor.user_id,
+                       submitters=state.submitters | {event.actor.user_id})
+    return _apply_review(state, event)
+
+
+def _apply_review(state: PlanState, event: DomainEvent) -> PlanState:
+    """Submission, appraisal and approval."""
+    if isinstance(event, EligibilityChecked):
+        return _update_nomination(state, event.nomination_id, eligibility=event.checks)
+    if isinstance(event, StructureAssessed):
+        return replace(state, structure=event.lists)
+    if isinstance(event, APPRAISAL_EVENTS):
+        appraisal = evolve_appraisal(state.appraisals.get(event.nomination_id, AppraisalState()),
+                                     event)
+        actors = state.finding_actors
+        if isinstance(event, FindingRecorded):
+            actors = actors | {event.actor.user_id}
+        return replace(state, appraisals={**state.appraisals, event.nomination_id: appraisal},
+                       finding_actors=actors)
+    if isinstance(event, AppraisalsCompleted):
+        return replace(state, phase=PlanPhase.AWAITING_APPROVAL, approval_reminders=0,
+                       approval_escalated=False)
+    if isinstance(event, ApprovalReminderSent):
+        return replace(state, approval_reminders=event.number)
+    if isinstance(event, ApprovalOverdue):
+        return replace(state, approval_escalated=True)
+    if isinstance(event, PlanApproved):
+        return replace(state, phase=PlanPhase.APPROVED)
+    if isinstance(event, PlanRejected):
+        return replace(state, phase=PlanPhase.REJECTED)
+    if isinstance(event, NominationApproved):
+        return _update_nomination(state, event.nomination_id, status=NominationStatus.APPROVED)
+    if isinstance(event, NominationExcluded):
+        return _update_nomination(state, event.nomination_id, status=NominationStatus.EXCLUDED)
+    if isinstance(event, PlanSentBack):
+        track = (event.position_group, event.candidate_group)
+        return replace(state, phase=PlanPhase.IN_PROCEDURE, round=event.round + 1,
+                       progress={**state.progress,
+                                 track: GroupProgress(step=event.step, started=True)})
+    if isinstance(event, NominationSentBack):
+        appraisals = {k: a for k, a in state.appraisals.items() if k != event.nomination_id}
+        state = replace(state, appraisals=appraisals)
+        return _update_nomination(state, event.nomination_id, status=NominationStatus.STANDING,
+                                  last_passed_step=event.step - 1)
     raise TypeError(f"no evolve rule for {type(event).__name__}")
 
 

@@ -45,3 +45,14 @@ class Tally:
     base_count: int
     threshold: str  # strictly more than this share of base_count passes
     needed: int  # the smallest yes-count that passes
+
+
+@dataclass(frozen=True, kw_only=True)
+class StructureFigureRecord:
+    """A structure figure as recorded in an event: counts and the target, no floats."""
+
+    measure: str
+    count: int
+    total: int
+    target: str | None
+    met: bool | None

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -98,6 +98,67 @@ class EligibilityRule:
     discipline_bar_months_reprimand: int = 12
     discipline_bar_months_warning: int = 30
     discipline_bar_months_dismissal: int = 60
+    # Who must be in the cadre plan (quy hoạch): "first_time", "all" or "none".
+    cadre_plan_required_for: str = "first_time"
+
+
+def duration(text: str) -> timedelta:
+    """"10d", "12h", "30m", "45s" -> timedelta: deadlines are data, never constants."""
+    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    number, unit = text[:-1], text[-1:]
+    # ASCII digits only: str.isdigit() also accepts "²" (int() then fails) and other scripts.
+    if unit not in units or not (number.isascii() and number.isdigit()) or int(number) <= 0:
+        raise InvalidDefinition(f"not a duration: {text!r} (write e.g. 10d, 12h, 30m)")
+    return timedelta(**{units[unit]: int(number)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgencyRule:
+    """A specialised agency of the superior level that appraises each candidate."""
+
+    code: str
+    title_vi: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalRule:
+    """Thẩm định: which agencies must answer, by when, and how often they are reminded."""
+
+    agencies: tuple[AgencyRule, ...] = (
+        AgencyRule(code="organization_department", title_vi="Ban Tổ chức cấp ủy cấp trên"),
+        AgencyRule(code="inspection_committee", title_vi="Ủy ban Kiểm tra cấp ủy cấp trên"),
+        AgencyRule(code="internal_affairs", title_vi="Ban Nội chính cấp ủy cấp trên"),
+    )
+    deadline: str = "10d"
+    reminder_every: str = "3d"
+
+    def agency_codes(self) -> tuple[str, ...]:
+        return tuple(a.code for a in self.agencies)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalRule:
+    """Phê duyệt: the superior standing committee's deadline; past it, the next level up is
+    told (escalation) and the decision is still awaited."""
+
+    deadline: str = "14d"
+    reminder_every: str = "5d"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StructurePolicy:
+    """Which structure shortfalls block a submission and which only warn."""
+
+    women_min: str = "warn"
+    under_40_min: str = "warn"
+    first_time_min: str = "warn"
+    ethnic_minority_min: str = "warn"
+    woman_on_standing_committee: str = "block"
+    list_bounds: str = "block"
+
+    def severity(self, measure: str) -> str:
+        value: str = getattr(self, measure)
+        return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +178,11 @@ class ProcedureDefinition:
     surplus: SurplusRule
     eligibility: EligibilityRule
     term_months: int = 60
+    # Later additions carry defaults equal to the 2019 rules, so definitions copied into plans
+    # opened before they existed still read back whole.
+    appraisal: AppraisalRule = AppraisalRule()
+    approval: ApprovalRule = ApprovalRule()
+    structure_policy: StructurePolicy = StructurePolicy()
 
     @property
     def key(self) -> str:
@@ -190,6 +256,18 @@ def _check(d: ProcedureDefinition) -> None:
         for override in (step.quorum, step.pass_threshold):
             if override is not None:
                 ratio(override)
+    for text in (d.appraisal.deadline, d.appraisal.reminder_every, d.approval.deadline,
+                 d.approval.reminder_every):
+        duration(text)
+    codes_a = d.appraisal.agency_codes()
+    if not codes_a or len(codes_a) != len(set(codes_a)):
+        problems.append("appraisal.agencies must be non-empty and unique")
+    for measure in ("women_min", "under_40_min", "first_time_min", "ethnic_minority_min",
+                    "woman_on_standing_committee", "list_bounds"):
+        if d.structure_policy.severity(measure) not in ("block", "warn"):
+            problems.append(f"structure_policy.{measure} must be block or warn")
+    if d.eligibility.cadre_plan_required_for not in ("first_time", "all", "none"):
+        problems.append("eligibility.cadre_plan_required_for must be first_time, all or none")
     if ratio(d.surplus.prepared_min) > ratio(d.surplus.prepared_max):
         problems.append("surplus.prepared_min is above surplus.prepared_max")
     if d.version < 1 or d.term_months < 1:

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from domain.events import ListAssessment, Shortfall
 from domain.people import CandidateGroup, Gender
-from domain.plan import Nomination
-from domain.plan_terms import StructureTargets
+from domain.plan import Nomination, PlanState
+from domain.plan_terms import StructureFigureRecord, StructureTargets
 from domain.procedure import ratio
+
+STANDING_COMMITTEE = "standing_committee_member"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,3 +62,40 @@ def structure_figures(
                sum(n.candidate_group is CandidateGroup.FIRST_TIME for n in nominations),
                targets.first_time_min),
     ]
+
+
+def assess_lists(state: PlanState) -> tuple[ListAssessment, ...]:
+    """Each position group's list against its bounds and the plan's structure targets, with
+    every shortfall marked as blocking or a warning by the procedure's policy."""
+    assert state.procedure is not None and state.targets is not None
+    assert state.term_start is not None
+    policy = state.procedure.structure_policy
+    assessments = []
+    for seat in state.seats:
+        listed = state.listed(seat.position_group)
+        low, high = state.procedure.surplus.list_bounds(seat.seats)
+        figures = structure_figures(listed, state.targets, state.term_start)
+        shortfalls = [
+            Shortfall(measure=f.measure, severity=policy.severity(f"{f.measure}_min"),
+                      detail=f"{f.label_vi}: {f.count}/{f.total} ({f.percent_text}), "
+                             f"mục tiêu {f.target}")
+            for f in figures if f.met is False
+        ]
+        if not low <= len(listed) <= high:
+            shortfalls.append(Shortfall(
+                measure="list_bounds", severity=policy.list_bounds,
+                detail=f"danh sách {len(listed)} người cho {seat.seats} chỉ tiêu; "
+                       f"cần từ {low} đến {high}"))
+        if (seat.position_group == STANDING_COMMITTEE and state.targets.woman_on_standing_committee
+                and not any(n.candidate.gender is Gender.FEMALE for n in listed)):
+            shortfalls.append(Shortfall(
+                measure="woman_on_standing_committee",
+                severity=policy.woman_on_standing_committee,
+                detail="danh sách Ban thường vụ không có cán bộ nữ"))
+        assessments.append(ListAssessment(
+            position_group=seat.position_group, seats=seat.seats, size=len(listed),
+            list_minimum=low, list_maximum=high,
+            figures=tuple(StructureFigureRecord(measure=f.measure, count=f.count, total=f.total,
+                                                target=f.target, met=f.met) for f in figures),
+            shortfalls=tuple(shortfalls)))
+    return tuple(assessments)

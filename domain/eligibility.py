@@ -1,0 +1,111 @@
+"""Automatic eligibility checks (standards and conditions) from the procedure's parameters.
+
+They run when a candidate is registered and again at submission. A failing check is never a
+silent drop: it is recorded as an event on the nomination, where the appraisal agencies see
+it, and it is for them and the superior committee to act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.people import Candidate, CandidateGroup, DisciplineKind, Gender
+from domain.procedure import EligibilityRule
+
+DISCIPLINE_VI = {DisciplineKind.REPRIMAND: "khiển trách", DisciplineKind.WARNING: "cảnh cáo",
+                 DisciplineKind.DISMISSAL: "cách chức"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EligibilityCheck:
+    code: str  # retirement_margin, full_term, discipline_bar, cadre_plan
+    passed: bool
+    severity: str  # "" when passed; "concern" or "disqualifying" when not
+    detail: str
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last_day = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+                31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return date(year, month, min(day.day, last_day))
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from start to end (negative when end is earlier)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day:
+        months -= 1
+    return months
+
+
+def retirement_date(candidate: Candidate, rules: EligibilityRule) -> date:
+    months = (rules.retirement_age_months_female if candidate.gender is Gender.FEMALE
+              else rules.retirement_age_months_male)
+    return add_months(candidate.birth_date, months)
+
+
+def check_eligibility(candidate: Candidate, group: CandidateGroup, *, term_start: date,
+                      term_months: int, rules: EligibilityRule,
+                      on: date) -> tuple[EligibilityCheck, ...]:
+    checks = [_age(candidate, group, term_start, term_months, rules)]
+    checks.extend(_discipline(candidate, rules, on))
+    cadre = _cadre_plan(candidate, group, rules)
+    if cadre is not None:
+        checks.append(cadre)
+    return tuple(checks)
+
+
+def _age(candidate: Candidate, group: CandidateGroup, term_start: date, term_months: int,
+         rules: EligibilityRule) -> EligibilityCheck:
+    retires = retirement_date(candidate, rules)
+    left = months_between(term_start, retires)
+    if group is CandidateGroup.INCUMBENT:
+        needed = rules.re_election_min_months_before_retirement
+        ok = left >= needed
+        return EligibilityCheck(
+            code="retirement_margin", passed=ok, severity="" if ok else "disqualifying",
+            detail=(f"tái cử: còn {left} tháng công tác tính từ {term_start} đến tuổi nghỉ hưu "
+                    f"({retires}); cần ít nhất {needed} tháng"))
+    if not rules.first_time_requires_full_term:
+        return EligibilityCheck(code="full_term", passed=True, severity="",
+                                detail="không yêu cầu đủ một nhiệm kỳ")
+    ok = left >= term_months
+    return EligibilityCheck(
+        code="full_term", passed=ok, severity="" if ok else "disqualifying",
+        detail=(f"lần đầu tham gia: còn {left} tháng công tác tính từ {term_start} đến tuổi "
+                f"nghỉ hưu ({retires}); cần đủ một nhiệm kỳ ({term_months} tháng)"))
+
+
+def _discipline(candidate: Candidate, rules: EligibilityRule,
+                on: date) -> list[EligibilityCheck]:
+    bars = {DisciplineKind.REPRIMAND: rules.discipline_bar_months_reprimand,
+            DisciplineKind.WARNING: rules.discipline_bar_months_warning,
+            DisciplineKind.DISMISSAL: rules.discipline_bar_months_dismissal}
+    checks = []
+    for record in candidate.discipline:
+        until = add_months(record.decided_on, bars[record.kind])
+        ok = on >= until
+        checks.append(EligibilityCheck(
+            code="discipline_bar", passed=ok, severity="" if ok else "disqualifying",
+            detail=(f"kỷ luật {DISCIPLINE_VI[record.kind]} ngày {record.decided_on}: "
+                    + (f"đã qua {bars[record.kind]} tháng" if ok
+                       else f"chưa qua {bars[record.kind]} tháng (đến {until})"))))
+    return checks
+
+
+def _cadre_plan(candidate: Candidate, group: CandidateGroup,
+                rules: EligibilityRule) -> EligibilityCheck | None:
+    required = (rules.cadre_plan_required_for == "all"
+                or (rules.cadre_plan_required_for == "first_time"
+                    and group is CandidateGroup.FIRST_TIME))
+    if not required:
+        return None
+    if candidate.in_cadre_plan is None:
+        return EligibilityCheck(code="cadre_plan", passed=False, severity="concern",
+                                detail="chưa có thông tin về quy hoạch")
+    ok = candidate.in_cadre_plan
+    return EligibilityCheck(code="cadre_plan", passed=ok, severity="" if ok else "disqualifying",
+                            detail="trong quy hoạch" if ok else "không có trong quy hoạch")
