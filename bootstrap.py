@@ -4,6 +4,8 @@ adapters."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Worker
 
 from activities.event_store import EventStoreActivities
+from eventstore.checkpoints import Signer, new_signing_key_spec, parse_public_keys
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
 from runtime import services
@@ -21,9 +24,10 @@ from settings import Settings
 from temporal_support.codec import new_key_spec
 from temporal_support.converter import data_converter
 from temporal_support.sandbox import workflow_runner
+from workflows.appraisal_workflow import NominationAppraisalWorkflow
 from workflows.plan_workflow import PersonnelPlanWorkflow
 
-WORKFLOWS = [PersonnelPlanWorkflow]
+WORKFLOWS = [PersonnelPlanWorkflow, NominationAppraisalWorkflow]
 
 
 def payload_keys(settings: Settings) -> str:
@@ -36,6 +40,48 @@ def payload_keys(settings: Settings) -> str:
         path.write_text(new_key_spec(), encoding="ascii")
         path.chmod(0o600)
     return path.read_text(encoding="ascii").strip()
+
+
+def ledger_signing_key(settings: Settings) -> str:
+    """The configured key that signs ledger checkpoints, or for the embedded setup one made
+    once into the data dir (created atomically and readable by its owner only, so that two
+    processes starting together agree on one key)."""
+    if settings.ledger_signing_key:
+        return settings.ledger_signing_key
+    path = settings.data_dir / "ledger.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=settings.data_dir, prefix=".ledger.key.")
+        try:
+            os.write(descriptor, new_signing_key_spec().encode("ascii"))
+            os.close(descriptor)
+            os.link(temporary, path)  # fails if another process made it first: theirs wins
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return path.read_text(encoding="ascii").strip()
+
+
+def ledger_signer(settings: Settings) -> Signer:
+    return Signer.from_spec(ledger_signing_key(settings))
+
+
+def ledger_public_keys(settings: Settings) -> dict[str, bytes]:
+    """The keys a checkpoint may be signed with, for verifying: NHANSU_LEDGER_PUBLIC_KEYS and
+    the signing key's own public key, if a signing key is configured or the embedded one
+    exists (verifying never makes a key)."""
+    keys = parse_public_keys(settings.ledger_public_keys)
+    spec = settings.ledger_signing_key
+    path = settings.data_dir / "ledger.key"
+    if spec is None and path.exists():
+        spec = path.read_text(encoding="ascii").strip()
+    if spec:
+        signer = Signer.from_spec(spec)
+        if keys.setdefault(signer.key_id, signer.public_key) != signer.public_key:
+            raise ValueError(f"ledger key {signer.key_id!r}: the public key configured for it "
+                             "is not the signing key's")
+    return keys
 
 
 def converter(settings: Settings) -> DataConverter:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,8 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.appraisal import RecordFinding
+from domain.approval import RecordApprovalDecision
 from domain.commands import (
     OpenPlan,
     PlanCommand,
@@ -30,7 +32,13 @@ from domain.plan import PlanState, evolve
 from domain.serialization import from_data
 from eventstore.store import PostgresEventStore
 from service.errors import OutcomeUnknown, PlanNotFound, Rejected
-from workflows.messages import CommandResult, PlanWorkflowInput, plan_workflow_id
+from workflows.appraisal_workflow import NominationAppraisalWorkflow
+from workflows.messages import (
+    CommandResult,
+    PlanWorkflowInput,
+    appraisal_workflow_id,
+    plan_workflow_id,
+)
 from workflows.plan_workflow import PersonnelPlanWorkflow
 
 
@@ -85,25 +93,48 @@ class PlanService:
         return await self._update(plan_id, PersonnelPlanWorkflow.submit, command,
                                   idempotency_key)
 
+    async def decide_on_plan(self, plan_id: str, command: RecordApprovalDecision,
+                             idempotency_key: str) -> CommandResult:
+        """The superior standing committee's decision (phê duyệt, loại, trả lại, bác)."""
+        return await self._update(plan_id, PersonnelPlanWorkflow.decide_on_plan, command,
+                                  idempotency_key)
+
+    async def record_finding(self, command: RecordFinding, idempotency_key: str) -> list[str]:
+        """An appraisal agency's finding on one nomination (kết luận thẩm định)."""
+        workflow_id = appraisal_workflow_id(command.nomination_id)
+        result: list[str] = await self._update_workflow(
+            workflow_id, NominationAppraisalWorkflow.record_finding, command, idempotency_key,
+            not_found=lambda: Rejected((Violation(
+                field="nomination_id", rule="not_under_appraisal",
+                message=f"nomination {command.nomination_id} is not under appraisal"),)))
+        return result
+
     async def _update(self, plan_id: str, update: Any, command: Any,
                       idempotency_key: str) -> CommandResult:
-        handle = self._client.get_workflow_handle(plan_workflow_id(plan_id))
+        result: CommandResult = await self._update_workflow(
+            plan_workflow_id(plan_id), update, command, idempotency_key,
+            not_found=lambda: PlanNotFound(plan_id))
+        return result
+
+    async def _update_workflow(self, workflow_id: str, update: Any, command: Any,
+                               idempotency_key: str,
+                               not_found: Callable[[], Exception]) -> Any:
+        handle = self._client.get_workflow_handle(workflow_id)
         try:
-            result: CommandResult = await handle.execute_update(
-                update, command, id=idempotency_key, rpc_timeout=self._timeout)
-            return result
+            return await handle.execute_update(update, command, id=idempotency_key,
+                                               rpc_timeout=self._timeout)
         except WorkflowUpdateFailedError as exc:
             raise _translate_failure(exc) from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise OutcomeUnknown(idempotency_key, self._timeout.total_seconds()) from None
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:
-                raise PlanNotFound(plan_id) from None
+                raise not_found() from None
             if "already completed" in str(exc):
                 raise Rejected((Violation(
-                    field="plan_id", rule="already_submitted",
-                    message="the plan is submitted and its preparation workflow has ended"),)
-                ) from None
+                    field="workflow", rule="already_closed",
+                    message=f"{workflow_id} has finished: a decision or an appraisal that is "
+                            f"over takes no more commands"),)) from None
             raise
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "structlog", "rich", "domain",
-               "activities.messages", "workflows.messages", "workflows.envelopes")
+               "activities.messages", "workflows.messages", "workflows.envelopes",
+               "workflows.rejections")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
+from activities.messages import EventEnvelope
 from domain.commands import OpenPlan
 
 
 @dataclass(frozen=True, kw_only=True)
 class PlanWorkflowInput:
     open_plan: OpenPlan
+    # Set when a run continues as new after a send-back: the state to carry on from
+    # (domain.snapshot). Absent in the first run.
+    resume: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,3 +37,30 @@ class PlanOutcome:
 def plan_workflow_id(plan_id: str) -> str:
     """The workflow id is the plan's stream id: business identity, never a name."""
     return f"plan-{plan_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalInput:
+    plan_id: str
+    nomination_id: str
+    round: int
+    superior_id: str
+    agencies: tuple[str, ...]
+    deadline_after: timedelta
+    reminder_every: timedelta
+    stream_version: int  # the nomination stream's version when the appraisal opens
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppraisalOutcome:
+    """Everything the appraisal appended, for the plan to fold into its own state."""
+
+    nomination_id: str
+    outcome: str
+    events: list[EventEnvelope]
+    positions: list[int]
+
+
+def appraisal_workflow_id(nomination_id: str) -> str:
+    """One appraisal workflow id per nomination; each round is a new run under it."""
+    return f"appraisal-{nomination_id}"

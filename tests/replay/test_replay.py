@@ -12,6 +12,7 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
+from bootstrap import WORKFLOWS
 from temporal_support.converter import data_converter
 from temporal_support.sandbox import workflow_runner
 from tests.support.histories import HISTORIES
@@ -35,8 +36,7 @@ def test_there_are_recorded_histories() -> None:
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
 async def test_recorded_history_replays(path: Path) -> None:
     history = load(path)
-    replayer = Replayer(workflows=[PersonnelPlanWorkflow],
-                        data_converter=data_converter(TEST_PAYLOAD_KEYS),
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(TEST_PAYLOAD_KEYS),
                         workflow_runner=workflow_runner())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
@@ -53,7 +53,7 @@ class ChangedWithoutPatch(PersonnelPlanWorkflow):
 
 
 async def test_an_unpatched_change_is_caught_by_replay() -> None:
-    path = RECORDED[0]
+    path = HISTORIES / "personnel_plan_v1_full_plan.json"
     history = load(path)
     # Unsandboxed: the sandbox cannot re-import a workflow class defined in a test module
     # on Python 3.11 (sdk-python#585); determinism checking is the same either way.

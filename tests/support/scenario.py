@@ -92,3 +92,19 @@ async def send_result(service: PlanService, plan_id: str,
     if isinstance(command, SubmitPlan):
         return await service.submit(plan_id, command, command.command_id)
     raise TypeError(type(command).__name__)
+
+
+def conferences_from(plan_id: str, *, step: int, members: list[str], prefix: str,
+                     group: CandidateGroup = CandidateGroup.FIRST_TIME) -> list[PlanCommand]:
+    """Conferences from ``step`` to the last for the nominations sent back, all passing."""
+    held_on = date(2025, 6, 1)
+    commands: list[PlanCommand] = []
+    for number in range(step, 6):
+        commands.append(conference(number, group, dict.fromkeys(members, 12), held_on=held_on,
+                                   command_id=f"{plan_id}-{prefix}-{group.value}-{number}"))
+        held_on += timedelta(days=2)
+    return commands
+
+
+def submit_command(plan_id: str, suffix: str) -> SubmitPlan:
+    return submit(command_id=f"{plan_id}-submit-{suffix}")
