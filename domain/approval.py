@@ -189,11 +189,13 @@ def _check_list(state: PlanState, c: RecordApprovalDecision, v: Violations) -> N
             v.add("excluded", "disqualified_not_excluded",
                   f"{n.candidate.full_name} ({n.nomination_id}) was found disqualifying in "
                   f"appraisal: exclude the nomination or send the plan back")
+    extra = state.procedure.approval.min_extra_after_exclusions if state.procedure else 1
     for s in state.seats:
         remaining = [n for n in state.listed(s.position_group) if n.nomination_id not in excluded]
-        v.check(len(remaining) > s.seats, f"lists.{s.position_group}", "list_longer_than_seats",
-                f"{len(remaining)} would remain for {s.seats} seats: an election list must be "
-                f"longer than the seats; send the plan back to add candidates instead")
+        v.check(len(remaining) >= s.seats + extra, f"lists.{s.position_group}",
+                "list_longer_than_seats",
+                f"{len(remaining)} would remain for {s.seats} seats; the procedure needs at "
+                f"least {s.seats + extra} after exclusions (approval.min_extra_after_exclusions)")
 
 
 def _check_send_back(state: PlanState, c: RecordApprovalDecision, v: Violations) -> None:

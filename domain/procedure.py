@@ -143,6 +143,10 @@ class ApprovalRule:
 
     deadline: str = "14d"
     reminder_every: str = "5d"
+    # How many more than the seats must remain after exclusions. Election lists must be
+    # longer than the seats (Quy chế bầu cử), hence 1; a procedure may set 0 where the
+    # congress completes the list with its own nominations.
+    min_extra_after_exclusions: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import pytest
 
+from domain.approval import RecordApprovalDecision
 from domain.commands import PlanCommand
 from domain.decide import decide
 from domain.errors import CommandRejected
@@ -23,9 +24,11 @@ from domain.plan import PlanState, evolve, fold
 from tests.support.plans import NOW
 
 E = TypeVar("E", bound=DomainEvent)
+# Everything ``decide`` takes: the preparation commands and the superior committee's decision.
+AnyCommand = PlanCommand | RecordApprovalDecision
 
 
-def given(*history: PlanCommand | DomainEvent | Iterable[DomainEvent],
+def given(*history: AnyCommand | DomainEvent | Iterable[DomainEvent],
           now: datetime = NOW, state: PlanState | None = None) -> PlanState:
     """Fold a history into a state; a command in it must be accepted."""
     current = state or PlanState()
@@ -39,7 +42,7 @@ def given(*history: PlanCommand | DomainEvent | Iterable[DomainEvent],
     return current
 
 
-def recorded(*commands: PlanCommand, state: PlanState | None = None,
+def recorded(*commands: AnyCommand, state: PlanState | None = None,
              now: datetime = NOW) -> list[DomainEvent]:
     """Every event the commands record, each decided on the state the ones before left."""
     current = state or PlanState()
@@ -51,11 +54,11 @@ def recorded(*commands: PlanCommand, state: PlanState | None = None,
     return events
 
 
-def when(state: PlanState, command: PlanCommand, *, now: datetime = NOW) -> list[DomainEvent]:
+def when(state: PlanState, command: AnyCommand, *, now: datetime = NOW) -> list[DomainEvent]:
     return decide(state, command, now=now)
 
 
-def then_rejected(state: PlanState, command: PlanCommand, *, field: str, rule: str,
+def then_rejected(state: PlanState, command: AnyCommand, *, field: str, rule: str,
                   now: datetime = NOW) -> CommandRejected:
     """The command is rejected and one of its violations names ``field`` and ``rule``."""
     with pytest.raises(CommandRejected) as caught:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import pytest
 
+from domain.approval import (
+    Decision,
+    approval_overdue,
+    approval_reminder,
+    conclude_appraisals,
+)
 from domain.commands import PlanCommand
 from domain.errors import CommandRejected
 from domain.events import (
@@ -37,6 +43,22 @@ from tests.support.plans import (
     votes,
 )
 from tests.unit.gwt import given, recorded, types, when
+from tests.unit.review import (
+    AGENCIES,
+    CLEARED,
+    CONCERN,
+    DISQUALIFYING,
+    History,
+    deadline_passed,
+    decision,
+    exclusion,
+    finding,
+    large_plan_commands,
+    opened_appraisals,
+    reminder,
+    sending_back,
+    small_plan_commands,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -58,6 +80,64 @@ def whole_plan() -> list[DomainEvent]:
     )
 
 
+PREPARATION_TYPES = {
+    "PlanOpened", "CandidateRegistered", "EligibilityChecked", "ConferenceResultRecorded",
+    "NominationAdvanced", "NominationDropped", "NominationRevoteRequired",
+    "GroupCompletedSteps", "PlanSubmitted", "StructureAssessed",
+}
+
+
+def reviewed_plan() -> list[DomainEvent]:
+    """The whole plan through its review: one agency is reminded, one amends its finding, one
+    appraisal runs out its deadline; the superior committee is reminded, is overdue, and sends
+    the first-time candidate back to step 4; the second round is submitted and approved."""
+    life = History()
+    life.add(whole_plan())
+    life.add(opened_appraisals(life.state))  # n01, n02, n03, n06
+    life.add(reminder(life.state, "n01"))
+    for agency in AGENCIES:
+        life.find(finding("n01", agency))
+    life.find(finding("n02", AGENCIES[0], CONCERN))
+    life.find(finding("n02", AGENCIES[0], CLEARED))  # amends the concern
+    for agency in AGENCIES[1:]:
+        life.find(finding("n02", agency))
+    life.find(finding("n03", AGENCIES[0]))
+    life.add(deadline_passed(life.state, "n03"))
+    life.find(finding("n06", AGENCIES[0]))
+    life.find(finding("n06", AGENCIES[1], CONCERN))
+    life.find(finding("n06", AGENCIES[2]))
+    life.add(conclude_appraisals(life.state, now=NOW))
+    life.add(approval_reminder(life.state, now=NOW))
+    life.add(approval_overdue(life.state, now=NOW))
+    life.decide(sending_back(4, FIRST_TIME, "n06"))
+    life.decide(conference(4, FIRST_TIME, {"n06": 12}, held_on=date(2025, 5, 20)),
+                conference(5, FIRST_TIME, {"n06": 12}, held_on=date(2025, 5, 21)),
+                submit("submit-2"))
+    life.appraise()  # n06 again, in round 2
+    life.add(conclude_appraisals(life.state, now=NOW))
+    life.decide(decision(command_id="quyet-dinh-2"))
+    return life.events
+
+
+def other_endings() -> list[list[DomainEvent]]:
+    """Approval with a disqualified candidate excluded (a list long enough to lose one), and
+    a rejection: the decisions the reviewed plan does not take."""
+    excluded, rejected = History(), History()
+    excluded.decide(*large_plan_commands())
+    excluded.appraise({"n05": {AGENCIES[1]: DISQUALIFYING}})
+    excluded.add(conclude_appraisals(excluded.state, now=NOW))
+    excluded.decide(decision(Decision.APPROVE_WITH_EXCLUSIONS, excluded=(exclusion("n05"),)))
+    rejected.decide(*small_plan_commands())
+    rejected.appraise()
+    rejected.add(conclude_appraisals(rejected.state, now=NOW))
+    rejected.decide(decision(Decision.REJECT))
+    return [excluded.events, rejected.events]
+
+
+def every_history() -> list[list[DomainEvent]]:
+    return [whole_plan(), reviewed_plan(), *other_endings()]
+
+
 def stored(event: DomainEvent) -> DomainEvent:
     """Through JSON and back, as the event store keeps it."""
     text = json.dumps(event_to_data(event), ensure_ascii=False, sort_keys=True)
@@ -74,20 +154,36 @@ def floats_in(data: Any) -> list[Any]:
     return []
 
 
-def test_the_whole_plan_uses_every_event_type() -> None:
-    assert set(types(whole_plan())) == set(EVENT_TYPES)
+def test_the_whole_plan_uses_every_preparation_event_type() -> None:
+    assert set(types(whole_plan())) == PREPARATION_TYPES
+
+
+def test_the_review_uses_every_other_event_type() -> None:
+    review = set(types(reviewed_plan()))
+    endings = [set(types(events)) for events in other_endings()]
+
+    assert review == set(EVENT_TYPES) - {"NominationExcluded", "PlanRejected"}
+    assert "NominationExcluded" in endings[0] and "PlanRejected" in endings[1]
+    assert "PlanRejected" not in endings[0] and "PlanApproved" not in endings[1]
+    assert set().union(review, *endings) == set(EVENT_TYPES)
 
 
 def test_every_event_round_trips_through_json() -> None:
-    for event in whole_plan():
-        data = event_to_data(event)
-        assert floats_in(data) == [], event.TYPE
-        assert "TYPE" not in data and "SCHEMA_VERSION" not in data
-        assert stored(event) == event
+    seen = set()
+    for events in every_history():
+        for event in events:
+            data = event_to_data(event)
+            assert floats_in(data) == [], event.TYPE
+            assert "TYPE" not in data and "SCHEMA_VERSION" not in data
+            assert stored(event) == event
+            seen.add(event.TYPE)
+    assert seen == set(EVENT_TYPES)
 
 
-def test_events_read_back_fold_to_the_same_state() -> None:
-    events = whole_plan()
+@pytest.mark.parametrize("history", range(4), ids=["prepared", "reviewed", "excluded",
+                                                    "rejected"])
+def test_events_read_back_fold_to_the_same_state(history: int) -> None:
+    events = every_history()[history]
 
     assert fold(stored(e) for e in events) == fold(events)
 
@@ -140,8 +236,8 @@ def test_stream_versions_count_each_streams_events() -> None:
                   conference(1, INCUMBENT, votes(ids(range(1, 5)))))
 
     assert state.version_of("plan-plan-1") == 2  # opened, conference
-    assert state.version_of("nomination-n01") == 2  # registered, advanced
-    assert state.version_of("nomination-n04") == 2
+    assert state.version_of("nomination-n01") == 3  # registered, eligibility checked, advanced
+    assert state.version_of("nomination-n04") == 3
     assert state.version_of("nomination-n99") == 0
 
 
@@ -151,14 +247,44 @@ def test_stream_versions_over_a_whole_plan() -> None:
 
     expected = Counter(stream_of(e) for e in events)
     assert state.versions == dict(expected)
-    # n04: registered, repeat, dropped at the second attempt
-    assert state.version_of("nomination-n04") == 3
-    # n01: registered, repeat, then advanced at steps 1 to 5
-    assert state.version_of("nomination-n01") == 7
-    # n06: registered, advanced at steps 1 to 5 (kept by the head's decision on the tie)
-    assert state.version_of("nomination-n06") == 6
-    # opened, 11 conferences (6 incumbent, 5 first-time), 2 groups completed, submitted
-    assert state.version_of("plan-plan-1") == 1 + 11 + 2 + 1
+    # Each nomination's eligibility is checked when it is registered; only those on the
+    # submitted list are checked again at submission.
+    # n04: registered, checked, repeat, dropped at the second attempt
+    assert state.version_of("nomination-n04") == 4
+    # n01: registered, checked, repeat, advanced at steps 1 to 5, checked at submission
+    assert state.version_of("nomination-n01") == 9
+    # n06: registered, checked, advanced at steps 1 to 5 (kept by the head's decision on the
+    # tie), checked at submission
+    assert state.version_of("nomination-n06") == 8
+    # n05 (lost the tie) and n07: registered, checked, advanced at steps 1 to 4, cut at step 5
+    assert state.version_of("nomination-n05") == state.version_of("nomination-n07") == 7
+    # opened, 11 conferences (6 incumbent, 5 first-time), 2 groups completed, submitted,
+    # structure assessed
+    assert state.version_of("plan-plan-1") == 1 + 11 + 2 + 1 + 1
+
+
+def test_the_review_of_a_nomination_is_on_its_own_stream() -> None:
+    events = reviewed_plan()
+    state = fold(events)
+
+    assert state.versions == dict(Counter(stream_of(e) for e in events))
+    n06 = [e.TYPE for e in events if stream_of(e) == "nomination-n06"]
+    assert n06 == [
+        "CandidateRegistered", "EligibilityChecked", *["NominationAdvanced"] * 5,
+        "EligibilityChecked",
+        "AppraisalOpened", "FindingRecorded", "FindingRecorded", "FindingRecorded",
+        "AppraisalCompleted",
+        "NominationSentBack", "NominationAdvanced", "NominationAdvanced", "EligibilityChecked",
+        "AppraisalOpened", "FindingRecorded", "FindingRecorded", "FindingRecorded",
+        "AppraisalCompleted",
+        "NominationApproved",
+    ]
+    plan = [e.TYPE for e in events[len(whole_plan()):] if stream_of(e) == "plan-plan-1"]
+    assert plan == [
+        "AppraisalsCompleted", "ApprovalReminderSent", "ApprovalOverdue", "PlanSentBack",
+        "ConferenceResultRecorded", "ConferenceResultRecorded", "GroupCompletedSteps",
+        "PlanSubmitted", "StructureAssessed", "AppraisalsCompleted", "PlanApproved",
+    ]
 
 
 def test_evolve_refuses_an_event_it_does_not_know() -> None:
