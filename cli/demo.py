@@ -3,9 +3,10 @@ list of 19 candidates through the five steps, on the embedded services.
 
 It shows what the system is for: a conference result rejected for bad input with the
 reason (and nothing recorded), a weak incumbent dropped at step 2, a step repeated because
-too few first-time candidates passed to keep the surplus, the plan submitted, and then,
-with the worker stopped, one nomination's trail and every hash chain checked from
-PostgreSQL alone."""
+too few first-time candidates passed to keep the surplus, the plan submitted, appraised,
+sent back, appraised again and approved with an exclusion (cli/demo_review.py), and then,
+with the worker stopped, nominations' trails and every hash chain checked from PostgreSQL
+alone."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from rich.rule import Rule
 
 import bootstrap
 from cli import render
+from cli.demo_review import AMENDED, DISQUALIFIED, SENT_BACK, review
 from cli.files import read_candidates, read_plan
 from domain.commands import RecordConferenceResult, SubmitPlan
 from domain.people import Actor, CandidateGroup, Role
@@ -25,6 +27,7 @@ from domain.plan import PlanState
 from domain.plan_terms import Vote
 from eventstore import migrate
 from eventstore.store import PostgresEventStore
+from projections import migrate as read_models_migrate
 from queries.plans import load_plan, plan_view
 from queries.trail import nomination_trail
 from service.errors import Rejected
@@ -43,6 +46,7 @@ async def demo(settings: Settings) -> None:
     console.print(Rule("nhansu — ví dụ: Đảng bộ xã An Bình, nhiệm kỳ 2025-2030"))
     async with bootstrap.database(settings) as db:
         await migrate.upgrade(db.url)
+        await read_models_migrate.upgrade(db.url)
         client = await bootstrap.temporal_client(settings)
         console.print(f"PostgreSQL: {'embedded' if settings.uses_embedded_postgres else 'external'}"
                       f"; Temporal: {client.service_client.config.target_host}")
@@ -57,8 +61,8 @@ async def demo(settings: Settings) -> None:
         state = view.state
         revoted = _by_card(state, SHORT_AT_STEP_2[1])
         render.trail(console, await nomination_trail(db.store, revoted))
-        dropped = _by_card(state, WEAK_INCUMBENT)
-        render.trail(console, await nomination_trail(db.store, dropped))
+        for card in (DISQUALIFIED, AMENDED, SENT_BACK[0]):
+            render.trail(console, await nomination_trail(db.store, _by_card(state, card)))
         report = await db.store.verify()
         render.verification(console, report)
         if not report.ok:
@@ -110,6 +114,7 @@ async def _prepare(service: PlanService, store: PostgresEventStore) -> str:
     await service.submit(plan_id, SubmitPlan(command_id=f"submit-{plan_id}", actor=department),
                          f"submit-{plan_id}")
     console.print("3. Đã trình đề án lên cấp ủy cấp trên.")
+    await review(service, store, plan_id, department, console)
     return plan_id
 
 

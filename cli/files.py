@@ -15,7 +15,15 @@ from typing import Any
 import procedures
 from domain.commands import OpenPlan, RecordConferenceResult, RegisterCandidate
 from domain.errors import Violation
-from domain.people import Actor, Candidate, CandidateGroup, Gender, Organization
+from domain.people import (
+    Actor,
+    Candidate,
+    CandidateGroup,
+    DisciplineKind,
+    DisciplineRecord,
+    Gender,
+    Organization,
+)
 from domain.plan import PlanState
 from domain.plan_terms import SeatAllocation, StructureTargets, Vote
 
@@ -113,6 +121,37 @@ def parse_group(text: str, field: str = "candidate_group") -> CandidateGroup:
                     f"{text!r} is not one of tái cử, lần đầu, incumbent, first_time") from None
 
 
+YES = {"có", "co", "yes", "true", "1"}
+NO = {"không", "khong", "no", "false", "0"}
+DISCIPLINE = {"khiển trách": DisciplineKind.REPRIMAND, "reprimand": DisciplineKind.REPRIMAND,
+              "cảnh cáo": DisciplineKind.WARNING, "warning": DisciplineKind.WARNING,
+              "cách chức": DisciplineKind.DISMISSAL, "dismissal": DisciplineKind.DISMISSAL}
+
+
+def parse_yes_no(text: str, field: str) -> bool | None:
+    """Có / không; blank means not stated."""
+    value = _nfc(text).casefold()
+    if not value:
+        return None
+    if value in YES or value in NO:
+        return value in YES
+    raise _fail(field, "one_of", f"{text!r} is not có, không or blank")
+
+
+def parse_discipline(text: str, field: str) -> tuple[DisciplineRecord, ...]:
+    """"cảnh cáo 2024-05-01; khiển trách 2021-03-02" (kind, then the decision's date)."""
+    records = []
+    for part in filter(None, (p.strip() for p in _nfc(text).split(";"))):
+        kind_text, _, day = part.rpartition(" ")
+        kind = DISCIPLINE.get(kind_text.strip().casefold())
+        if kind is None:
+            raise _fail(field, "one_of",
+                        f"{part!r}: write the kind (khiển trách, cảnh cáo, cách chức) then the "
+                        f"date, e.g. 'cảnh cáo 2024-05-01'")
+        records.append(DisciplineRecord(kind=kind, decided_on=parse_date(day, field)))
+    return tuple(records)
+
+
 def parse_date(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text.strip())
@@ -166,6 +205,8 @@ def _candidate_row(row: dict[str, str], number: int, plan_id: str,
             raise _fail(where + column, "required", "empty")
     position_group = (row.get("position_group") or "").strip() or "committee_member"
     candidate = Candidate(
+        in_cadre_plan=parse_yes_no(row.get("in_cadre_plan") or "", where + "in_cadre_plan"),
+        discipline=parse_discipline(row.get("discipline") or "", where + "discipline"),
         full_name=_nfc(row["full_name"]),
         birth_date=parse_date(row["birth_date"], where + "birth_date"),
         gender=parse_gender(row["gender"], where + "gender"),

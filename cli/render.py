@@ -10,6 +10,7 @@ from domain.people import CANDIDATE_GROUP_LABELS_VI
 from domain.plan import NominationStatus
 from domain.structure import structure_figures
 from eventstore.model import VerificationReport
+from queries.describe import APPRAISAL_RESULT_VI
 from queries.plans import PlanView
 from queries.trail import Trail
 
@@ -18,9 +19,13 @@ STATUS_VI = {
     NominationStatus.STANDING: "Đang xem xét",
     NominationStatus.LISTED: "Vào danh sách",
     NominationStatus.DROPPED: "Dừng",
+    NominationStatus.APPROVED: "Được phê duyệt",
+    NominationStatus.EXCLUDED: "Bị cấp trên loại",
 }
 PHASE_VI = {"open": "Đang lập", "in_procedure": "Đang thực hiện 5 bước",
-            "submitted": "Đã trình cấp trên", "not_opened": "Chưa lập"}
+            "submitted": "Đã trình cấp trên, đang thẩm định", "not_opened": "Chưa lập",
+            "awaiting_approval": "Chờ cấp trên phê duyệt", "approved": "Đã phê duyệt",
+            "rejected": "Không được phê duyệt"}
 
 
 def violations(console: Console, title: str, items: tuple[Violation, ...]) -> None:
@@ -36,7 +41,8 @@ def plan(console: Console, view: PlanView) -> None:
                   f"nhiệm kỳ {s.term}")
     console.print(f"Quy trình: {s.procedure.title_vi} [dim]({s.procedure.key}, "
                   f"{s.procedure_digest[:12]})[/]")
-    console.print(f"Trạng thái: [bold]{PHASE_VI.get(s.phase.value, s.phase.value)}[/]")
+    console.print(f"Trạng thái: [bold]{PHASE_VI.get(s.phase.value, s.phase.value)}[/]"
+                  + (f" (vòng {s.round})" if s.round > 1 else ""))
     steps = [st.number for st in s.procedure.steps]
     for seat in s.seats:
         low, high = s.procedure.surplus.list_bounds(seat.seats)
@@ -47,6 +53,7 @@ def plan(console: Console, view: PlanView) -> None:
         table.add_column("Nhóm")
         for number in steps:
             table.add_column(f"B{number}", justify="right")
+        table.add_column("Thẩm định")
         table.add_column("Kết quả")
         members = s.in_position_group(seat.position_group)
         for i, n in enumerate(members, start=1):
@@ -56,8 +63,11 @@ def plan(console: Console, view: PlanView) -> None:
                           else "✗") + str(r.yes)
                          for r in view.results.get(n.nomination_id, []) if r.step == number]
                 cells.append(" ".join(marks))
+            appraisal = s.appraisals.get(n.nomination_id)
+            appraised = APPRAISAL_RESULT_VI.get(appraisal.outcome or "", "đang thẩm định") \
+                if appraisal else ""
             table.add_row(str(i), n.candidate.full_name,
-                          CANDIDATE_GROUP_LABELS_VI[n.candidate_group], *cells,
+                          CANDIDATE_GROUP_LABELS_VI[n.candidate_group], *cells, appraised,
                           STATUS_VI[n.status])
         console.print(table)
         assert s.targets is not None

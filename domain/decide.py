@@ -296,9 +296,10 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
     v.check(not missing, "votes", "complete",
             f"no tally for: {', '.join(sorted(missing))}")
     for i, vote in enumerate(c.votes):
+        known = state.nominations.get(vote.nomination_id)
+        who = known.candidate.full_name if known else vote.nomination_id
         v.check(0 <= vote.yes <= c.ballots_valid, f"votes[{i}].yes", "within_valid_ballots",
-                f"{vote.yes} yes-votes for {vote.nomination_id} with {c.ballots_valid} "
-                f"valid ballots")
+                f"{vote.yes} yes-votes for {who} with {c.ballots_valid} valid ballots")
     v.raise_if_any()
 
     base_kind = proc.pass_base_of(rule)

@@ -8,9 +8,6 @@ from typing import Any
 
 from domain.events import (
     CandidateRegistered,
-    NominationAdvanced,
-    NominationDropped,
-    NominationRevoteRequired,
     PlanOpened,
     nomination_stream,
     plan_stream,
@@ -19,14 +16,8 @@ from domain.plan_terms import Tally
 from domain.serialization import to_data
 from eventstore.model import RecordedEvent, VerificationReport
 from eventstore.store import PostgresEventStore
+from queries.describe import describe
 from queries.plans import to_domain
-
-OUTCOME_VI = {
-    "CandidateRegistered": "Đăng ký nhân sự",
-    "NominationAdvanced": "Đạt, được giới thiệu tiếp",
-    "NominationDropped": "Không đạt, dừng",
-    "NominationRevoteRequired": "Bỏ phiếu lại (thiếu số dư)",
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,20 +78,14 @@ async def nomination_trail(store: PostgresEventStore, nomination_id: str, *,
 
 def _entry(recorded: RecordedEvent) -> TrailEntry:
     event = to_domain(recorded)
-    tally: Tally | None = None
-    step = attempt = None
-    reason = ""
-    if isinstance(event, (NominationAdvanced, NominationDropped, NominationRevoteRequired)):
-        tally, step, attempt, reason = event.tally, event.step, event.attempt, event.reason
-    elif isinstance(event, CandidateRegistered):
-        reason = f"{event.candidate_group.value}, {event.position_group}"
+    about = describe(event)
     return TrailEntry(
         position=recorded.position, version=recorded.stream_version,
-        event_type=recorded.event_type, outcome_vi=OUTCOME_VI.get(recorded.event_type, ""),
+        event_type=recorded.event_type, outcome_vi=about.outcome_vi,
         occurred_at=recorded.occurred_at, recorded_at=recorded.recorded_at,
         actor=event.actor.user_id, role=event.actor.role.value,
-        organization_id=event.actor.organization_id, step=step, attempt=attempt, tally=tally,
-        reason=reason, hash=recorded.hash,
+        organization_id=event.actor.organization_id, step=about.step, attempt=about.attempt,
+        tally=about.tally, reason=about.reason, hash=recorded.hash,
     )
 
 
