@@ -23,10 +23,14 @@ def to_domain(recorded: RecordedEvent) -> DomainEvent:
 
 
 async def load_plan(store: PostgresEventStore, plan_id: str, *,
-                    as_of: datetime | None = None) -> PlanState:
+                    as_of: datetime | None = None,
+                    at_position: int | None = None) -> PlanState:
     """Every stream of the plan in global order: the workflow appended them in decision
-    order, so folding them in position order replays the decisions as they were made."""
+    order, so folding them in position order replays the decisions as they were made.
+    ``as_of`` (recorded time) and ``at_position`` (global position) travel back in time."""
     recorded = await store.read_correlated(plan_stream(plan_id), as_of=as_of)
+    if at_position is not None:
+        recorded = [r for r in recorded if r.position <= at_position]
     return fold(to_domain(r) for r in recorded)
 
 
@@ -51,8 +55,11 @@ class PlanView:
 
 
 async def plan_view(store: PostgresEventStore, plan_id: str, *,
-                    as_of: datetime | None = None) -> PlanView:
+                    as_of: datetime | None = None,
+                    at_position: int | None = None) -> PlanView:
     recorded = await store.read_correlated(plan_stream(plan_id), as_of=as_of)
+    if at_position is not None:
+        recorded = [r for r in recorded if r.position <= at_position]
     events = [to_domain(r) for r in recorded]
     results: dict[str, list[StepResult]] = {}
     for e in events:

@@ -12,7 +12,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.event_store import NON_RETRYABLE, EventStoreActivities
     from activities.messages import AppendRequest, EventEnvelope
-    from domain.events import DomainEvent
+    from domain.events import DomainEvent, stream_of
     from workflows.envelopes import envelopes
 
 # An append takes milliseconds; a worker that died mid-append is retried on another soon.
@@ -22,15 +22,18 @@ APPEND_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200),
                            non_retryable_error_types=list(NON_RETRYABLE))
 
 
-async def append(events: list[DomainEvent],
-                 version_of: Callable[[str], int]) -> tuple[list[EventEnvelope], list[int]]:
-    """Append ``events``; return their envelopes and global positions."""
+async def append(events: list[DomainEvent], version_of: Callable[[str], int],
+                 seen_position: int = 0) -> tuple[list[EventEnvelope], list[int]]:
+    """Append ``events`` decided on a state that had folded everything up to global position
+    ``seen_position``; return their envelopes and global positions."""
     if not events:
         return [], []
     info = workflow.info()
+    streams = list(dict.fromkeys(stream_of(e) for e in events))
+    expected = {stream: version_of(stream) for stream in streams}
     batch = envelopes(events, new_id=lambda: str(workflow.uuid4()),
-                      workflow_id=info.workflow_id, run_id=info.run_id)
-    expected = {e.stream_id: version_of(e.stream_id) for e in batch}
+                      workflow_id=info.workflow_id, run_id=info.run_id,
+                      decided_on={"position": seen_position, "versions": expected})
     result = await workflow.execute_activity_method(
         EventStoreActivities.append_events,
         AppendRequest(events=batch, expected_versions=expected),

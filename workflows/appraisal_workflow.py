@@ -42,6 +42,7 @@ class NominationAppraisalWorkflow:
         self._appended: list[EventEnvelope] = []
         self._positions: list[int] = []
         self._commands: set[str] = set()
+        self._seen = input.seen_position
 
     @workflow.run
     async def run(self, input: AppraisalInput) -> AppraisalOutcome:
@@ -105,7 +106,8 @@ class NominationAppraisalWorkflow:
                                        non_retryable=True)
             return self._version
 
-        batch, positions = await append(events, version_of)
+        batch, positions = await append(events, version_of, self._seen)
+        self._seen = max([self._seen, *positions])
         for event in events:
             self._state = evolve_appraisal(self._state, event)
         self._version += len(batch)

@@ -8,8 +8,8 @@ from activities.messages import EventEnvelope
 from domain.events import DomainEvent, event_to_data, plan_stream, stream_of
 
 
-def envelope(event: DomainEvent, *, event_id: str, workflow_id: str,
-             run_id: str) -> EventEnvelope:
+def envelope(event: DomainEvent, *, event_id: str, workflow_id: str, run_id: str,
+             decided_on: dict[str, object] | None = None) -> EventEnvelope:
     data = event_to_data(event)
     metadata: dict[str, object] = {
         "actor": event.actor.user_id,
@@ -19,6 +19,8 @@ def envelope(event: DomainEvent, *, event_id: str, workflow_id: str,
         "workflow_id": workflow_id,
         "workflow_run_id": run_id,
     }
+    if decided_on is not None:
+        metadata["decided_on"] = decided_on
     step = data.get("step")
     if isinstance(step, int):
         metadata["step"] = step
@@ -30,6 +32,9 @@ def envelope(event: DomainEvent, *, event_id: str, workflow_id: str,
 
 
 def envelopes(events: list[DomainEvent], *, new_id: Callable[[], str], workflow_id: str,
-              run_id: str) -> list[EventEnvelope]:
-    return [envelope(e, event_id=new_id(), workflow_id=workflow_id, run_id=run_id)
-            for e in events]
+              run_id: str, decided_on: dict[str, object] | None = None) -> list[EventEnvelope]:
+    """``decided_on`` says what the decider saw: the last global position folded into its
+    state and the versions of the streams it appends to, so an auditor can rebuild exactly
+    the state a decision was made on."""
+    return [envelope(e, event_id=new_id(), workflow_id=workflow_id, run_id=run_id,
+                     decided_on=decided_on) for e in events]

@@ -16,6 +16,7 @@ class PlanWorkflowInput:
     # Set when a run continues as new after a send-back: the state to carry on from
     # (domain.snapshot). Absent in the first run.
     resume: dict[str, Any] | None = None
+    seen_position: int = 0  # the last global position the previous run had folded
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +50,7 @@ class AppraisalInput:
     deadline_after: timedelta
     reminder_every: timedelta
     stream_version: int  # the nomination stream's version when the appraisal opens
+    seen_position: int = 0  # the last global position the plan had folded
 
 
 @dataclass(frozen=True, kw_only=True)

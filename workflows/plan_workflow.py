@@ -61,6 +61,7 @@ class PersonnelPlanWorkflow:
         self._state = from_snapshot(input.resume) if input.resume else PlanState()
         self._lock = asyncio.Lock()
         self._results: dict[str, CommandResult] = {}
+        self._seen = input.seen_position
 
     @workflow.run
     async def run(self, input: PlanWorkflowInput) -> PlanOutcome:
@@ -73,7 +74,8 @@ class PersonnelPlanWorkflow:
             if self._state.phase not in DECIDED:  # sent back: a new round, a new run
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(PlanWorkflowInput(
-                    open_plan=input.open_plan, resume=to_snapshot(self._state)))
+                    open_plan=input.open_plan, resume=to_snapshot(self._state),
+                    seen_position=self._seen))
         await workflow.wait_condition(workflow.all_handlers_finished)
         return PlanOutcome(
             plan_id=self._state.plan_id, phase=self._state.phase.value,
@@ -133,12 +135,14 @@ class PersonnelPlanWorkflow:
                                agencies=rule.agency_codes(),
                                deadline_after=duration(rule.deadline),
                                reminder_every=duration(rule.reminder_every),
-                               stream_version=state.version_of(f"nomination-{n.nomination_id}")),
+                               stream_version=state.version_of(f"nomination-{n.nomination_id}"),
+                               seen_position=self._seen),
                 id=appraisal_workflow_id(n.nomination_id))
             children.append(child)
         outcomes: list[AppraisalOutcome] = list(await asyncio.gather(*children))
         async with self._lock:
             for outcome in outcomes:
+                self._seen = max([self._seen, *outcome.positions])
                 for e in outcome.events:
                     self._state = evolve(self._state, event_from_data(
                         e.event_type, e.schema_version, e.data))
@@ -207,7 +211,8 @@ class PersonnelPlanWorkflow:
             return result
 
     async def _record(self, events: list[DomainEvent]) -> list[int]:
-        _, positions = await append(events, self._state.version_of)
+        _, positions = await append(events, self._state.version_of, self._seen)
+        self._seen = max([self._seen, *positions])
         for event in events:
             self._state = evolve(self._state, event)
         return positions

@@ -12,6 +12,7 @@ from domain.appraisal import FindingOutcome
 from domain.events import Exclusion, nomination_stream, plan_stream
 from domain.plan import NominationStatus, PlanPhase
 from eventstore.store import PostgresEventStore
+from queries.timetravel import decision_basis
 from service.errors import Rejected
 from service.plans import PlanService
 from tests.support import histories, scenario
@@ -108,6 +109,23 @@ async def test_disqualified_amended_sent_back_then_approved_with_an_exclusion(
     assert plan_types.count("PlanSubmitted") == 2 and plan_types.count("StructureAssessed") == 2
     assert plan_types[-1] == "PlanApproved" and "PlanSentBack" in plan_types
     assert (await store.verify()).ok
+
+    # Time travel: each decision records what its decider saw, and that state rebuilds.
+    plan_events = await store.read_stream(plan_stream(plan_id))
+    approval = next(e for e in plan_events if e.event_type == "PlanApproved")
+    basis = await decision_basis(store, plan_id, approval.event_id)
+    assert basis.versions_match and basis.seen_position < approval.position
+    assert basis.state.phase is PlanPhase.AWAITING_APPROVAL and basis.state.round == 2
+    sent_back = next(e for e in plan_events if e.event_type == "PlanSentBack")
+    before_send_back = (await decision_basis(store, plan_id, sent_back.event_id)).state
+    assert before_send_back.round == 1
+    assert before_send_back.appraisals[disqualified].outcome == "disqualified"
+    finding_event = next(e for e in await store.read_stream(nomination_stream(amended))
+                         if e.event_type == "FindingRecorded" and e.data["outcome"] == "cleared")
+    amended_basis = await decision_basis(store, plan_id, finding_event.event_id)
+    assert amended_basis.versions_match
+    assert amended_basis.state.appraisals[amended].findings[
+        "organization_department"].outcome is FindingOutcome.CONCERN
 
     # The send-back continued the workflow as new: the first run's history stays small.
     handle = temporal_client.get_workflow_handle(plan_workflow_id(plan_id))
