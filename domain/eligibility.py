@@ -42,9 +42,26 @@ def months_between(start: date, end: date) -> int:
 
 
 def retirement_date(candidate: Candidate, rules: EligibilityRule) -> date:
-    months = (rules.retirement_age_months_female if candidate.gender is Gender.FEMALE
-              else rules.retirement_age_months_male)
-    return add_months(candidate.birth_date, months)
+    """The day the candidate reaches retirement age. Under a schedule the age depends on the
+    year it is reached: the first year whose age is reached within that year decides."""
+    female = candidate.gender is Gender.FEMALE
+    fixed = rules.retirement_age_months_female if female else rules.retirement_age_months_male
+    if not rules.retirement_schedule:
+        return add_months(candidate.birth_date, fixed)
+    steps = sorted(rules.retirement_schedule, key=lambda s: s.from_year)
+
+    def age_in(year: int) -> int:
+        applicable = [s for s in steps if s.from_year <= year]
+        if not applicable:
+            return fixed
+        return applicable[-1].female_months if female else applicable[-1].male_months
+
+    last = max(steps[-1].male_months, steps[-1].female_months, fixed)
+    for year in range(candidate.birth_date.year, candidate.birth_date.year + last // 12 + 2):
+        reached = add_months(candidate.birth_date, age_in(year))
+        if reached.year <= year:
+            return reached
+    return add_months(candidate.birth_date, age_in(steps[-1].from_year))
 
 
 def check_eligibility(candidate: Candidate, group: CandidateGroup, *, term_start: date,

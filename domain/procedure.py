@@ -88,6 +88,15 @@ class SurplusRule:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RetirementStep:
+    """From ``from_year`` on, the retirement age (in months) of whoever reaches it that year."""
+
+    from_year: int
+    male_months: int
+    female_months: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class EligibilityRule:
     """Parameters of the automatic eligibility checks (used at appraisal)."""
 
@@ -95,6 +104,9 @@ class EligibilityRule:
     first_time_requires_full_term: bool = True
     retirement_age_months_male: int = 62 * 12
     retirement_age_months_female: int = 60 * 12
+    # The statutory schedule (Bộ luật Lao động 2019 Điều 169, Nghị định 135/2020/NĐ-CP): the
+    # age rises by year of reaching it. Empty: the fixed ages above.
+    retirement_schedule: tuple[RetirementStep, ...] = ()
     discipline_bar_months_reprimand: int = 12
     discipline_bar_months_warning: int = 30
     discipline_bar_months_dismissal: int = 60

@@ -47,8 +47,11 @@ pytestmark = pytest.mark.unit
 INCUMBENT, FIRST_TIME = CandidateGroup.INCUMBENT, CandidateGroup.FIRST_TIME
 REPRIMAND, WARNING, DISMISSAL = (DisciplineKind.REPRIMAND, DisciplineKind.WARNING,
                                  DisciplineKind.DISMISSAL)
-D35 = procedures.load("directive-35-2019").eligibility
-D45 = procedures.load("directive-45-2025").eligibility
+# The margins' arithmetic is tested on fixed retirement ages (62 and 60); the statutory
+# schedule the procedure files carry has its own tests below.
+D35 = replace(procedures.load("directive-35-2019").eligibility, retirement_schedule=())
+D45 = replace(procedures.load("directive-45-2025").eligibility, retirement_schedule=())
+STATUTORY = procedures.load("directive-45-2025").eligibility
 TERM_START = date(2025, 7, 1)  # the plans' term 2025-2030 starts on 1 July 2025
 TODAY = NOW.date()  # 1 June 2025
 
@@ -341,7 +344,7 @@ def test_a_failing_candidate_stays_on_the_list_and_is_checked_again_at_submissio
 def test_submission_checks_on_its_own_day_and_only_those_listed(opened: PlanState) -> None:
     """Reprimanded on 15 June 2024: barred when registered on 1 June 2025, no longer when the
     plan is submitted on 20 June 2025. n05 dropped out and is not checked again."""
-    reprimanded = replace(candidate(1), discipline=(
+    reprimanded = replace(candidate(1, female=False), discipline=(
         DisciplineRecord(kind=REPRIMAND, decided_on=date(2024, 6, 15)),))
     state = given(register(1, INCUMBENT, person=reprimanded),
                   *(register(i, INCUMBENT) for i in (2, 3, 5)), register(4, FIRST_TIME),
@@ -361,3 +364,23 @@ def test_submission_checks_on_its_own_day_and_only_those_listed(opened: PlanStat
     assert state.nominations["n05"].status is NominationStatus.DROPPED
     after = given(events, state=state)
     assert after.nominations["n01"].eligibility == checked["n01"].checks
+
+
+# --- the statutory retirement schedule (Nghị định 135/2020/NĐ-CP) ---------------------------
+@pytest.mark.parametrize(("born", "female", "retires"), [
+    (date(1965, 6, 1), False, date(2026, 12, 1)),  # 61 years 6 months, reached in 2026
+    (date(1966, 12, 1), False, date(2028, 12, 1)),  # 62, the final age, from 2028
+    (date(1969, 7, 1), True, date(2026, 7, 1)),  # 57 years, reached in 2026
+    (date(1975, 1, 1), True, date(2034, 9, 1)),  # 59 years 8 months, reached in 2034
+    (date(1980, 1, 1), True, date(2040, 1, 1)),  # 60, the final age, from 2035
+])
+def test_the_retirement_age_rises_with_the_year_it_is_reached(born: date, female: bool,
+                                                               retires: date) -> None:
+    assert retirement_date(person(born, female=female), STATUTORY) == retires
+
+
+def test_the_schedule_decides_the_margin_of_an_incumbent() -> None:
+    # Born 6/1965: 61y6m reached 12/2026, 17 months after the term starts: far short of 48.
+    found = check(person(date(1965, 6, 1)), INCUMBENT, "retirement_margin", STATUTORY)
+    assert_outcome(found, False)
+    assert "2026-12-01" in found.detail
