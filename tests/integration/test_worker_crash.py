@@ -11,8 +11,10 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from temporalio.client import Client
@@ -32,6 +34,8 @@ UPDATE_TIMEOUT = timedelta(seconds=90)
 class WorkerProcess:
     """tests/support/worker_process.py in a process of its own, killable."""
 
+    started: ClassVar[list[WorkerProcess]] = []
+
     def __init__(self, database_url: str, temporal: str, task_queue: str,
                  crash_marker: Path | None = None) -> None:
         args = [sys.executable, "-m", "tests.support.worker_process",
@@ -41,6 +45,7 @@ class WorkerProcess:
             args += ["--crash-after-commit", str(crash_marker)]
         self.process = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
                                         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+        WorkerProcess.started.append(self)
 
     async def ready(self) -> None:
         assert self.process.stdout is not None
@@ -48,11 +53,20 @@ class WorkerProcess:
         assert line.strip() == "worker ready", line
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
     async def exited(self) -> int:
         return await asyncio.wait_for(asyncio.to_thread(self.process.wait), 60)
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left_behind() -> Iterator[None]:
+    """A failing test must not leave its worker processes polling the dev server."""
+    yield
+    while WorkerProcess.started:
+        WorkerProcess.started.pop().kill()
 
 
 async def fingerprint(store: PostgresEventStore,
