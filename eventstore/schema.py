@@ -1,4 +1,9 @@
-"""The ``events`` table as SQLAlchemy Core metadata: the current shape of the schema.
+"""The store's tables as SQLAlchemy Core metadata: the current shape of the schema.
+
+``events`` is the record; ``ledger`` numbers and chains every committed event in global-log
+order, and ``checkpoints`` holds the signed statements over the ledger (see ledger_chain.py and
+checkpoints.py). All three are append-only, and the application's role ``nhansu_app`` may only
+SELECT and INSERT.
 
 Migrations in ``eventstore/migrations/versions`` create it with explicit operations and are
 frozen once released; ``tests/contract/test_migrations.py`` checks that the migrated database
@@ -15,6 +20,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -96,3 +102,143 @@ FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()
 # DDL() %-formats its text with the table's names, hence the doubled % of RAISE.
 event.listen(events, "before_create", DDL(APPEND_ONLY_FUNCTION.replace("%", "%%")))  # type: ignore[no-untyped-call]
 event.listen(events, "after_create", DDL(APPEND_ONLY_TRIGGER))  # type: ignore[no-untyped-call]
+
+
+# --- the ledger and its checkpoints (revision 0002) ------------------------------------------
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("ledger_seq", BigInteger, primary_key=True, autoincrement=False),
+    # Not a foreign key: that would make TRUNCATE events fail on the reference before the
+    # append-only trigger could refuse it; ledger_names_events checks new entries instead.
+    Column("event_position", BigInteger, nullable=False),
+    Column("ledger_hash", Text, nullable=False),
+    UniqueConstraint("event_position", name="uq_ledger_event_position"),
+    CheckConstraint("ledger_seq >= 1", name="ck_ledger_seq"),
+    CheckConstraint("ledger_hash ~ '^[0-9a-f]{64}$'", name="ck_ledger_hash"),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("checkpoint_seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("ledger_size", BigInteger,
+           ForeignKey("ledger.ledger_seq", name="fk_checkpoints_ledger_size"), nullable=False),
+    Column("ledger_hash", Text, nullable=False),
+    Column("previous_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("key_id", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+    CheckConstraint("checkpoint_seq >= 1", name="ck_checkpoints_seq"),
+    CheckConstraint("ledger_hash ~ '^[0-9a-f]{64}$'", name="ck_checkpoints_ledger_hash"),
+    CheckConstraint("previous_hash ~ '^[0-9a-f]{64}$'", name="ck_checkpoints_previous_hash"),
+    CheckConstraint("key_id ~ '^[A-Za-z0-9._-]{1,64}$'", name="ck_checkpoints_key_id"),
+    CheckConstraint("signature ~ '^[A-Za-z0-9+/]{86}==$'", name="ck_checkpoints_signature"),
+)
+
+Index("ix_checkpoints_ledger_size", checkpoints.c.ledger_size)
+
+LEDGER_APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'the ledger and its checkpoints are only ever extended';
+END
+$$
+"""
+
+# Gap-free numbering is enforced by the database, not only by the sealer: a statement's new
+# rows must number consecutively from right after the highest number below them.
+LEDGER_CONTIGUOUS_FUNCTION = """
+CREATE OR REPLACE FUNCTION ledger_contiguous() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    low bigint;
+    high bigint;
+    added_rows bigint;
+    below bigint;
+BEGIN
+    EXECUTE format('SELECT min(%1$I), max(%1$I), count(*) FROM added', TG_ARGV[0])
+        INTO low, high, added_rows;
+    IF added_rows = 0 THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('SELECT max(%1$I) FROM %2$I WHERE %1$I < $1', TG_ARGV[0], TG_TABLE_NAME)
+        INTO below USING low;
+    IF high - low + 1 <> added_rows OR coalesce(below, 0) <> low - 1 THEN
+        RAISE EXCEPTION '%.% must continue at % without gaps, not % to %', TG_TABLE_NAME,
+            TG_ARGV[0], coalesce(below, 0) + 1, low, high
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+# Every new ledger entry names a stored event (what a foreign key would check on INSERT).
+LEDGER_NAMES_EVENTS_FUNCTION = """
+CREATE OR REPLACE FUNCTION ledger_names_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    missing bigint;
+BEGIN
+    SELECT a.event_position INTO missing FROM added AS a
+    WHERE NOT EXISTS (SELECT FROM events AS e WHERE e.position = a.event_position)
+    LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'ledger entry names position %, which holds no event', missing
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+LEDGER_TRIGGERS = [
+    f"""CREATE TRIGGER {table}_append_only
+BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()"""
+    for table in ("ledger", "checkpoints")
+] + [
+    f"""CREATE TRIGGER {table}_contiguous
+AFTER INSERT ON {table} REFERENCING NEW TABLE AS added
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_contiguous('{column}')"""
+    for table, column in (("ledger", "ledger_seq"), ("checkpoints", "checkpoint_seq"))
+] + ["""CREATE TRIGGER ledger_names_events
+AFTER INSERT ON ledger REFERENCING NEW TABLE AS added
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_names_events()"""]
+
+#: The application's role: SELECT and INSERT, nothing else. Roles belong to the cluster, so it
+#: is created only if missing (and left in place by a downgrade); an owner without CREATEROLE
+#: gets a notice instead, and an administrator creates it.
+APP_ROLE = "nhansu_app"
+APP_ROLE_GRANTS = f"""
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+        BEGIN
+            CREATE ROLE {APP_ROLE} NOLOGIN;
+        EXCEPTION
+            WHEN duplicate_object OR unique_violation THEN NULL;
+            WHEN insufficient_privilege THEN
+                RAISE NOTICE 'role {APP_ROLE} was not created (CREATEROLE is needed)';
+        END;
+    END IF;
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+        GRANT SELECT, INSERT ON events, ledger, checkpoints TO {APP_ROLE};
+        GRANT USAGE ON SEQUENCE events_position_seq TO {APP_ROLE};
+    END IF;
+END
+$$
+"""
+
+event.listen(ledger, "before_create", DDL(LEDGER_APPEND_ONLY_FUNCTION.replace("%", "%%")))  # type: ignore[no-untyped-call]
+event.listen(ledger, "before_create", DDL(LEDGER_CONTIGUOUS_FUNCTION.replace("%", "%%")))  # type: ignore[no-untyped-call]
+event.listen(ledger, "before_create", DDL(LEDGER_NAMES_EVENTS_FUNCTION.replace("%", "%%")))  # type: ignore[no-untyped-call]
+for _statement in LEDGER_TRIGGERS:
+    _table = checkpoints if " ON checkpoints" in _statement else ledger
+    event.listen(_table, "after_create", DDL(_statement.replace("%", "%%")))  # type: ignore[no-untyped-call]
+event.listen(checkpoints, "after_create", DDL(APP_ROLE_GRANTS.replace("%", "%%")))  # type: ignore[no-untyped-call]

@@ -1,0 +1,38 @@
+"""What a verification found, in a few Vietnamese sentences (failures stay in English: they
+quote field names and are meant to be searched for). Plain text, for the CLI and for logs."""
+
+from __future__ import annotations
+
+from audit.verifier import Report
+
+
+def ledger_lines(report: Report) -> list[str]:
+    rate = report.events / report.seconds if report.seconds > 0 else 0.0
+    lines = []
+    if report.ok and report.sealed == 0:
+        lines.append(f"Sổ cái chưa có mục nào; {report.events} sự kiện của {report.streams} "
+                     "luồng được tính lại, không có thay đổi.")
+    elif report.ok:
+        lines.append(f"Sổ cái toàn vẹn: {report.sealed} mục liên tục từ 1, chuỗi sổ cái khớp; "
+                     f"{report.events} sự kiện của {report.streams} luồng được tính lại.")
+    else:
+        lines.append(f"Phát hiện {report.failure_count} lỗi toàn vẹn (tamper evidence):")
+        lines += [f"  • {failure}" for failure in report.failures]
+        if report.failure_count > len(report.failures):
+            lines.append(f"  … và {report.failure_count - len(report.failures)} lỗi khác.")
+    latest = report.latest_checkpoint
+    if latest is None:
+        lines.append("Chưa có điểm chốt có chữ ký nào: sổ cái chưa được neo (nhansu ledger seal).")
+    else:
+        verdict = ("chữ ký Ed25519 hợp lệ, khớp với sổ cái" if report.ok
+                   else "xem các lỗi ở trên")
+        lines.append(f"Điểm chốt có chữ ký: {report.checkpoints}; mới nhất số "
+                     f"{latest.checkpoint_seq} (sổ cái đến mục {latest.ledger_size}, khóa "
+                     f"{latest.key_id}, lúc {latest.created_at}): {verdict}.")
+    if report.uncovered > 0:
+        lines.append(f"{report.uncovered} mục sổ cái sau điểm chốt mới nhất chưa được ký.")
+    if report.unsealed > 0:
+        lines.append(f"{report.unsealed} sự kiện chưa vào sổ cái (chỉ chuỗi băm của luồng "
+                     "bảo vệ chúng).")
+    lines.append(f"Thời gian kiểm tra: {report.seconds:.2f} s ({rate:,.0f} sự kiện/s).")
+    return lines

@@ -1,0 +1,96 @@
+"""Verifying an export directory with no database: ``verify_export(DIR, keys)``.
+
+The directory holds ``header.json`` (one line), ``checkpoints.jsonl`` and ``events.jsonl``
+(one canonical JSON object per line, each line ending in a newline). Stdlib and
+``cryptography`` only, so an auditor can run it anywhere, decades from now, or rewrite it
+from audit/README.md "Export format".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from audit.spec import Note
+from audit.verifier import LedgerVerifier, Report, parse_event_line, parse_line
+
+HEADER, CHECKPOINTS, EVENTS = "header.json", "checkpoints.jsonl", "events.jsonl"
+
+
+Line = tuple[int, bytes, bool]  # (line number, the line without its newline, had one)
+
+
+def _numbered(raws: Iterable[bytes]) -> Iterator[Line]:
+    for number, raw in enumerate(raws, start=1):
+        if raw.endswith(b"\n"):
+            yield number, raw[:-1], True
+        else:
+            yield number, raw, False
+
+
+def _lines(path: Path) -> Iterator[Line]:
+    with path.open("rb") as handle:
+        yield from _numbered(handle)
+
+
+def lines_of(data: bytes) -> list[Line]:
+    """A file's content as ``verify_lines`` takes it, split exactly as a file is read."""
+    return list(_numbered(_split_newlines(data)))
+
+
+def _split_newlines(data: bytes) -> list[bytes]:
+    parts = data.split(b"\n")
+    raws = [part + b"\n" for part in parts[:-1]]
+    return raws + ([parts[-1]] if parts[-1] else [])
+
+
+def verify_lines(
+    keys: dict[str, bytes],
+    header: Iterable[Line],
+    checkpoints: Iterable[Line],
+    events: Iterable[Line],
+    *,
+    trusted: Note | None = None,
+    min_size: int | None = None,
+    max_failures: int = 100,
+) -> Report:
+    """The export's three files as numbered lines (see ``_lines``)."""
+    verifier = LedgerVerifier(keys, max_failures=max_failures)
+    header_record = None
+    header_lines = list(header)
+    if len(header_lines) != 1:
+        verifier.fail(HEADER, None, f"{len(header_lines)} lines where one was expected")
+    for number, raw, newline in header_lines[:1]:
+        header_record, problem = parse_line(raw)
+        if problem or not newline:
+            verifier.fail(HEADER, number, problem or "the line has no final newline")
+    for number, raw, newline in checkpoints:
+        record, problem = parse_line(raw)
+        if not newline:
+            verifier.fail(CHECKPOINTS, number, "the line has no final newline")
+        if record is None:
+            verifier.unreadable_checkpoint(number, problem or "unreadable")
+        else:
+            verifier.add_checkpoint(number, record)
+    for number, raw, newline in events:
+        record, canonical, problem = parse_event_line(raw)
+        if not newline:
+            verifier.fail(EVENTS, number, "the line has no final newline")
+        if record is None:
+            verifier.unreadable_event(number, problem or "unreadable")
+        else:
+            verifier.add_event(number, record, canonical)
+    return verifier.finish(header=header_record, trusted=trusted, min_size=min_size)
+
+
+def verify_export(directory: Path, keys: dict[str, bytes], *, trusted: Note | None = None,
+                  min_size: int | None = None, max_failures: int = 100) -> Report:
+    missing = [n for n in (HEADER, CHECKPOINTS, EVENTS) if not (directory / n).is_file()]
+    if missing:
+        verifier = LedgerVerifier(keys)
+        for name in missing:
+            verifier.fail(name, None, f"no such file in {directory}")
+        return verifier.finish(trusted=trusted, min_size=min_size)
+    return verify_lines(keys, _lines(directory / HEADER), _lines(directory / CHECKPOINTS),
+                        _lines(directory / EVENTS), trusted=trusted, min_size=min_size,
+                        max_failures=max_failures)

@@ -1,0 +1,196 @@
+"""The rules an auditor checks, written out independently of the event store (stdlib and
+``cryptography`` only). Each function is the whole rule; audit/README.md "Export format" says
+the same.
+
+Event hash (per stream)::
+
+    hash = SHA-256( previous_hash (32 bytes; 64 zero hex digits for version 1)
+                  || UTF-8 JSON of {correlation_id, data, event_id, event_type, metadata,
+                     occurred_at, recorded_at, schema_version, stream_id, stream_version}
+                     with sorted keys, no whitespace, non-ASCII characters unescaped )
+
+Ledger link (global, ledger_seq 1, 2, 3, ...)::
+
+    ledger_hash_n = SHA-256( ledger_hash_{n-1} (32 bytes; zeros for n = 1) || event hash (32)
+                           || ledger_seq (u64 BE) || position (u64 BE)
+                           || stream_version (u32 BE) || stream_id (UTF-8) )
+
+Checkpoint body (Ed25519-signed; a C2SP tlog-checkpoint)::
+
+    nhansu.ledger/v1\\n <size>\\n <base64 ledger hash>\\n checkpoint <seq>\\n
+    previous <hex SHA-256 of the previous body, zeros for the first>\\n time <ISO 8601>\\n
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+ORIGIN = "nhansu.ledger/v1"
+ZERO_HASH = "0" * 64
+HEX64 = re.compile(r"[0-9a-f]{64}")
+KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+SIGNATURE_B64 = re.compile(r"[A-Za-z0-9+/]{86}==")
+EVENT_FIELDS = ("correlation_id", "data", "event_id", "event_type", "metadata", "occurred_at",
+                "recorded_at", "schema_version", "stream_id", "stream_version")
+_LINK = struct.Struct(">QQI")
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _make_dumps() -> Callable[[Any], str]:
+    """``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)``, with the encoder built once instead of on every call (most of the
+    cost for small documents); CPython's C encoder is used directly where it exists."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    quote = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or quote is None:
+        return json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                allow_nan=False).encode
+    chunks = make(None, _refuse, quote, None, ":", ",", True, False, False)
+    return lambda value: "".join(chunks(value, 0))
+
+
+#: The export's one JSON encoding: sorted keys, no whitespace, UTF-8 left as it is.
+dumps: Callable[[Any], str] = _make_dumps()
+
+
+def canonical_event(event: dict[str, Any]) -> bytes:
+    """The bytes an event's hash covers (the ten EVENT_FIELDS, as ``dumps`` writes them)."""
+    return dumps({name: event[name] for name in EVENT_FIELDS}).encode()
+
+
+def chained(previous_hash: str, canonical: bytes) -> str:
+    return hashlib.sha256(bytes.fromhex(previous_hash) + canonical).hexdigest()
+
+
+def event_hash(previous_hash: str, event: dict[str, Any]) -> str:
+    return chained(previous_hash, canonical_event(event))
+
+
+def ledger_link(previous: str, *, event_hash: str, ledger_seq: int, position: int,
+                stream_version: int, stream_id: str) -> str:
+    return hashlib.sha256(bytes.fromhex(previous) + bytes.fromhex(event_hash)
+                          + _LINK.pack(ledger_seq, position, stream_version)
+                          + stream_id.encode()).hexdigest()
+
+
+def checkpoint_body(*, checkpoint_seq: int, ledger_size: int, ledger_hash: str,
+                    previous_hash: str, created_at: str) -> str:
+    root = base64.b64encode(bytes.fromhex(ledger_hash)).decode()
+    return (f"{ORIGIN}\n{ledger_size}\n{root}\ncheckpoint {checkpoint_seq}\n"
+            f"previous {previous_hash}\ntime {created_at}\n")
+
+
+def body_hash(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def key_hash(key_id: str, public_key: bytes) -> bytes:
+    """C2SP signed-note key hash of an Ed25519 key."""
+    return hashlib.sha256(key_id.encode() + b"\n\x01" + public_key).digest()[:4]
+
+
+def signature_valid(public_key: bytes, body: str, signature: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, body.encode())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def parse_public_key(spec: str) -> tuple[str, bytes]:
+    """``key_id:base64(32-byte Ed25519 public key)``; ValueError says what is wrong."""
+    key_id, sep, encoded = spec.strip().partition(":")
+    if not sep or not KEY_ID.fullmatch(key_id):
+        raise ValueError(f"public key {spec!r}: expected key_id:base64")
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"public key {key_id!r}: not base64") from None
+    if len(raw) != 32:
+        raise ValueError(f"public key {key_id!r}: an Ed25519 key has 32 bytes, not {len(raw)}")
+    return key_id, raw
+
+
+def parse_public_keys(specs: list[str]) -> dict[str, bytes]:
+    keys: dict[str, bytes] = {}
+    for spec in specs:
+        for part in spec.split(","):
+            if part.strip():
+                key_id, raw = parse_public_key(part)
+                if keys.setdefault(key_id, raw) != raw:
+                    raise ValueError(f"public key {key_id!r} given twice with different keys")
+    return keys
+
+
+@dataclass(frozen=True, kw_only=True)
+class Note:
+    """A checkpoint as a C2SP signed note (what an auditor keeps)."""
+
+    body: str
+    checkpoint_seq: int
+    ledger_size: int
+    ledger_hash: str
+    signatures: list[tuple[str, bytes, bytes]]  # (key id, key hash, signature)
+
+
+def parse_note(text: str) -> Note:
+    """A signed checkpoint note; ValueError names what is malformed."""
+    body, sep, signatures = text.partition("\n\n")
+    if not sep:
+        raise ValueError("a signed note has its body, an empty line, then signature lines")
+    body += "\n"
+    lines = body.split("\n")[:-1]
+    if len(lines) != 6 or lines[0] != ORIGIN:
+        raise ValueError(f"the body must be six lines starting with {ORIGIN!r}")
+    try:
+        size = int(lines[1])
+        root = base64.b64decode(lines[2], validate=True)
+    except (ValueError, binascii.Error):
+        raise ValueError("the size or the root hash is malformed") from None
+    seq_text = lines[3].removeprefix("checkpoint ")
+    if len(root) != 32 or not seq_text.isdigit() or not lines[4].startswith("previous ") \
+            or not lines[5].startswith("time ") or str(size) != lines[1]:
+        raise ValueError("the body is not a nhansu ledger checkpoint")
+    parsed = []
+    for line in signatures.split("\n"):
+        if not line:
+            continue
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != "\u2014":
+            raise ValueError(f"malformed signature line {line!r}")
+        try:
+            raw = base64.b64decode(parts[2], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"malformed signature line {line!r}") from None
+        if len(raw) != 68:
+            raise ValueError(f"signature line {line!r} is not an Ed25519 signature")
+        parsed.append((parts[1], raw[:4], raw[4:]))
+    if not parsed:
+        raise ValueError("the note has no signature")
+    return Note(body=body, checkpoint_seq=int(seq_text), ledger_size=size,
+                ledger_hash=root.hex(), signatures=parsed)
+
+
+def note_problem(note: Note, keys: dict[str, bytes]) -> str | None:
+    """None if some trusted key signed the note."""
+    for key_id, hint, signature in note.signatures:
+        public = keys.get(key_id)
+        if public is not None and hint == key_hash(key_id, public) \
+                and signature_valid(public, note.body, signature):
+            return None
+    names = ", ".join(repr(s[0]) for s in note.signatures)
+    return f"no valid signature by a trusted key (signed by {names})"

@@ -1,0 +1,73 @@
+"""A nomination's trail with both verdicts an auditor needs: is its hash chain intact, and is
+its latest event covered by a valid signed checkpoint (which one)?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from audit.coverage import Coverage, coverage_on
+from eventstore.checkpoints import Checkpoint
+from eventstore.hashing import utc_iso
+from eventstore.model import VerificationReport
+from eventstore.store import PostgresEventStore
+from queries.trail import Trail, nomination_trail
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrailReport:
+    trail: Trail
+    coverage: Coverage
+    signed_note: str | None  # the covering checkpoint as a C2SP note, when its key is known
+
+    @property
+    def ok(self) -> bool:
+        return self.trail.verification.ok and not self.coverage.failed
+
+
+async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nomination_id: str,
+                       keys: dict[str, bytes], *, as_of: datetime | None = None) -> TrailReport:
+    trail = await nomination_trail(store, nomination_id, as_of=as_of)
+    last = trail.entries[-1]
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        coverage = await coverage_on(raw.driver_connection, last.position, last.hash, keys)
+    note = None
+    if coverage.checkpoint is not None and coverage.checkpoint.key_id in keys:
+        note = coverage.checkpoint.signed_note(keys[coverage.checkpoint.key_id])
+    return TrailReport(trail=trail, coverage=coverage, signed_note=note)
+
+
+def chain_statement(report: VerificationReport) -> str:
+    if report.ok:
+        return (f"Chuỗi băm toàn vẹn: {report.events_checked} sự kiện đã được tính lại, "
+                "không có thay đổi.")
+    b = report.first_broken
+    assert b is not None
+    return (f"Chuỗi băm bị phá vỡ tại phiên bản {b.stream_version} (vị trí {b.position}): "
+            f"{b.reason}.")
+
+
+def _checkpoint_words(c: Checkpoint) -> str:
+    return (f"điểm chốt số {c.checkpoint_seq} (sổ cái đến mục {c.ledger_size}, khóa "
+            f"{c.key_id}, lúc {utc_iso(c.created_at)})")
+
+
+def coverage_statement(coverage: Coverage) -> str:
+    c = coverage.checkpoint
+    if coverage.status == "covered":
+        assert c is not None
+        return (f"Sự kiện cuối (sổ cái mục {coverage.ledger_seq}) được {_checkpoint_words(c)} "
+                "xác nhận: chữ ký số Ed25519 hợp lệ và chuỗi sổ cái khớp với mã băm đã ký.")
+    if coverage.status == "not_sealed":
+        return ("Sự kiện cuối chưa được ghi vào sổ cái, nên chưa có điểm chốt có chữ ký nào "
+                "xác nhận (chạy: nhansu ledger seal).")
+    if coverage.status == "not_checkpointed":
+        return (f"Sự kiện cuối đã vào sổ cái (mục {coverage.ledger_seq}) nhưng chưa có điểm "
+                "chốt có chữ ký nào bao phủ (chạy: nhansu ledger seal).")
+    assert c is not None
+    if coverage.status == "untrusted":
+        return (f"KHÔNG xác nhận được bằng {_checkpoint_words(c)}: {coverage.problem}.")
+    return (f"Điểm chốt KHÔNG khớp — {_checkpoint_words(c)}: {coverage.problem}.")

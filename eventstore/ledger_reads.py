@@ -1,0 +1,111 @@
+"""Reading the ledger and its checkpoints, on a raw asyncpg connection (as ``verify_on``), so
+that a caller can read inside a transaction of its own: one snapshot for an export, or the
+transaction in which a test has just tampered with the rows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from eventstore.checkpoints import Checkpoint
+from eventstore.rows import COLUMNS
+
+_CHECKPOINT_COLUMNS = ("checkpoint_seq, ledger_size, ledger_hash, previous_hash, created_at, "
+                       "key_id, signature")
+
+_LINKS = """
+SELECT l.ledger_seq, l.ledger_hash, l.event_position, e.stream_id, e.stream_version, e.hash
+FROM ledger AS l LEFT JOIN events AS e ON e.position = l.event_position
+WHERE l.ledger_seq BETWEEN $1 AND $2
+ORDER BY l.ledger_seq
+"""
+
+#: Every ledger entry with its event (NULL columns if the event is missing), in ledger order.
+SEALED_EVENTS = f"""
+SELECT l.ledger_seq, l.ledger_hash, l.event_position,
+       {", ".join("e." + c.strip() for c in COLUMNS.split(","))}
+FROM ledger AS l LEFT JOIN events AS e ON e.position = l.event_position
+ORDER BY l.ledger_seq
+"""
+
+#: Events the ledger does not have yet, in global-log order.
+UNSEALED_EVENTS = f"""
+SELECT {COLUMNS} FROM events AS e
+WHERE NOT EXISTS (SELECT FROM ledger AS l WHERE l.event_position = e.position)
+ORDER BY e.transaction_id, e.position
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerLink:
+    """One ledger entry with what its link hashes; the event's fields are None if the event
+    it names is missing."""
+
+    ledger_seq: int
+    ledger_hash: str
+    position: int
+    stream_id: str | None
+    stream_version: int | None
+    event_hash: str | None
+
+
+@asynccontextmanager
+async def snapshot(conn: Any) -> AsyncIterator[None]:
+    """One consistent view for several reads (and the transaction a cursor needs): a
+    REPEATABLE READ read-only transaction, or the caller's own transaction if it has one."""
+    if conn.is_in_transaction():
+        yield
+        return
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        yield
+
+
+def to_checkpoint(row: Any) -> Checkpoint:
+    return Checkpoint(checkpoint_seq=row[0], ledger_size=row[1], ledger_hash=row[2],
+                      previous_hash=row[3], created_at=row[4], key_id=row[5], signature=row[6])
+
+
+async def read_checkpoints(conn: Any) -> list[Checkpoint]:
+    rows = await conn.fetch(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints "
+                            "ORDER BY checkpoint_seq")
+    return [to_checkpoint(r) for r in rows]
+
+
+async def latest_checkpoint(conn: Any) -> Checkpoint | None:
+    row = await conn.fetchrow(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints "
+                              "ORDER BY checkpoint_seq DESC LIMIT 1")
+    return None if row is None else to_checkpoint(row)
+
+
+async def checkpoint_at(conn: Any, checkpoint_seq: int) -> Checkpoint | None:
+    row = await conn.fetchrow(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints "
+                              "WHERE checkpoint_seq = $1", checkpoint_seq)
+    return None if row is None else to_checkpoint(row)
+
+
+async def covering_checkpoint(conn: Any, ledger_seq: int) -> Checkpoint | None:
+    """The first checkpoint whose ledger size reaches ``ledger_seq``."""
+    row = await conn.fetchrow(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints "
+                              "WHERE ledger_size >= $1 ORDER BY checkpoint_seq LIMIT 1",
+                              ledger_seq)
+    return None if row is None else to_checkpoint(row)
+
+
+async def ledger_size(conn: Any) -> int:
+    return int(await conn.fetchval("SELECT coalesce(max(ledger_seq), 0) FROM ledger"))
+
+
+async def ledger_seq_of(conn: Any, position: int) -> int | None:
+    seq = await conn.fetchval("SELECT ledger_seq FROM ledger WHERE event_position = $1",
+                              position)
+    return None if seq is None else int(seq)
+
+
+async def ledger_links(conn: Any, first: int, last: int,
+                       prefetch: int = 2000) -> AsyncIterator[LedgerLink]:
+    """Entries ``first``..``last`` in order, through a cursor (call inside a transaction)."""
+    async for r in conn.cursor(_LINKS, first, last, prefetch=prefetch):
+        yield LedgerLink(ledger_seq=r[0], ledger_hash=r[1], position=r[2], stream_id=r[3],
+                         stream_version=r[4], event_hash=r[5])

@@ -1,0 +1,63 @@
+"""A whole personnel plan recorded straight into the event store: the domain decides each
+command of tests/support/scenario.py and the events are appended as the workflow's activity
+would append them (same envelopes), without Temporal."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from domain.commands import PlanCommand, RegisterCandidate
+from domain.decide import decide
+from domain.events import stream_of
+from domain.plan import PlanState, fold
+from eventstore.model import NewEvent
+from eventstore.store import PostgresEventStore
+from tests.support.plans import NOW, open_plan
+from tests.support.scenario import all_commands, nomination
+from workflows.envelopes import envelope
+
+SCRIPT_NAME = '<script>alert("x")</script> Nguyễn Văn <b>An</b> & "Bình"'
+
+
+def commands(plan_id: str) -> list[PlanCommand]:
+    """The scenario, with the first incumbent's name carrying markup an HTML page must not
+    run."""
+    items: list[PlanCommand] = [open_plan(plan_id=plan_id), *all_commands(plan_id)]
+    first = items[1]
+    assert isinstance(first, RegisterCandidate)
+    items[1] = dataclasses.replace(first, candidate=dataclasses.replace(
+        first.candidate, full_name=SCRIPT_NAME))
+    return items
+
+
+async def record_plan(store: PostgresEventStore, plan_id: str) -> PlanState:
+    state = PlanState()
+    versions: dict[str, int] = {}
+    for command in commands(plan_id):
+        events = decide(state, command, now=NOW)
+        state = fold(events, state)
+        batch = []
+        for e in events:
+            env = envelope(e, event_id=str(uuid.uuid4()), workflow_id=f"plan-{plan_id}",
+                           run_id="test")
+            batch.append(NewEvent(event_id=env.event_id, stream_id=env.stream_id,
+                                  event_type=env.event_type, schema_version=env.schema_version,
+                                  data=env.data, metadata=env.metadata,
+                                  occurred_at=env.occurred_at,
+                                  correlation_id=env.correlation_id))
+        streams = list(dict.fromkeys(stream_of(e) for e in events))
+        await store.append(batch, {s: versions.get(s, 0) for s in streams})
+        for new in batch:
+            versions[new.stream_id] = versions.get(new.stream_id, 0) + 1
+    return state
+
+
+def incumbent(plan_id: str) -> str:
+    """Passes all five steps; registered under SCRIPT_NAME."""
+    return nomination(plan_id, 0)
+
+
+def dropped(plan_id: str) -> str:
+    """The weak incumbent, dropped at step 2."""
+    return nomination(plan_id, 6)

@@ -1,0 +1,144 @@
+"""Revision 0002: the ledger and checkpoints tables match eventstore/schema.py (columns,
+constraints, indexes, triggers, functions and grants), refuse rewriting for everyone, and the
+application role may only read and append."""
+
+from __future__ import annotations
+
+import pytest
+from asyncpg.exceptions import InsufficientPrivilegeError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from eventstore.database import create_engine
+from eventstore.migrate import current_revision, downgrade, upgrade
+from eventstore.model import NO_STREAM
+from eventstore.schema import metadata
+from eventstore.store import PostgresEventStore
+from tests.contract.builders import driver, events, fetch, stream
+from tests.contract.conftest import Scratch
+from tests.contract.ledger_support import seal_to
+from tests.support.databases import fresh_database
+
+pytestmark = pytest.mark.contract
+
+_CATALOG = """
+SELECT t || ' column ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+       || ' identity=' || a.attidentity::text || ' collation=' || coalesce(c.collname, '-')
+       || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+FROM unnest($1::text[]) AS t
+JOIN pg_attribute a ON a.attrelid = t::regclass AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_collation c ON c.oid = a.attcollation
+UNION ALL
+SELECT t || ' constraint ' || conname || ' ' || pg_get_constraintdef(k.oid)
+FROM unnest($1::text[]) AS t JOIN pg_constraint k ON k.conrelid = t::regclass
+UNION ALL
+SELECT 'index ' || indexdef FROM pg_indexes WHERE tablename = ANY($1::text[])
+UNION ALL
+SELECT 'trigger ' || pg_get_triggerdef(g.oid) || ' enabled=' || g.tgenabled::text
+FROM unnest($1::text[]) AS t JOIN pg_trigger g ON g.tgrelid = t::regclass
+WHERE NOT g.tgisinternal
+UNION ALL
+SELECT 'function ' || proname || ' ' || prosrc FROM pg_proc
+WHERE proname IN ('ledger_append_only', 'ledger_contiguous', 'ledger_names_events')
+UNION ALL
+SELECT 'grants ' || relname || ' ' || coalesce(array_to_string(relacl, ','), '-')
+FROM pg_class WHERE relname = ANY($1::text[]) OR relname = 'events_position_seq'
+"""
+TABLES = ["events", "ledger", "checkpoints"]
+
+
+async def _catalog(engine: AsyncEngine) -> list[str]:
+    rows = await fetch(engine, _CATALOG, TABLES)
+    return sorted(" ".join(r[0].split()) for r in rows)
+
+
+async def test_the_migration_and_the_schema_module_make_the_same_catalog(
+    pg_server: str, engine: AsyncEngine,
+) -> None:
+    migrated = await _catalog(engine)
+    assert "checkpoints constraint fk_checkpoints_ledger_size FOREIGN KEY (ledger_size) " \
+           "REFERENCES ledger(ledger_seq)" in migrated
+    assert any(line.startswith("grants ledger ") and "nhansu_app=ar/" in line
+               for line in migrated)
+    assert sum(line.startswith("trigger ") for line in migrated) == 6
+    async with fresh_database(pg_server, "schema", migrate=False) as url:
+        created = create_engine(url)
+        try:
+            async with created.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+            assert await _catalog(created) == migrated
+        finally:
+            await created.dispose()
+
+
+async def test_down_to_0001_keeps_the_events_and_up_again(pg_server: str) -> None:
+    async with fresh_database(pg_server, "ledger_down") as url:
+        engine = create_engine(url)
+        try:
+            s = stream()
+            await PostgresEventStore(engine).append(events(s, 2), {s: NO_STREAM})
+            await downgrade(url, "0001")
+            assert await current_revision(url) == "0001"
+            async with engine.connect() as conn:
+                assert await conn.scalar(text("SELECT to_regclass('ledger')")) is None
+                assert await conn.scalar(text("SELECT count(*) FROM events")) == 2
+            await upgrade(url)
+            assert await current_revision(url) == "0002"
+        finally:
+            await engine.dispose()
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE ledger SET ledger_hash = ledger_hash", "DELETE FROM ledger",
+    "TRUNCATE ledger, checkpoints", "UPDATE checkpoints SET key_id = 'x'",
+    "DELETE FROM checkpoints", "TRUNCATE checkpoints",
+])
+async def test_no_one_rewrites_the_ledger_not_even_its_owner(scratch: Scratch,
+                                                              statement: str) -> None:
+    s = stream()
+    await scratch.store.append(events(s, 2), {s: NO_STREAM})
+    await seal_to(scratch.engine, scratch.store, 2)
+    async with driver(scratch.engine) as conn:
+        with pytest.raises(InsufficientPrivilegeError,
+                           match=r"(ledger|checkpoints) is append-only"):
+            await conn.execute(statement)
+        assert await conn.fetchval("SELECT count(*) FROM ledger") == 2
+        assert await conn.fetchval("SELECT count(*) FROM checkpoints") == 1
+
+
+async def test_the_app_role_may_read_and_append_only(scratch: Scratch) -> None:
+    s = stream()
+    await scratch.store.append(events(s, 2), {s: NO_STREAM})
+    await seal_to(scratch.engine, scratch.store, 2)
+    async with driver(scratch.engine) as conn:
+        privileges = await conn.fetch("""
+            SELECT t, p, has_table_privilege('nhansu_app', t, p)
+            FROM unnest(ARRAY['events', 'ledger', 'checkpoints']) AS t,
+                 unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',
+                              'REFERENCES', 'TRIGGER']) AS p""")
+        assert {(r[0], r[1]) for r in privileges if r[2]} == {
+            (t, p) for t in ("events", "ledger", "checkpoints") for p in ("SELECT", "INSERT")}
+        assert await conn.fetchval(
+            "SELECT has_sequence_privilege('nhansu_app', 'events_position_seq', 'USAGE')")
+
+        for statement in ("UPDATE ledger SET ledger_hash = ledger_hash",
+                          "DELETE FROM checkpoints", "TRUNCATE ledger, checkpoints",
+                          "ALTER TABLE ledger DISABLE TRIGGER ALL"):
+            async with conn.transaction():
+                await conn.execute("SET LOCAL ROLE nhansu_app")
+                assert await conn.fetchval("SELECT count(*) FROM ledger") == 2  # may read
+                with pytest.raises(InsufficientPrivilegeError,
+                                   match=r"permission denied|must be owner"):
+                    await conn.execute(statement)
+
+        # Had someone granted UPDATE by mistake, the trigger would still refuse.
+        async with conn.transaction():
+            await conn.execute("GRANT UPDATE, DELETE ON ledger TO nhansu_app")
+            await conn.execute("SET LOCAL ROLE nhansu_app")
+            with pytest.raises(InsufficientPrivilegeError, match="ledger is append-only"):
+                await conn.execute("UPDATE ledger SET ledger_hash = ledger_hash")
+        assert not await conn.fetchval("SELECT has_table_privilege('nhansu_app', 'ledger', "
+                                        "'UPDATE')")  # the grant was rolled back
+        assert await conn.fetchval("SELECT current_user") != "nhansu_app"
