@@ -1,0 +1,142 @@
+"""Reading the read models: what the CLI's lists and reports show, without folding streams."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.plan_terms import StructureTargets
+from domain.structure import StructureFigure, structure_figures
+from eventstore.store import PostgresEventStore
+from projections.runner import is_behind, positions
+
+MEASURES = ("women", "under_40", "ethnic_minority", "first_time")
+# The domain's own labels (Nữ, Dưới 40 tuổi, ...), in its order.
+LABELS_VI = {f.measure: f.label_vi
+             for f in structure_figures([], StructureTargets(), date(2000, 1, 1))}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanRow:
+    plan_id: str
+    organization_id: str
+    organization_name: str
+    parent_organization_id: str | None
+    organization_level: str
+    term: str
+    term_start: date
+    procedure_key: str
+    status: str
+    round: int
+    seats: int
+    candidates: int
+    last_held_on: date | None
+    opened_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+
+
+_PLANS = """
+SELECT plan_id, organization_id, organization_name, parent_organization_id,
+       organization_level, term, term_start, procedure_key, status, round, seats, candidates,
+       last_held_on, opened_at, submitted_at, decided_at
+FROM rm_plans
+WHERE CAST(:status AS text) IS NULL OR status = :status
+ORDER BY plan_id
+"""
+
+
+async def _rows(engine: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:
+    async with engine.connect() as conn:
+        result = await conn.execute(text(sql), params)
+        return [dict(row) for row in result.mappings()]
+
+
+async def plans(engine: AsyncEngine, *, status: str | None = None) -> list[PlanRow]:
+    """Plans by id, optionally only those in ``status`` (a ``PlanPhase`` value)."""
+    return [PlanRow(**row) for row in await _rows(engine, _PLANS, status=status)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListStructure:
+    """One list (a plan's position group) measured against the plan's targets."""
+
+    plan_id: str
+    organization_id: str
+    organization_name: str
+    term: str
+    status: str
+    position_group: str
+    seats: int
+    total: int
+    counts: dict[str, int]
+    targets: dict[str, str | None]
+
+    def figures(self) -> list[StructureFigure]:
+        return [StructureFigure(measure=m, label_vi=LABELS_VI[m], count=self.counts[m],
+                                total=self.total, target=self.targets[m]) for m in MEASURES]
+
+    def share(self, measure: str) -> Fraction | None:
+        return Fraction(self.counts[measure], self.total) if self.total else None
+
+    def above(self, measure: str, threshold: Fraction) -> bool:
+        """Strictly more than ``threshold`` (``trên 1/3``)."""
+        share = self.share(measure)
+        return share is not None and share > threshold
+
+
+_STRUCTURE = """
+SELECT s.plan_id, p.organization_id, p.organization_name, p.term, p.status, s.position_group,
+       s.seats, s.total, s.women, s.under_40, s.ethnic_minority, s.first_time,
+       p.women_min, p.under_40_min, p.ethnic_minority_min, p.first_time_min
+FROM rm_structure AS s JOIN rm_structure_plans AS p USING (plan_id)
+WHERE (CAST(:position_group AS text) IS NULL OR s.position_group = :position_group)
+  AND (CAST(:status AS text) IS NULL OR p.status = :status)
+ORDER BY p.organization_name, s.plan_id, s.position_group
+"""
+
+
+async def structure(engine: AsyncEngine, *, position_group: str | None = None,
+                    status: str | None = None) -> list[ListStructure]:
+    """Every list's structure figures, by organization."""
+    return [
+        ListStructure(
+            plan_id=r["plan_id"], organization_id=r["organization_id"],
+            organization_name=r["organization_name"], term=r["term"], status=r["status"],
+            position_group=r["position_group"], seats=r["seats"], total=r["total"],
+            counts={m: r[m] for m in MEASURES},
+            targets={m: r[f"{m}_min"] for m in MEASURES})
+        for r in await _rows(engine, _STRUCTURE, position_group=position_group, status=status)
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Freshness:
+    name: str
+    position: int
+    events_processed: int
+    updated_at: datetime | None  # None: it never ran
+    behind: bool  # the settled log holds events it has not applied yet
+
+
+async def freshness(engine: AsyncEngine, store: PostgresEventStore,
+                    names: Sequence[str] | None = None) -> list[Freshness]:
+    """Where each projection stands, and whether the log has moved past it. A projection that
+    never ran has no row yet and is reported at position 0."""
+    found = {p.name: p for p in await positions(engine)}
+    wanted = list(names) if names is not None else sorted(found)
+    result = []
+    for name in wanted:
+        row = found.get(name)
+        position = row.position if row else 0
+        result.append(Freshness(
+            name=name, position=position, events_processed=row.events_processed if row else 0,
+            updated_at=row.updated_at if row else None,
+            behind=await is_behind(store, position)))
+    return result

@@ -1,0 +1,21 @@
+"""The projection sets the service runs: one runner (task or process) per set."""
+
+from __future__ import annotations
+
+from projections.base import Projection
+from projections.nominations import NominationsProjection
+from projections.plans import PlansProjection
+from projections.structure import StructureProjection
+
+
+def read_models() -> list[Projection]:
+    """The read models of plans, nominations and structure figures, in one set."""
+    return [PlansProjection(), NominationsProjection(), StructureProjection()]
+
+
+def by_name(name: str) -> Projection:
+    for projection in read_models():
+        if projection.name == name:
+            return projection
+    known = ", ".join(p.name for p in read_models())
+    raise LookupError(f"no projection {name!r}; known: {known}")

@@ -1,0 +1,117 @@
+"""Read model of cơ cấu: per plan and position group, how many on the list are women, under
+40 (on the term's first day), of an ethnic minority, and taking part for the first time,
+beside the plan's targets.
+
+"The list" is what ``domain.plan`` counts as listed (through every step), together with
+those the superior committee then approved; excluded, dropped and sent-back nominations are
+off it. Tables: ``rm_structure_plans`` (organization, term, status, targets),
+``rm_structure_members`` (each nomination's four marks and whether it is on the list; the
+marks use the domain's own rules: ``Candidate.age_on``, ``is_ethnic_minority``) and
+``rm_structure`` (the counts, recomputed for a list whenever someone joins or leaves it).
+"""
+
+from __future__ import annotations
+
+from domain.events import (
+    CandidateRegistered,
+    DomainEvent,
+    NominationAdvanced,
+    NominationApproved,
+    NominationDropped,
+    NominationExcluded,
+    NominationSentBack,
+    PlanOpened,
+)
+from domain.people import CandidateGroup, Gender
+from eventstore.model import RecordedEvent
+from projections.base import Connection
+from projections.plans import status_after
+
+_PLAN = """
+INSERT INTO rm_structure_plans (plan_id, organization_id, organization_name,
+                                parent_organization_id, organization_level, term, term_start,
+                                status, women_min, under_40_min, first_time_min,
+                                ethnic_minority_min)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+"""
+
+_LIST = """
+INSERT INTO rm_structure (plan_id, position_group, seats, updated_at, last_position)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (plan_id, position_group) DO UPDATE SET seats = rm_structure.seats + excluded.seats
+"""
+
+_MEMBER = """
+INSERT INTO rm_structure_members (nomination_id, plan_id, position_group, female, under_40,
+                                  ethnic_minority, first_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+"""
+
+_ON_LIST = """
+UPDATE rm_structure_members SET on_list = $2
+WHERE nomination_id = $1 AND on_list <> $2
+RETURNING plan_id, position_group
+"""
+
+_COUNT = """
+INSERT INTO rm_structure AS s (plan_id, position_group, total, women, under_40,
+                               ethnic_minority, first_time, updated_at, last_position)
+SELECT $1, $2, count(*), count(*) FILTER (WHERE female), count(*) FILTER (WHERE under_40),
+       count(*) FILTER (WHERE ethnic_minority), count(*) FILTER (WHERE first_time), $3, $4
+FROM rm_structure_members WHERE plan_id = $1 AND position_group = $2 AND on_list
+ON CONFLICT (plan_id, position_group) DO UPDATE
+SET total = excluded.total, women = excluded.women, under_40 = excluded.under_40,
+    ethnic_minority = excluded.ethnic_minority, first_time = excluded.first_time,
+    updated_at = excluded.updated_at, last_position = excluded.last_position
+"""
+
+
+# The decisions that can put a nomination on the list or take it off.
+_LIST_DECISIONS = (NominationAdvanced, NominationApproved, NominationDropped, NominationExcluded,
+                   NominationSentBack)
+_OFF_LIST = (NominationDropped, NominationExcluded, NominationSentBack)
+
+
+class StructureProjection:
+    name = "structure"
+    tables = ("rm_structure", "rm_structure_members", "rm_structure_plans")
+
+    async def handle(self, conn: Connection, recorded: RecordedEvent,
+                     event: DomainEvent) -> None:
+        at, position = recorded.recorded_at, recorded.position
+        if isinstance(event, PlanOpened):
+            org, targets = event.organization, event.targets
+            status = status_after(event)
+            assert status is not None
+            await conn.execute(
+                _PLAN, event.plan_id, org.organization_id, org.name, org.parent_id, org.level,
+                event.term, event.term_start, status.value, targets.women_min,
+                targets.under_40_min, targets.first_time_min, targets.ethnic_minority_min)
+            for seat in event.seats:
+                await conn.execute(_LIST, event.plan_id, seat.position_group, seat.seats, at,
+                                   position)
+        elif isinstance(event, CandidateRegistered):
+            term_start = await conn.fetchval(
+                "SELECT term_start FROM rm_structure_plans WHERE plan_id = $1", event.plan_id)
+            if term_start is None:
+                raise LookupError(f"{event.nomination_id} registered for plan "
+                                  f"{event.plan_id}, which was never opened")
+            c = event.candidate
+            await conn.execute(
+                _MEMBER, event.nomination_id, event.plan_id, event.position_group,
+                c.gender is Gender.FEMALE, c.age_on(term_start) < 40, c.is_ethnic_minority,
+                event.candidate_group is CandidateGroup.FIRST_TIME)
+        elif isinstance(event, _LIST_DECISIONS):
+            if isinstance(event, NominationAdvanced) and event.next_step is not None:
+                return  # still in the steps: it was not on the list and is not now
+            changed = await conn.fetchrow(_ON_LIST, event.nomination_id,
+                                          not isinstance(event, _OFF_LIST))
+            if changed is not None:
+                await conn.execute(_COUNT, changed[0], changed[1], at, position)
+        elif (status := status_after(event)) is not None:
+            await conn.execute("UPDATE rm_structure_plans SET status = $2 WHERE plan_id = $1",
+                               event.plan_id, status.value)
+
+    async def reset(self, conn: Connection) -> None:
+        for table in self.tables:
+            await conn.execute(f"DELETE FROM {table}")
