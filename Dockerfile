@@ -20,11 +20,13 @@ COPY workflows/ workflows/
 COPY activities/ activities/
 COPY eventstore/ eventstore/
 COPY queries/ queries/
+COPY projections/ projections/
 COPY service/ service/
 COPY temporal_support/ temporal_support/
 COPY procedures/ procedures/
 COPY cli/ cli/
 COPY runtime/ runtime/
+COPY audit/ audit/
 RUN pip install .
 
 USER nhansu

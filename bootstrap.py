@@ -4,6 +4,7 @@ adapters."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -19,6 +20,9 @@ from activities.event_store import EventStoreActivities
 from eventstore.checkpoints import Signer, new_signing_key_spec, parse_public_keys
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
+from projections import runner as projection_runner
+from projections.notify import NotifyingEventStore
+from projections.sets import read_models
 from runtime import services
 from settings import Settings
 from temporal_support.codec import new_key_spec
@@ -96,14 +100,35 @@ class Database:
 
 
 @asynccontextmanager
-async def database(settings: Settings, *, url: str | None = None) -> AsyncIterator[Database]:
-    """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset)."""
+async def database(settings: Settings, *, url: str | None = None,
+                   notify_projections: bool = False) -> AsyncIterator[Database]:
+    """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset).
+    With ``notify_projections`` (the worker) every append is followed by a NOTIFY that wakes
+    projection runners (projections/notify.py)."""
     resolved = url or await services.database_url(settings)
     engine = create_engine(resolved)
+    store = NotifyingEventStore(engine) if notify_projections else PostgresEventStore(engine)
     try:
-        yield Database(url=resolved, engine=engine, store=PostgresEventStore(engine))
+        yield Database(url=resolved, engine=engine, store=store)
     finally:
+        if isinstance(store, NotifyingEventStore):
+            await store.aclose()
         await engine.dispose()
+
+
+@asynccontextmanager
+async def projector(settings: Settings, db: Database) -> AsyncIterator[asyncio.Task[None]]:
+    """The read models' runner (plans, nominations, structure) as a background task of this
+    process: LISTEN for new events, poll every ``projection_poll_seconds``. One runner per
+    set works at a time (others stand by); cancelled, and its connection closed, on exit."""
+    task = asyncio.create_task(projection_runner.run(
+        db.engine, db.store, read_models(), poll_seconds=settings.projection_poll_seconds),
+        name="projections")
+    try:
+        yield task
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def temporal_client(settings: Settings, *, address: str | None = None) -> Client:

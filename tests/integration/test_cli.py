@@ -8,17 +8,23 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from domain.events import plan_stream
+from domain.plan import PlanPhase
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
 from queries.plans import load_plan
+from service.plans import PlanService
+from tests.support import scenario
 from tests.support.databases import REPO_ROOT
 from tests.support.keys import TEST_PAYLOAD_KEYS
+from tests.support.review import AGENCIES, finding
+from tests.support.waiting import appraisals_opened, phase_reached
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
 EXAMPLES = REPO_ROOT / "examples"
@@ -124,3 +130,44 @@ async def test_verify_names_the_event_altered_behind_the_applications_back(
             await conn.execute(text("ALTER TABLE events ENABLE TRIGGER ALL"))
     await engine.dispose()
     assert (await store.verify(stream)).ok
+
+
+async def test_the_superior_level_appraises_and_decides_from_the_command_line(
+        cli_env: dict[str, str], service: PlanService, store: PostgresEventStore,
+        plan_id: str) -> None:
+    await service.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))
+    for command in scenario.all_commands(plan_id):
+        await scenario.send(service, plan_id, command)
+    state = await phase_reached(store, plan_id, PlanPhase.SUBMITTED)
+    listed = [n.nomination_id for n in state.all_listed()]
+    await appraisals_opened(store, plan_id, listed, round=1)
+    agency_env = {**cli_env, "NHANSU_ROLE": "appraisal_agency",
+                  "NHANSU_ORGANIZATION": state.superior_id, "NHANSU_ACTOR": "can-bo.ubkt"}
+
+    no_reason = await nhansu(agency_env, "appraisal", "record", listed[0], "--agency",
+                             "inspection_committee", "--outcome", "disqualifying",
+                             "--evidence", "BC-1")
+    assert no_reason.returncode == 2 and "reason_required" in no_reason.stdout
+    for agency in AGENCIES:  # one nomination from the command line, the rest directly
+        done = await nhansu(agency_env, "appraisal", "record", listed[0], "--agency", agency,
+                            "--outcome", "cleared", "--evidence", f"HS-{agency}")
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert (await load_plan(store, plan_id)).appraisals[listed[0]].outcome == "cleared"
+    for n in listed[1:]:
+        for agency in AGENCIES:
+            await service.record_finding(finding(n, agency), f"{n}-{agency}")
+    await phase_reached(store, plan_id, PlanPhase.AWAITING_APPROVAL)
+    shown = await nhansu(agency_env, "appraisal", "show", plan_id)
+    assert shown.returncode == 0 and "Đạt" in shown.stdout
+
+    appraiser_deciding = await nhansu(
+        {**agency_env, "NHANSU_ROLE": "superior_standing_committee"}, "approval", "decide",
+        plan_id, "--decision", "approve", "--ref", "QĐ-1")
+    assert appraiser_deciding.returncode == 2
+    assert "separation_of_duties" in appraiser_deciding.stdout
+    committee_env = {**agency_env, "NHANSU_ROLE": "superior_standing_committee",
+                     "NHANSU_ACTOR": "btv.cap-tren"}
+    approved = await nhansu(committee_env, "approval", "decide", plan_id, "--decision",
+                            "approve", "--ref", "QĐ-2")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    assert (await phase_reached(store, plan_id, PlanPhase.APPROVED)).phase is PlanPhase.APPROVED
