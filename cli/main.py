@@ -42,7 +42,7 @@ from eventstore import migrate
 from eventstore.checkpoints import Signer
 from eventstore.errors import EventStoreError
 from eventstore.store import PostgresEventStore
-from logs import configure_logging
+from logs import bind_context, configure_logging
 from queries.plans import load_plan, plan_view
 from queries.trail import NominationNotFound
 from runtime import services, worker_daemon
@@ -51,6 +51,7 @@ from runtime.temporal_dev import DevServerError
 from service.errors import OutcomeUnknown, PlanNotFound, Rejected, ServiceError
 from service.plans import PlanService, precheck
 from settings import Settings, get_settings
+from workflows.messages import plan_workflow_id
 
 app = typer.Typer(help="nhansu — công tác nhân sự đại hội đảng (quy trình 5 bước).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -103,8 +104,11 @@ def actor(settings: Settings, organization_id: str) -> Actor:
             field="NHANSU_ROLE", rule="one_of",
             message=f"{settings.actor_role!r} is not one of {', '.join(r.value for r in Role)}",
         )]) from None
-    return Actor(user_id=settings.actor_id, role=role,
-                 organization_id=settings.actor_organization or organization_id)
+    acting = Actor(user_id=settings.actor_id, role=role,
+                   organization_id=settings.actor_organization or organization_id)
+    bind_context(actor=acting.user_id, role=acting.role.value,
+                 organization_id=acting.organization_id)
+    return acting
 
 
 @asynccontextmanager
@@ -116,6 +120,7 @@ async def plan_service(settings: Settings) -> AsyncIterator[tuple[PlanService, P
 
 
 async def existing_plan(store: PostgresEventStore, plan_id: str) -> PlanState:
+    bind_context(plan_id=plan_id, workflow_id=plan_workflow_id(plan_id))
     state = await load_plan(store, plan_id)
     if state.phase is PlanPhase.NOT_OPENED:
         raise PlanNotFound(plan_id)
