@@ -42,6 +42,11 @@ integration: $(STAMP)
 replay: $(STAMP)
 	$(BIN)/pytest tests/replay -p no:cacheprovider
 
+## This store beside the eventsourcing library and raw asyncpg, on one PostgreSQL (embedded, or
+## BENCH_DATABASE_URL): writes bench/results.md and bench/results.json. 3-6 min.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 ## Start / stop the embedded PostgreSQL and Temporal dev server (state in .nhansu/).
 services-up: $(STAMP)
 	$(BIN)/nhansu services start

@@ -1,0 +1,70 @@
+"""Real plan histories, for the projection catch-up: the worked scenario of the tests
+(tests/support/scenario.py: 19 candidates through the five steps, a repeated step, drops,
+the submission) decided once by the domain and stored as the workflow stores it
+(workflows.envelopes), then copied under other plan ids, command by command, each command's
+events in one append with the versions it expects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from domain.decide import decide
+from domain.events import stream_of
+from domain.plan import PlanState, fold
+from eventstore.model import NewEvent
+from eventstore.store import PostgresEventStore
+from tests.support import scenario
+from tests.support.plans import NOW
+from workflows.envelopes import envelope
+
+TEMPLATE_ID = "benchplan000000"
+
+
+def template() -> str:
+    """The scenario's appends as JSON text, plan id ``TEMPLATE_ID``."""
+    state, steps = PlanState(), []
+    for command in [scenario.opening(TEMPLATE_ID), *scenario.all_commands(TEMPLATE_ID)]:
+        events = decide(state, command, now=NOW)
+        if not events:
+            continue
+        expected = {s: state.version_of(s) for s in dict.fromkeys(stream_of(e) for e in events)}
+        stored = []
+        for event in events:
+            e = envelope(event, event_id="-", workflow_id=f"plan-{TEMPLATE_ID}", run_id="bench")
+            stored.append({"stream_id": e.stream_id, "event_type": e.event_type,
+                           "schema_version": e.schema_version, "data": e.data,
+                           "metadata": e.metadata, "occurred_at": e.occurred_at.isoformat(),
+                           "correlation_id": e.correlation_id})
+        steps.append({"expected": expected, "events": stored})
+        state = fold(events, state)
+    return json.dumps(steps, ensure_ascii=False)
+
+
+def plan_steps(text: str, number: int) -> list[tuple[list[NewEvent], dict[str, int]]]:
+    steps: list[dict[str, Any]] = json.loads(text.replace(TEMPLATE_ID, f"benchplan{number:06d}"))
+    return [([NewEvent(event_id=str(uuid.uuid4()), stream_id=e["stream_id"],
+                       event_type=e["event_type"], schema_version=e["schema_version"],
+                       data=e["data"], metadata=e["metadata"],
+                       occurred_at=datetime.fromisoformat(e["occurred_at"]),
+                       correlation_id=e["correlation_id"]) for e in step["events"]],
+             step["expected"]) for step in steps]
+
+
+async def store_plans(store: PostgresEventStore, plans: int, writers: int) -> int:
+    """Append ``plans`` copies, ``writers`` plans at a time; the number of events."""
+    text = template()
+    queue = list(range(plans))
+    written = 0
+
+    async def writer() -> None:
+        nonlocal written
+        while queue:
+            for events, expected in plan_steps(text, queue.pop()):
+                written += len(await store.append(events, expected))
+
+    await asyncio.gather(*(writer() for _ in range(writers)))
+    return written
