@@ -91,12 +91,13 @@ async def test_a_user_prepares_a_plan_and_audits_it_from_the_command_line(
     assert trail.returncode == 0, trail.stdout + trail.stderr
     data = json.loads(trail.stdout)
     assert data["full_name"] == "Nguyễn Văn Hùng"
-    assert [e["event_type"] for e in data["entries"]] == ["CandidateRegistered",
-                                                          "NominationAdvanced"]
-    assert data["entries"][1]["tally"]["yes"] == 5 and data["verification"]["ok"]
+    assert [e["event_type"] for e in data["entries"]] == [
+        "CandidateRegistered", "EligibilityChecked", "NominationAdvanced"]
+    assert data["entries"][2]["tally"]["yes"] == 5 and data["verification"]["ok"]
     first_only = await nhansu(offline, "audit", "trail", nomination, "--json", "--as-of",
                         data["entries"][0]["recorded_at"])
-    assert len(json.loads(first_only.stdout)["entries"]) == 1
+    # Registration and its eligibility check are recorded in one append, at one instant.
+    assert len(json.loads(first_only.stdout)["entries"]) == 2
     verified = await nhansu(offline, "audit", "verify", "--stream",
                             f"nomination-{nomination}")
     assert verified.returncode == 0 and "toàn vẹn" in verified.stdout
