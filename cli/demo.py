@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.rule import Rule
 
 import bootstrap
+from audit.database import verify_ledger
+from audit.describe import ledger_lines
 from cli import render
 from cli.demo_review import AMENDED, DISQUALIFIED, SENT_BACK, review
 from cli.files import read_candidates, read_plan
@@ -26,6 +28,7 @@ from domain.people import Actor, CandidateGroup, Role
 from domain.plan import PlanState
 from domain.plan_terms import Vote
 from eventstore import migrate
+from eventstore.ledger import seal
 from eventstore.store import PostgresEventStore
 from projections import migrate as read_models_migrate
 from queries.plans import load_plan, plan_view
@@ -65,10 +68,19 @@ async def demo(settings: Settings) -> None:
             render.trail(console, await nomination_trail(db.store, _by_card(state, card)))
         report = await db.store.verify()
         render.verification(console, report)
-        if not report.ok:
+        # Seal what was recorded into the global ledger and sign a checkpoint over it (the
+        # worker process does this on its own cadence), then check both as an auditor would.
+        sealed = await seal(db.engine, db.store, bootstrap.ledger_signer(settings),
+                            wait_seconds=5.0)
+        ledger = await verify_ledger(db.engine, bootstrap.ledger_public_keys(settings))
+        console.print(f"Sổ cái: {sealed.ledger_size} sự kiện đã đánh số liên tục.")
+        for line in ledger_lines(ledger):
+            console.print(line, markup=False)
+        if not (report.ok and ledger.ok):
             raise SystemExit(1)
-        console.print(f"\nTry: [bold]nhansu audit trail {revoted} --json[/], "
-                      f"[bold]nhansu plan show {plan_id}[/]")
+        console.print(f"\nTry: [bold]nhansu audit trail {revoted} --format html --out "
+                      f"trail.html[/], [bold]nhansu plan show {plan_id}[/], "
+                      f"[bold]nhansu audit export --out export/[/]")
 
 
 async def _prepare(service: PlanService, store: PostgresEventStore) -> str:

@@ -172,3 +172,11 @@ async def test_the_superior_level_appraises_and_decides_from_the_command_line(
                             "approve", "--ref", "QĐ-2")
     assert approved.returncode == 0, approved.stdout + approved.stderr
     assert (await phase_reached(store, plan_id, PlanPhase.APPROVED)).phase is PlanPhase.APPROVED
+
+
+async def test_the_worked_example_runs_end_to_end(cli_env: dict[str, str]) -> None:
+    """What `make demo` runs, on the test's PostgreSQL and Temporal server."""
+    demo = await nhansu(cli_env, "demo")
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert "Đã phê duyệt (vòng 2)" in demo.stdout
+    assert "chữ ký Ed25519 hợp" in demo.stdout and "Chuỗi băm toàn vẹn" in demo.stdout
