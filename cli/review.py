@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.files import parse_group
+from cli.files import InputError, parse_group
 from cli.main import (
     IdempotencyKey,
     actor,
@@ -41,8 +41,6 @@ app.add_typer(approval_app, name="approval")
 
 
 def _input_error(field: str, rule: str, message: str) -> Exception:
-    from cli.files import InputError
-
     return InputError([Violation(field=field, rule=rule, message=message)])
 
 

@@ -28,10 +28,18 @@ async def load_plan(store: PostgresEventStore, plan_id: str, *,
     """Every stream of the plan in global order: the workflow appended them in decision
     order, so folding them in position order replays the decisions as they were made.
     ``as_of`` (recorded time) and ``at_position`` (global position) travel back in time."""
+    return fold(to_domain(r) for r in await plan_events(store, plan_id, as_of=as_of,
+                                                        at_position=at_position))
+
+
+async def plan_events(store: PostgresEventStore, plan_id: str, *,
+                      as_of: datetime | None = None,
+                      at_position: int | None = None) -> list[RecordedEvent]:
+    """The plan's events in global order, as recorded by a time or up to a global position."""
     recorded = await store.read_correlated(plan_stream(plan_id), as_of=as_of)
-    if at_position is not None:
-        recorded = [r for r in recorded if r.position <= at_position]
-    return fold(to_domain(r) for r in recorded)
+    if at_position is None:
+        return recorded
+    return [r for r in recorded if r.position <= at_position]
 
 
 async def plan_ids(store: PostgresEventStore) -> list[str]:
@@ -57,10 +65,8 @@ class PlanView:
 async def plan_view(store: PostgresEventStore, plan_id: str, *,
                     as_of: datetime | None = None,
                     at_position: int | None = None) -> PlanView:
-    recorded = await store.read_correlated(plan_stream(plan_id), as_of=as_of)
-    if at_position is not None:
-        recorded = [r for r in recorded if r.position <= at_position]
-    events = [to_domain(r) for r in recorded]
+    events = [to_domain(r) for r in await plan_events(store, plan_id, as_of=as_of,
+                                                      at_position=at_position)]
     results: dict[str, list[StepResult]] = {}
     for e in events:
         if isinstance(e, (NominationAdvanced, NominationDropped, NominationRevoteRequired)):

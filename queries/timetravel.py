@@ -13,7 +13,7 @@ from domain.events import DomainEvent
 from domain.plan import PlanState
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
-from queries.plans import load_plan, to_domain
+from queries.plans import load_plan, plan_events, to_domain
 
 
 class EventNotFound(LookupError):
@@ -31,7 +31,7 @@ class DecisionBasis:
 
 
 async def find_event(store: PostgresEventStore, plan_id: str, event_id: str) -> RecordedEvent:
-    for recorded in await store.read_correlated(f"plan-{plan_id}"):
+    for recorded in await plan_events(store, plan_id):
         if recorded.event_id == event_id:
             return recorded
     raise EventNotFound(f"no event {event_id} in plan {plan_id}")

@@ -14,8 +14,8 @@ from typing import Any
 from audit.export import export
 from eventstore.checkpoints import Signer
 from eventstore.model import NO_STREAM, NewEvent
-from tests.contract.conftest import Scratch
 from tests.contract.ledger_support import seal_to
+from tests.support.databases import Scratch
 
 KEY_A = Signer("nhansu-audit-a", bytes(range(100, 132)))
 KEY_B = Signer("nhansu-audit-b", bytes(range(150, 182)))

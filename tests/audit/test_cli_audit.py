@@ -28,9 +28,8 @@ from settings import Settings
 from tests.audit.log import KEY_A, KEYS
 from tests.audit.plans import dropped, record_plan
 from tests.contract.builders import driver, fetch
-from tests.contract.conftest import Scratch
 from tests.contract.ledger_support import tamper_all
-from tests.support.databases import REPO_ROOT, backend_names, fresh_database, server_url
+from tests.support.databases import REPO_ROOT, Scratch, backend_names, fresh_database, server_url
 from worker import seal_periodically
 
 pytestmark = pytest.mark.audit

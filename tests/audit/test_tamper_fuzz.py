@@ -37,8 +37,8 @@ from eventstore.ledger_reads import latest_checkpoint
 from tests.audit import forge
 from tests.audit.log import KEY_B, KEYS, BuiltLog, build_log
 from tests.contract.builders import driver
-from tests.contract.conftest import Scratch
 from tests.contract.ledger_support import TABLES
+from tests.support.databases import Scratch
 
 pytestmark = pytest.mark.audit
 

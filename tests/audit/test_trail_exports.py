@@ -16,8 +16,8 @@ from audit.trail_formats import CSV_COLUMNS, trail_csv, trail_html, trail_json
 from tests.audit.log import KEY_A, KEY_B, KEYS
 from tests.audit.plans import SCRIPT_NAME, dropped, incumbent, record_plan
 from tests.contract.builders import fetch
-from tests.contract.conftest import Scratch
 from tests.contract.ledger_support import seal_to, tamper_all
+from tests.support.databases import Scratch
 
 pytestmark = pytest.mark.audit
 

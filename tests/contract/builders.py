@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from eventstore.database import create_engine
 from eventstore.model import NewEvent
+from eventstore.schema import metadata
+from tests.support.databases import fresh_database
 
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -66,3 +69,18 @@ async def tamper(engine: AsyncEngine, *statements: str) -> None:
         for statement in statements:
             await conn.execute(statement)
         await conn.execute("ALTER TABLE events ENABLE TRIGGER ALL")
+
+
+async def schema_module_catalog(
+        pg_server: str, catalog: Callable[[AsyncEngine], Awaitable[list[str]]]) -> list[str]:
+    """``catalog`` of a database made by eventstore/schema.py's ``create_all`` rather than by
+    the migrations: the two must agree, and Alembic's own comparison does not look at
+    checks, collations, triggers or grants."""
+    async with fresh_database(pg_server, "schema", migrate=False) as url:
+        created = create_engine(url)
+        try:
+            async with created.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+            return await catalog(created)
+        finally:
+            await created.dispose()

@@ -14,7 +14,7 @@ from eventstore.fast_verification import verify_all_fast
 from eventstore.model import NO_STREAM, NewEvent, VerificationReport
 from eventstore.verification import verify_on
 from tests.contract.builders import driver, events, stream, tamper
-from tests.contract.conftest import Scratch
+from tests.support.databases import Scratch
 
 pytestmark = pytest.mark.contract
 

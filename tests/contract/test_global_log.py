@@ -18,7 +18,7 @@ from eventstore.errors import WrongExpectedVersion
 from eventstore.model import NO_STREAM, RecordedEvent
 from eventstore.store import PostgresEventStore
 from tests.contract.builders import driver, event, events, stream
-from tests.contract.conftest import Scratch
+from tests.support.databases import Scratch
 
 pytestmark = pytest.mark.contract
 

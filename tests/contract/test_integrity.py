@@ -11,7 +11,7 @@ from eventstore.hashing import canonical_bytes, chain_hash
 from eventstore.model import NO_STREAM, RecordedEvent
 from eventstore.store import PostgresEventStore
 from tests.contract.builders import count, driver, events, fetch, stream, tamper
-from tests.contract.conftest import Scratch
+from tests.support.databases import Scratch
 
 pytestmark = pytest.mark.contract
 

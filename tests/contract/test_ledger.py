@@ -26,8 +26,8 @@ from eventstore.ledger_reads import read_checkpoints
 from eventstore.model import NO_STREAM, RecordedEvent
 from eventstore.store import PostgresEventStore
 from tests.contract.builders import driver, event, events, fetch, stream, tamper
-from tests.contract.conftest import Scratch
 from tests.contract.ledger_support import OTHER, SIGNER, seal_to, tamper_all
+from tests.support.databases import Scratch
 
 pytestmark = pytest.mark.contract
 

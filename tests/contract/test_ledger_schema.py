@@ -12,12 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from eventstore.database import create_engine
 from eventstore.migrate import current_revision, downgrade, upgrade
 from eventstore.model import NO_STREAM
-from eventstore.schema import metadata
 from eventstore.store import PostgresEventStore
-from tests.contract.builders import driver, events, fetch, stream
-from tests.contract.conftest import Scratch
+from tests.contract.builders import driver, events, fetch, schema_module_catalog, stream
 from tests.contract.ledger_support import seal_to
-from tests.support.databases import fresh_database
+from tests.support.databases import Scratch, fresh_database
 
 pytestmark = pytest.mark.contract
 
@@ -63,14 +61,7 @@ async def test_the_migration_and_the_schema_module_make_the_same_catalog(
     assert any(line.startswith("grants ledger ") and "nhansu_app=ar/" in line
                for line in migrated)
     assert sum(line.startswith("trigger ") for line in migrated) == 6
-    async with fresh_database(pg_server, "schema", migrate=False) as url:
-        created = create_engine(url)
-        try:
-            async with created.begin() as conn:
-                await conn.run_sync(metadata.create_all)
-            assert await _catalog(created) == migrated
-        finally:
-            await created.dispose()
+    assert await schema_module_catalog(pg_server, _catalog) == migrated
 
 
 async def test_down_to_0001_keeps_the_events_and_up_again(pg_server: str) -> None:

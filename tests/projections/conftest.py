@@ -5,39 +5,22 @@ A database of its own, because these tests assert the whole global log."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from eventstore.database import create_engine
-from eventstore.store import PostgresEventStore
 from projections import migrate
 from projections.connections import driver
 from tests.projections.support import Recording
-from tests.support.databases import backend_names, fresh_database, server_url
+from tests.support.databases import Scratch, scratch_database
 
-
-@pytest.fixture(scope="session", params=backend_names())
-def pg_server(request: pytest.FixtureRequest) -> str:
-    return server_url(request.param)
-
-
-@dataclass(frozen=True)
-class Db:
-    url: str
-    engine: AsyncEngine
-    store: PostgresEventStore
+# A test's own database, also migrated by the read models' history.
+Db = Scratch
 
 
 @pytest.fixture
 async def db(pg_server: str) -> AsyncIterator[Db]:
-    async with fresh_database(pg_server, "projections") as url:
-        await migrate.upgrade(url)
-        engine = create_engine(url)
-        try:
-            async with driver(engine) as conn:
-                await conn.execute(Recording.CREATE)
-            yield Db(url, engine, PostgresEventStore(engine))
-        finally:
-            await engine.dispose()
+    async with scratch_database(pg_server, "projections") as scratch:
+        await migrate.upgrade(scratch.url)
+        async with driver(scratch.engine) as conn:
+            await conn.execute(Recording.CREATE)
+        yield scratch

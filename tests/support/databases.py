@@ -19,12 +19,16 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eventstore.database import drop_database, ensure_database
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from eventstore.database import create_engine, drop_database, ensure_database
 from eventstore.migrate import upgrade
+from eventstore.store import PostgresEventStore
 
 EMBEDDED = "embedded"
 EXTERNAL = "external"
@@ -95,3 +99,24 @@ async def fresh_database(
         yield url
     finally:
         await drop_database(server, name)
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """A database of a test's own, with its engine and event store."""
+
+    url: str
+    engine: AsyncEngine
+    store: PostgresEventStore
+
+
+@asynccontextmanager
+async def scratch_database(server: str, prefix: str) -> AsyncIterator[Scratch]:
+    """A fresh database migrated to head, for tests that tamper with rows or assert the whole
+    global log; dropped afterwards."""
+    async with fresh_database(server, prefix) as url:
+        engine = create_engine(url)
+        try:
+            yield Scratch(url, engine, PostgresEventStore(engine))
+        finally:
+            await engine.dispose()

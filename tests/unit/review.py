@@ -45,6 +45,8 @@ from tests.support.plans import (
     submit,
     votes,
 )
+from tests.support.review import AGENCIES as AGENCIES
+from tests.support.review import SUPERIOR as SUPERIOR
 from tests.unit.gwt import AnyCommand, given, recorded
 
 INCUMBENT, FIRST_TIME = CandidateGroup.INCUMBENT, CandidateGroup.FIRST_TIME
@@ -52,8 +54,6 @@ CLEARED = FindingOutcome.CLEARED
 CONCERN = FindingOutcome.CONCERN
 DISQUALIFYING = FindingOutcome.DISQUALIFYING
 
-SUPERIOR = "org-huyen-thuan-an"  # the plan's organization's parent (cấp trên trực tiếp)
-AGENCIES = ("organization_department", "inspection_committee", "internal_affairs")
 
 
 def appraisers(prefix: str = "tham-dinh") -> dict[str, Actor]:
