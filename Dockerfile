@@ -19,13 +19,12 @@ COPY domain/ domain/
 COPY workflows/ workflows/
 COPY activities/ activities/
 COPY eventstore/ eventstore/
-COPY queries/ queries/
-COPY projections/ projections/
-COPY service/ service/
-COPY temporal_support/ temporal_support/
+COPY reads/ reads/
+COPY application/ application/
+COPY encryption/ encryption/
 COPY procedures/ procedures/
 COPY cli/ cli/
-COPY runtime/ runtime/
+COPY local_services/ local_services/
 COPY audit/ audit/
 RUN pip install .
 

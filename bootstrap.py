@@ -17,19 +17,19 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Worker
 
 from activities.event_store import EventStoreActivities
+from encryption.codec import new_key_spec
+from encryption.converter import data_converter
 from eventstore.checkpoints import Signer, new_signing_key_spec, parse_public_keys
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
-from projections import runner as projection_runner
-from projections.notify import NotifyingEventStore
-from projections.sets import read_models
-from runtime import services
+from local_services import services
+from reads.models import runner as projection_runner
+from reads.models.notify import NotifyingEventStore
+from reads.models.sets import read_models
 from settings import Settings
-from temporal_support.codec import new_key_spec
-from temporal_support.converter import data_converter
-from temporal_support.sandbox import workflow_runner
 from workflows.appraisal_workflow import NominationAppraisalWorkflow
 from workflows.plan_workflow import PersonnelPlanWorkflow
+from workflows.sandbox import workflow_runner
 
 WORKFLOWS = [PersonnelPlanWorkflow, NominationAppraisalWorkflow]
 

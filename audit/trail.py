@@ -13,7 +13,7 @@ from eventstore.checkpoints import Checkpoint
 from eventstore.hashing import utc_iso
 from eventstore.model import VerificationReport
 from eventstore.store import PostgresEventStore
-from queries.trail import Trail, nomination_trail
+from reads.trail import Trail, nomination_trail
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,7 @@ from typing import Any
 from audit.trail import TrailReport, chain_statement, coverage_statement
 from domain.plan_terms import Tally
 from eventstore.hashing import utc_iso
-from queries.trail import TrailEntry, trail_as_json
+from reads.trail import TrailEntry, trail_as_json
 
 CSV_COLUMNS = (
     "Phiên bản", "Vị trí", "Loại sự kiện", "Kết quả", "Bước", "Lần", "Ngày hội nghị",

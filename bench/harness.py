@@ -236,13 +236,13 @@ async def _catch_up(config: BenchConfig, url: str, ours: Ours, peer: Peer, ceili
 
 
 async def _projections(config: BenchConfig, server: str, log: Log) -> Metric:
-    """projections.runner.catch_up from the start over real plan histories, on a database
+    """reads.models.runner.catch_up from the start over real plan histories, on a database
     of its own (the read models decode domain events, not the synthetic ones)."""
     title = f"projection catch-up into the read models ({config.projection_plans} plans)"
     catch_up, read_models, migrate = projections_catch_up()
     if catch_up is None:
         return Metric(key="catch_up_projections", title=title, unit="events/s", ours=None,
-                      note="`projections.runner.catch_up` is not in this checkout.")
+                      note="`reads.models.runner.catch_up` is not in this checkout.")
     name = f"{config.run_database}_projections"
     url = await _fresh_database(server, name)
     ours = Ours(url)
@@ -256,7 +256,7 @@ async def _projections(config: BenchConfig, server: str, log: Log) -> Metric:
         return Metric(
             key="catch_up_projections", title=title, unit="events/s",
             ours=applied.per_second, ceiling=scan.per_second,
-            note=(f"projections.runner.catch_up(engine, store, projections.sets.read_models()) "
+            note=(f"reads.models.runner.catch_up(engine, store, reads.models.sets.read_models()) "
                   f"from position 0 over {events:,} events of {config.projection_plans} copies "
                   "of the worked plan (registrations, five steps, a repeat, drops, submission): "
                   "decode, apply to the plan, nomination and structure read models, move the "

@@ -64,10 +64,10 @@ class Ours:
 
 
 def projections_catch_up() -> tuple[Any, Any, Any]:
-    """(projections.runner.catch_up, projections.sets.read_models, projections.migrate.upgrade)
+    """(reads.models.runner.catch_up, reads.models.sets.read_models, reads.models.migrate.upgrade)
     if the read models exist in this checkout, else (None, None, None)."""
     try:
-        from projections import migrate, runner, sets
+        from reads.models import migrate, runner, sets
     except ImportError:
         return None, None, None
     return runner.catch_up, sets.read_models, migrate.upgrade

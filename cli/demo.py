@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.rule import Rule
 
 import bootstrap
+from application.errors import Rejected
+from application.plans import PlanService, precheck
 from audit.database import verify_ledger
 from audit.describe import ledger_lines
 from cli import render
@@ -30,11 +32,9 @@ from domain.plan_terms import Vote
 from eventstore import migrate
 from eventstore.ledger import seal
 from eventstore.store import PostgresEventStore
-from projections import migrate as read_models_migrate
-from queries.plans import load_plan, plan_view
-from queries.trail import nomination_trail
-from service.errors import Rejected
-from service.plans import PlanService, precheck
+from reads.models import migrate as read_models_migrate
+from reads.plans import load_plan, plan_view
+from reads.trail import nomination_trail
 from settings import PROJECT_ROOT, Settings
 
 EXAMPLES = PROJECT_ROOT / "examples"

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 
 from rich.console import Console
 
+from application.errors import Rejected
+from application.plans import PlanService
 from domain.appraisal import FindingOutcome, RecordFinding
 from domain.approval import Decision, RecordApprovalDecision, SendBack
 from domain.commands import RecordConferenceResult, SubmitPlan
@@ -23,9 +25,7 @@ from domain.people import Actor, CandidateGroup, Role
 from domain.plan import PlanPhase, PlanState
 from domain.plan_terms import Vote
 from eventstore.store import PostgresEventStore
-from queries.plans import load_plan
-from service.errors import Rejected
-from service.plans import PlanService
+from reads.plans import load_plan
 
 DISQUALIFIED = "TD-100010"  # a warning of 2025-03-01: barred for 30 months
 AMENDED = "TD-100002"

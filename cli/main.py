@@ -21,6 +21,8 @@ from rich.console import Console
 
 import bootstrap
 import procedures
+from application.errors import OutcomeUnknown, PlanNotFound, Rejected, ServiceError
+from application.plans import PlanService, precheck
 from cli import render
 from cli.files import (
     InputError,
@@ -42,14 +44,12 @@ from eventstore import migrate
 from eventstore.checkpoints import Signer
 from eventstore.errors import EventStoreError
 from eventstore.store import PostgresEventStore
+from local_services import services, worker_daemon
+from local_services.processes import ProcessError
+from local_services.temporal_dev import DevServerError
 from logs import bind_context, configure_logging
-from queries.plans import load_plan, plan_view
-from queries.trail import NominationNotFound
-from runtime import services, worker_daemon
-from runtime.processes import ProcessError
-from runtime.temporal_dev import DevServerError
-from service.errors import OutcomeUnknown, PlanNotFound, Rejected, ServiceError
-from service.plans import PlanService, precheck
+from reads.plans import load_plan, plan_view
+from reads.trail import NominationNotFound
 from settings import Settings, get_settings
 from workflows.messages import plan_workflow_id
 
@@ -171,7 +171,7 @@ def plan_show(plan_id: str, as_json: Annotated[bool, typer.Option("--json")] = F
 @plan_app.command("list")
 def plan_list(status: StatusOption = None) -> None:
     """Every plan (from the plans read model): id, term, status, organization."""
-    from projections import reading
+    from reads.models import reading
 
     async def main(settings: Settings) -> None:
         async with bootstrap.database(settings) as db:
@@ -222,7 +222,7 @@ def _plan_status(status: str | None) -> str | None:
 
 async def _warn_if_behind(db: bootstrap.Database, names: list[str]) -> None:
     """Read models are as fresh as their runner (the worker, or `nhansu projections run`)."""
-    from projections import reading
+    from reads.models import reading
 
     behind = [f.name for f in await reading.freshness(db.engine, db.store, names) if f.behind]
     if behind:
@@ -259,8 +259,8 @@ def projections_catch_up(batch_size: Annotated[int, typer.Option(
     """Apply every event the read models have not seen yet, then exit; prints the rate."""
     import time
 
-    from projections import runner
-    from projections.sets import read_models
+    from reads.models import runner
+    from reads.models.sets import read_models
 
     async def main(settings: Settings) -> None:
         async with bootstrap.database(settings) as db:
@@ -279,8 +279,8 @@ def projections_rebuild(name: Annotated[str, typer.Argument(
         "--batch-size", min=1, help="Events per transaction")] = 500) -> None:
     """Rebuild one read model from the start of the log into fresh tables, then swap them in
     (readers see the old rows until then); says whether the live rows were the same."""
-    from projections import runner
-    from projections.sets import by_name
+    from reads.models import runner
+    from reads.models.sets import by_name
 
     async def main(settings: Settings) -> bool:
         try:
@@ -308,7 +308,7 @@ def projections_rebuild(name: Annotated[str, typer.Argument(
 def projections_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Where each read model stands in the log, and whether it is behind."""
     from cli import reports
-    from projections import reading
+    from reads.models import reading
 
     async def main(settings: Settings) -> None:
         async with bootstrap.database(settings) as db:
@@ -325,7 +325,7 @@ def report_plans(status: StatusOption = None,
                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Plans by status, e.g. `--status submitted`: the plans awaiting the superior level."""
     from cli import reports
-    from projections import reading
+    from reads.models import reading
 
     async def main(settings: Settings) -> None:
         chosen = _plan_status(status)
@@ -356,7 +356,7 @@ def report_structure(
     """Cơ cấu across organizations: each list's women, under-40, ethnic-minority and
     first-time shares against its plan's targets, and which lists exceed the given shares."""
     from cli import reports
-    from projections import reading
+    from reads.models import reading
 
     async def main(settings: Settings) -> None:
         thresholds = {}
@@ -706,7 +706,7 @@ def ledger_checkpoint(out: Annotated[Path | None, typer.Option(
 def services_start() -> None:
     """Start PostgreSQL and Temporal (embedded unless configured), migrate, start a worker."""
     async def main(settings: Settings) -> None:
-        from projections import migrate as read_models_migrate
+        from reads.models import migrate as read_models_migrate
 
         async with bootstrap.database(settings) as db:
             await migrate.upgrade(db.url)
@@ -740,7 +740,7 @@ def services_status() -> None:
 def db_upgrade() -> None:
     """Apply the Alembic migrations up to the latest."""
     async def main(settings: Settings) -> None:
-        from projections import migrate as read_models_migrate
+        from reads.models import migrate as read_models_migrate
 
         async with bootstrap.database(settings) as db:
             await migrate.upgrade(db.url)

@@ -10,9 +10,9 @@ from domain.people import CANDIDATE_GROUP_LABELS_VI
 from domain.plan import NominationStatus
 from domain.structure import structure_figures
 from eventstore.model import VerificationReport
-from queries.describe import APPRAISAL_RESULT_VI
-from queries.plans import PlanView
-from queries.trail import Trail
+from reads.describe import APPRAISAL_RESULT_VI
+from reads.plans import PlanView
+from reads.trail import Trail
 
 STATUS_VI = {
     NominationStatus.REGISTERED: "Đã đăng ký",

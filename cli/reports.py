@@ -11,7 +11,7 @@ from rich.table import Table
 
 from cli.render import PHASE_VI
 from domain.structure import StructureFigure
-from projections.reading import LABELS_VI, MEASURES, Freshness, ListStructure, PlanRow
+from reads.models.reading import LABELS_VI, MEASURES, Freshness, ListStructure, PlanRow
 
 
 def parse_share(text: str) -> Fraction:

@@ -27,9 +27,9 @@ from domain.errors import Violation
 from domain.events import CandidateRegistered, Exclusion, nomination_stream
 from domain.plan import PlanState
 from eventstore.store import PostgresEventStore
-from queries.describe import APPRAISAL_RESULT_VI
-from queries.plans import to_domain
-from queries.trail import NominationNotFound
+from reads.describe import APPRAISAL_RESULT_VI
+from reads.plans import to_domain
+from reads.trail import NominationNotFound
 from settings import Settings
 
 appraisal_app = typer.Typer(help="Thẩm định: the agencies' findings on each nomination.",

@@ -10,8 +10,8 @@ import typer
 import bootstrap
 from cli import render
 from cli.main import audit_app, console, existing_plan, run
-from queries.plans import plan_view
-from queries.timetravel import decision_basis
+from reads.plans import plan_view
+from reads.timetravel import decision_basis
 from settings import Settings
 
 

@@ -14,7 +14,7 @@ from domain.events import EVENT_TYPES, NominationAdvanced, event_to_data
 from eventstore.model import NO_STREAM, NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
 from eventstore.verification import recompute_hash
-from queries.plans import to_domain
+from reads.plans import to_domain
 from tests.support.golden import load, path_of
 from tests.unit.test_upcasting import _as_v1, _example_registry, _lost
 

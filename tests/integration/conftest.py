@@ -14,10 +14,10 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 import bootstrap
+from application.plans import PlanService
+from encryption.converter import data_converter
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
-from service.plans import PlanService
-from temporal_support.converter import data_converter
 from tests.support.databases import backend_names, fresh_database, server_url
 from tests.support.keys import TEST_PAYLOAD_KEYS
 

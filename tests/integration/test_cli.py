@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from application.plans import PlanService
 from domain.events import plan_stream
 from domain.plan import PlanPhase
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
-from queries.plans import load_plan
-from service.plans import PlanService
+from reads.plans import load_plan
 from tests.support import scenario
 from tests.support.databases import REPO_ROOT
 from tests.support.keys import TEST_PAYLOAD_KEYS

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import pytest
 from temporalio.client import Client
 
+from application.errors import PlanNotFound, Rejected
+from application.plans import PlanService
 from domain.events import plan_stream
 from domain.people import CandidateGroup
 from domain.plan import NominationStatus, PlanPhase
 from eventstore.store import PostgresEventStore
-from queries.plans import load_plan
-from service.errors import PlanNotFound, Rejected
-from service.plans import PlanService
+from reads.plans import load_plan
 from tests.support import scenario
 from tests.support.plans import candidate, register
 from tests.support.waiting import appraisals_opened

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from application.errors import Rejected
+from application.plans import PlanService
 from domain.appraisal import FindingOutcome
 from domain.events import Exclusion, nomination_stream, plan_stream
 from domain.plan import NominationStatus, PlanPhase
 from eventstore.store import PostgresEventStore
-from queries.timetravel import decision_basis
-from service.errors import Rejected
-from service.plans import PlanService
+from reads.timetravel import decision_basis
 from tests.support import histories, scenario
 from tests.support.plans import DEPARTMENT
 from tests.support.review import AGENCIES, AGENCY_STAFF, APPROVER, approve, finding, send_back

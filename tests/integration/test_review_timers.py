@@ -13,14 +13,14 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 import bootstrap
+from application.plans import PlanService
 from domain.commands import PlanCommand
 from domain.events import plan_stream
 from domain.people import CandidateGroup
 from domain.plan import PlanPhase
+from encryption.converter import data_converter
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
-from service.plans import PlanService
-from temporal_support.converter import data_converter
 from tests.support import scenario
 from tests.support.keys import TEST_PAYLOAD_KEYS
 from tests.support.plans import conference, open_plan, register, submit

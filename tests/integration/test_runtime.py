@@ -19,7 +19,7 @@ import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
-from runtime import postgres, services, temporal_dev
+from local_services import postgres, services, temporal_dev
 from settings import Settings
 
 pytestmark = pytest.mark.integration

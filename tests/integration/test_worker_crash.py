@@ -19,9 +19,9 @@ from typing import ClassVar
 import pytest
 from temporalio.client import Client
 
+from application.plans import PlanService
 from domain.events import plan_stream
 from eventstore.store import PostgresEventStore
-from service.plans import PlanService
 from tests.support import scenario
 from tests.support.databases import REPO_ROOT
 

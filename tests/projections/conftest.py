@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from projections import migrate
-from projections.connections import driver
+from reads.models import migrate
+from reads.models.connections import driver
 from tests.projections.support import Recording
 from tests.support.databases import Scratch, scratch_database
 

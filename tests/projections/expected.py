@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.plan import NominationStatus, PlanState
 from domain.structure import structure_figures
-from projections.connections import driver
+from reads.models.connections import driver
 from tests.projections.conftest import Db
 
 ON_LIST = (NominationStatus.LISTED, NominationStatus.APPROVED)

@@ -17,7 +17,7 @@ from domain.people import Actor, Candidate, CandidateGroup, Organization, Role
 from domain.plan import PlanState, fold
 from eventstore.model import NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
-from projections.base import Connection
+from reads.models.base import Connection
 from tests.support import scenario
 from tests.support.plans import NOW, all_steps, candidate, open_plan, register, submit, votes
 from workflows.envelopes import envelope

@@ -21,7 +21,7 @@ from domain.plan import NominationStatus
 from domain.structure import structure_figures
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
-from projections import migrate as read_models_migrate
+from reads.models import migrate as read_models_migrate
 from tests.projections.support import Step, append_all, final_state, full_plan, organization
 from tests.projections.support import small_plan as small
 from tests.support.databases import REPO_ROOT, fresh_database

@@ -15,10 +15,10 @@ import pytest
 
 import bootstrap
 from eventstore.model import RecordedEvent
-from projections import runner
-from projections.base import Projection
-from projections.connections import driver
-from projections.notify import CHANNEL, NotifyingEventStore
+from reads.models import runner
+from reads.models.base import Projection
+from reads.models.connections import driver
+from reads.models.notify import CHANNEL, NotifyingEventStore
 from settings import Settings
 from tests.projections.conftest import Db
 from tests.projections.support import Recording, full_plan

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from eventstore import migrate as eventstore_migrate
 from eventstore.database import create_engine
-from projections import migrate
+from reads.models import migrate
 from tests.support.databases import fresh_database
 
 pytestmark = pytest.mark.projection

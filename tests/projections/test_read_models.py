@@ -7,10 +7,10 @@ import pytest
 
 from domain.events import DomainEvent
 from eventstore.model import NO_STREAM
-from projections import runner
-from projections.base import UnreadableEvent
-from projections.connections import driver
-from projections.sets import read_models
+from reads.models import runner
+from reads.models.base import UnreadableEvent
+from reads.models.connections import driver
+from reads.models.sets import read_models
 from tests.projections.conftest import Db
 from tests.projections.expected import assert_read_models_match
 from tests.projections.support import (

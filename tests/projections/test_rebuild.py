@@ -11,9 +11,9 @@ import random
 import pytest
 
 from eventstore.appending import append_on
-from projections import runner
-from projections.connections import driver
-from projections.sets import read_models
+from reads.models import runner
+from reads.models.connections import driver
+from reads.models.sets import read_models
 from tests.projections.conftest import Db
 from tests.projections.expected import assert_read_models_match
 from tests.projections.support import (

@@ -13,12 +13,12 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from bootstrap import WORKFLOWS
-from temporal_support.converter import data_converter
-from temporal_support.sandbox import workflow_runner
+from encryption.converter import data_converter
 from tests.support.histories import HISTORIES
 from tests.support.keys import TEST_PAYLOAD_KEYS
 from workflows.messages import PlanOutcome, PlanWorkflowInput
 from workflows.plan_workflow import PersonnelPlanWorkflow
+from workflows.sandbox import workflow_runner
 
 pytestmark = pytest.mark.replay
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+from application.plans import PlanService
 from domain.commands import (
     OpenPlan,
     PlanCommand,
@@ -16,7 +17,6 @@ from domain.commands import (
     SubmitPlan,
 )
 from domain.people import CandidateGroup
-from service.plans import PlanService
 from tests.support.plans import conference, open_plan, register, submit
 from workflows.messages import CommandResult
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from domain.plan import PlanPhase, PlanState
 from eventstore.store import PostgresEventStore
-from queries.plans import load_plan
+from reads.plans import load_plan
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], *, seconds: float = 30.0,

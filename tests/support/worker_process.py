@@ -17,9 +17,9 @@ from temporalio.client import Client
 import bootstrap
 from activities.event_store import EventStoreActivities
 from activities.messages import AppendRequest, AppendResult
+from encryption.converter import data_converter
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
-from temporal_support.converter import data_converter
 from tests.support.keys import TEST_PAYLOAD_KEYS
 
 

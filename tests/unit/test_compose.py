@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from runtime.temporal_dev import SEARCH_ATTRIBUTES
+from local_services.temporal_dev import SEARCH_ATTRIBUTES
 from settings import Settings
 
 pytestmark = pytest.mark.unit

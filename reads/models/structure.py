@@ -24,8 +24,8 @@ from domain.events import (
 )
 from domain.people import CandidateGroup, Gender
 from eventstore.model import RecordedEvent
-from projections.base import Connection
-from projections.plans import status_after
+from reads.models.base import Connection
+from reads.models.plans import status_after
 
 _PLAN = """
 INSERT INTO rm_structure_plans (plan_id, organization_id, organization_name,

@@ -19,8 +19,8 @@ from typing import Final
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
-from runtime.processes import DetachedProcess, alive
-from runtime.status import ServiceStatus
+from local_services.processes import DetachedProcess, alive
+from local_services.status import ServiceStatus
 from settings import Settings
 
 # Registered at every start (a no-op once the SQLite file has them); docker-compose.yml

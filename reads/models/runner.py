@@ -36,9 +36,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain.events import DomainEvent
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
-from projections.base import Projection, UnreadableEvent, decode
-from projections.connections import driver, quote
-from projections.notify import CHANNEL
+from reads.models.base import Projection, UnreadableEvent, decode
+from reads.models.connections import driver, quote
+from reads.models.notify import CHANNEL
 
 DEFAULT_BATCH_SIZE = 500
 POSITIONS = "projection_positions"

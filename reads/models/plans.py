@@ -15,7 +15,7 @@ from domain.events import (
 )
 from domain.plan import PlanPhase
 from eventstore.model import RecordedEvent
-from projections.base import Connection
+from reads.models.base import Connection
 
 
 def status_after(event: DomainEvent) -> PlanPhase | None:

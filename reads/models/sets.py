@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from projections.base import Projection
-from projections.nominations import NominationsProjection
-from projections.plans import PlansProjection
-from projections.structure import StructureProjection
+from reads.models.base import Projection
+from reads.models.nominations import NominationsProjection
+from reads.models.plans import PlansProjection
+from reads.models.structure import StructureProjection
 
 
 def read_models() -> list[Projection]:

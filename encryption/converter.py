@@ -7,7 +7,7 @@ import dataclasses
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
-from temporal_support.codec import EncryptionCodec, parse_keys
+from encryption.codec import EncryptionCodec, parse_keys
 
 
 def data_converter(payload_keys: str) -> DataConverter:

@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from runtime.status import ServiceStatus
+from local_services.status import ServiceStatus
 from settings import Settings
 
 SERVER_DATABASE = "postgres"

@@ -4,6 +4,6 @@
 from alembic import context
 
 from eventstore.migration_history import run_environment
-from projections.migrate import VERSION_TABLE
+from reads.models.migrate import VERSION_TABLE
 
 run_environment(context, None, VERSION_TABLE)

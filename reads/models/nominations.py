@@ -23,7 +23,7 @@ from domain.events import (
 )
 from domain.plan import NominationStatus
 from eventstore.model import RecordedEvent
-from projections.base import Connection
+from reads.models.base import Connection
 
 _PLAN = "INSERT INTO rm_nomination_plans (plan_id, first_step) VALUES ($1, $2)"
 

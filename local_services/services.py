@@ -8,8 +8,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
-from runtime import postgres, temporal_dev
-from runtime.status import ServiceStatus
+from local_services import postgres, temporal_dev
+from local_services.status import ServiceStatus
 from settings import Settings
 
 

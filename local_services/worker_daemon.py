@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 import time
 
-from runtime.processes import DetachedProcess, ProcessError, alive
-from runtime.status import ServiceStatus
+from local_services.processes import DetachedProcess, ProcessError, alive
+from local_services.status import ServiceStatus
 from settings import PROJECT_ROOT, Settings
 
 WORKER_SCRIPT = PROJECT_ROOT / "worker.py"

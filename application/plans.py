@@ -16,6 +16,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from application.errors import OutcomeUnknown, PlanNotFound, Rejected
 from domain.appraisal import RecordFinding
 from domain.approval import RecordApprovalDecision
 from domain.commands import (
@@ -31,7 +32,6 @@ from domain.events import plan_stream
 from domain.plan import PlanState, evolve
 from domain.serialization import from_data
 from eventstore.store import PostgresEventStore
-from service.errors import OutcomeUnknown, PlanNotFound, Rejected
 from workflows.appraisal_workflow import NominationAppraisalWorkflow
 from workflows.messages import (
     CommandResult,

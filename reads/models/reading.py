@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.plan_terms import StructureTargets
 from domain.structure import StructureFigure, structure_figures
 from eventstore.store import PostgresEventStore
-from projections.runner import is_behind, positions
+from reads.models.runner import is_behind, positions
 
 MEASURES = ("women", "under_40", "ethnic_minority", "first_time")
 # The domain's own labels (Nữ, Dưới 40 tuổi, ...), in its order.

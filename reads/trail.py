@@ -16,8 +16,8 @@ from domain.plan_terms import Tally
 from domain.serialization import to_data
 from eventstore.model import RecordedEvent, VerificationReport
 from eventstore.store import PostgresEventStore
-from queries.describe import describe
-from queries.plans import to_domain
+from reads.describe import describe
+from reads.plans import to_domain
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,7 @@ from domain.events import DomainEvent
 from domain.plan import PlanState
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
-from queries.plans import load_plan, plan_events, to_domain
+from reads.plans import load_plan, plan_events, to_domain
 
 
 class EventNotFound(LookupError):

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventstore.model import NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
-from projections.connections import driver
+from reads.models.connections import driver
 
 CHANNEL = "nhansu_events"
 
