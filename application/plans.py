@@ -1,23 +1,46 @@
-"""Acting on plans through their workflows."""
+"""Sending commands to plans and appraisals: the one path every write takes.
+
+Each write is checked here first with the same domain rules the workflow runs, on the plan as
+PostgreSQL has it, so bad input is refused even when no worker runs, and nothing is sent. A
+command carries the client's idempotency key as its id and as the Temporal Update id:
+
+- the same key with the same content is applied once and answered with its first result, from
+  the workflow while it runs and from the event store (each event records its command's id and
+  digest) once it has ended;
+- the same key with other content is refused (``Conflict``), never answered from the first
+  result;
+- no answer within the timeout (no worker, a frozen server) is ``OutcomeUnknown``: the command
+  may still be applied, and a retry with the key tells.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from application.errors import OutcomeUnknown, PlanNotFound, Rejected
-from domain.appraisal import RecordFinding
+from application.errors import (
+    Conflict,
+    NominationNotFound,
+    OutcomeUnknown,
+    PlanNotFound,
+    Rejected,
+    ServiceUnavailable,
+    WorkflowGone,
+)
+from domain.appraisal import RecordFinding, decide_finding
 from domain.approval import RecordApprovalDecision
 from domain.commands import (
     OpenPlan,
@@ -29,9 +52,13 @@ from domain.commands import (
 from domain.decide import decide
 from domain.errors import CommandRejected, Violation
 from domain.events import plan_stream
-from domain.plan import PlanState, evolve
+from domain.idempotency import DIGEST_METADATA_KEY, command_digest
+from domain.plan import PlanPhase, PlanState, evolve, fold
 from domain.serialization import from_data
+from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
+from reads.plans import plan_events, to_domain
+from workflows import rejections
 from workflows.appraisal_workflow import NominationAppraisalWorkflow
 from workflows.messages import (
     CommandResult,
@@ -41,114 +68,313 @@ from workflows.messages import (
 )
 from workflows.plan_workflow import PersonnelPlanWorkflow
 
+CLOSED = {PlanPhase.APPROVED: "đã được phê duyệt", PlanPhase.REJECTED: "không được phê duyệt"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRef:
+    """Where a command's event was written."""
+
+    event_id: str
+    event_type: str
+    stream_id: str
+    stream_version: int
+    position: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recorded:
+    """What a write did: the events it wrote (or, for a retry, had written the first time)."""
+
+    command_id: str
+    already_applied: bool
+    phase: str
+    events: tuple[EventRef, ...]
+
+    @property
+    def event_types(self) -> list[str]:
+        return [e.event_type for e in self.events]
+
+    @property
+    def positions(self) -> list[int]:
+        return [e.position for e in self.events]
+
+
+ClientSource = Client | Callable[[], Awaitable[Client]]
+
 
 class PlanService:
-    def __init__(self, client: Client, store: PostgresEventStore, task_queue: str,
-                 update_timeout: timedelta) -> None:
-        self._client = client
+    def __init__(self, client: ClientSource, store: PostgresEventStore, task_queue: str,
+                 update_timeout: timedelta, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._client_source = client
+        self._client: Client | None = client if isinstance(client, Client) else None
         self._store = store
         self._task_queue = task_queue
         self._timeout = update_timeout
+        self._clock = clock
 
-    async def open_plan(self, command: OpenPlan, *, now: datetime) -> int:
-        """Start the plan's workflow and wait until its first event is stored.
+    # --- the commands -----------------------------------------------------------------------
+    async def open_plan(self, command: OpenPlan, *, now: datetime | None = None) -> Recorded:
+        """Lập đề án: returns once the plan's first events are stored and its workflow takes
+        commands (update-with-start), so the next command can follow at once."""
+        digest = command_digest(command)
+        events = await self._store.read_correlated(plan_stream(command.plan_id))
+        if events:
+            prior = _of_command(events, command.command_id)
+            if prior:
+                return _answer_from_store(prior, command.command_id, digest, fold_phase(events))
+            raise Conflict((Violation(
+                field="plan_id", rule="already_opened",
+                message=f"Đề án «{command.plan_id}» đã được lập trước đó (bằng một lệnh khác); "
+                        f"mỗi đề án chỉ lập một lần."),))
+        _precheck(PlanState(), command, now or self._clock())
+        operation = WithStartWorkflowOperation(
+            PersonnelPlanWorkflow.run, PlanWorkflowInput(),
+            id=plan_workflow_id(command.plan_id), task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            # A run whose opening was refused and that ended may be started again.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+        client = await self.client()
 
-        The command is checked here first, with the same domain rules the workflow runs,
-        so a bad plan file never starts a workflow."""
-        try:
-            decide(PlanState(), command, now=now)
-        except CommandRejected as exc:
-            raise Rejected(exc.violations) from None
-        stream = plan_stream(command.plan_id)
-        if await self._store.stream_version(stream) > 0:
-            raise _already_opened(command.plan_id)
-        try:
-            await self._client.start_workflow(
-                PersonnelPlanWorkflow.run, PlanWorkflowInput(open_plan=command),
-                id=plan_workflow_id(command.plan_id), task_queue=self._task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            raise _already_opened(command.plan_id) from None
-        deadline = asyncio.get_running_loop().time() + self._timeout.total_seconds()
-        while asyncio.get_running_loop().time() < deadline:
-            version = await self._store.stream_version(stream)
-            if version > 0:
-                return version
-            await asyncio.sleep(0.2)
-        raise OutcomeUnknown(command.command_id, self._timeout.total_seconds())
+        async def call() -> CommandResult:
+            result: CommandResult = await client.execute_update_with_start_workflow(
+                PersonnelPlanWorkflow.open, command, start_workflow_operation=operation,
+                id=command.command_id, rpc_timeout=self._timeout)
+            return result
+
+        return await self._complete(command.plan_id, command.command_id, digest, call,
+                                    not_found=lambda: PlanNotFound(command.plan_id))
 
     async def register_candidate(self, plan_id: str, command: RegisterCandidate,
-                                 idempotency_key: str) -> CommandResult:
-        return await self._update(plan_id, PersonnelPlanWorkflow.register_candidate, command,
-                                  idempotency_key)
+                                 idempotency_key: str | None = None) -> Recorded:
+        return await self.send(plan_id, PersonnelPlanWorkflow.register_candidate, command)
 
     async def record_conference_result(self, plan_id: str, command: RecordConferenceResult,
-                                       idempotency_key: str) -> CommandResult:
-        return await self._update(plan_id, PersonnelPlanWorkflow.record_conference_result,
-                                  command, idempotency_key)
+                                       idempotency_key: str | None = None) -> Recorded:
+        return await self.send(plan_id, PersonnelPlanWorkflow.record_conference_result,
+                               command)
 
     async def submit(self, plan_id: str, command: SubmitPlan,
-                     idempotency_key: str) -> CommandResult:
-        return await self._update(plan_id, PersonnelPlanWorkflow.submit, command,
-                                  idempotency_key)
+                     idempotency_key: str | None = None) -> Recorded:
+        return await self.send(plan_id, PersonnelPlanWorkflow.submit, command)
 
     async def decide_on_plan(self, plan_id: str, command: RecordApprovalDecision,
-                             idempotency_key: str) -> CommandResult:
+                             idempotency_key: str | None = None) -> Recorded:
         """The superior standing committee's decision (phê duyệt, loại, trả lại, bác)."""
-        return await self._update(plan_id, PersonnelPlanWorkflow.decide_on_plan, command,
-                                  idempotency_key)
+        return await self.send(plan_id, PersonnelPlanWorkflow.decide_on_plan, command)
 
-    async def record_finding(self, command: RecordFinding, idempotency_key: str) -> list[str]:
+    async def send(self, plan_id: str, update: Any,
+                   command: PlanCommand | RecordApprovalDecision) -> Recorded:
+        """Any command of a plan's workflow (an Update named by ``update``)."""
+        digest = command_digest(command)
+        events = await self._plan_events(plan_id)
+        prior = _of_command(events, command.command_id)
+        if prior:
+            return _answer_from_store(prior, command.command_id, digest, fold_phase(events))
+        state = fold(to_domain(e) for e in events)
+        _precheck(state, command, self._clock())
+        client = await self.client()
+        handle = client.get_workflow_handle(plan_workflow_id(plan_id))
+
+        async def call() -> CommandResult:
+            result: CommandResult = await handle.execute_update(
+                update, command, id=command.command_id, rpc_timeout=self._timeout)
+            return result
+
+        return await self._complete(plan_id, command.command_id, digest, call,
+                                    not_found=lambda: _closed_or_gone(plan_id, state))
+
+    async def record_finding(self, command: RecordFinding,
+                             idempotency_key: str | None = None) -> Recorded:
         """An appraisal agency's finding on one nomination (kết luận thẩm định)."""
-        workflow_id = appraisal_workflow_id(command.nomination_id)
-        result: list[str] = await self._update_workflow(
-            workflow_id, NominationAppraisalWorkflow.record_finding, command, idempotency_key,
-            not_found=lambda: Rejected((Violation(
+        plan_id = await self.plan_of(command.nomination_id)
+        digest = command_digest(command)
+        events = await self._plan_events(plan_id)
+        prior = _of_command(events, command.command_id)
+        if prior:
+            return _answer_from_store(prior, command.command_id, digest, fold_phase(events))
+        state = fold(to_domain(e) for e in events)
+        appraisal = state.appraisals.get(command.nomination_id)
+        if appraisal is None or appraisal.completed:
+            raise Rejected((Violation(
                 field="nomination_id", rule="not_under_appraisal",
-                message=f"nomination {command.nomination_id} is not under appraisal"),)))
-        return result
-
-    async def _update(self, plan_id: str, update: Any, command: Any,
-                      idempotency_key: str) -> CommandResult:
-        result: CommandResult = await self._update_workflow(
-            plan_workflow_id(plan_id), update, command, idempotency_key,
-            not_found=lambda: PlanNotFound(plan_id))
-        return result
-
-    async def _update_workflow(self, workflow_id: str, update: Any, command: Any,
-                               idempotency_key: str,
-                               not_found: Callable[[], Exception]) -> Any:
-        handle = self._client.get_workflow_handle(workflow_id)
+                message="Nhân sự này không trong thời gian thẩm định (chưa trình, hoặc thẩm "
+                        "định đã kết thúc)."),))
         try:
-            return await handle.execute_update(update, command, id=idempotency_key,
-                                               rpc_timeout=self._timeout)
+            decide_finding(appraisal, command, plan_id=plan_id, superior_id=state.superior_id,
+                           now=self._clock())
+        except CommandRejected as exc:
+            raise Rejected(exc.violations) from None
+        client = await self.client()
+        handle = client.get_workflow_handle(appraisal_workflow_id(command.nomination_id))
+
+        async def call() -> CommandResult:
+            await handle.execute_update(NominationAppraisalWorkflow.record_finding, command,
+                                        id=command.command_id, rpc_timeout=self._timeout)
+            return CommandResult(command_id=command.command_id, event_types=[], positions=[],
+                                 phase="", command_digest=digest)
+
+        return await self._complete(plan_id, command.command_id, digest, call,
+                                    not_found=lambda: Rejected((Violation(
+                                        field="nomination_id", rule="not_under_appraisal",
+                                        message="Thẩm định của nhân sự này đã kết thúc."),)))
+
+    # --- what every write shares ------------------------------------------------------------
+    async def client(self) -> Client:
+        if self._client is None:
+            source = self._client_source
+            assert not isinstance(source, Client)
+            try:
+                async with asyncio.timeout(10):
+                    self._client = await source()
+            except (TimeoutError, RuntimeError, OSError) as exc:
+                raise ServiceUnavailable("Temporal", _short(exc)) from None
+        return self._client
+
+    async def plan_of(self, nomination_id: str) -> str:
+        from domain.events import CandidateRegistered, nomination_stream
+
+        first = await self._store.read_stream(nomination_stream(nomination_id), to_version=1)
+        if not first:
+            raise NominationNotFound(nomination_id)
+        registered = to_domain(first[0])
+        assert isinstance(registered, CandidateRegistered)
+        return registered.plan_id
+
+    async def _plan_events(self, plan_id: str) -> list[RecordedEvent]:
+        events = await plan_events(self._store, plan_id)
+        if not events:
+            raise PlanNotFound(plan_id)
+        return events
+
+    async def _complete(self, plan_id: str, command_id: str, digest: str,
+                        call: Callable[[], Awaitable[CommandResult]],
+                        not_found: Callable[[], Exception]) -> Recorded:
+        """Wait for the workflow's answer within the timeout, whatever the server does (its
+        long-poll for an update's result may outlast any RPC deadline), then read what the
+        command wrote from the store."""
+        seconds = self._timeout.total_seconds()
+        try:
+            async with asyncio.timeout(seconds):
+                result = await call()
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            written = await self._written(plan_id, command_id)
+            if written:
+                return _answer_from_store(written, command_id, digest, "")
+            raise OutcomeUnknown(command_id, seconds,
+                                 temporal_answers=await self._temporal_answers()) from None
         except WorkflowUpdateFailedError as exc:
-            raise _translate_failure(exc) from None
-        except WorkflowUpdateRPCTimeoutOrCancelledError:
-            raise OutcomeUnknown(idempotency_key, self._timeout.total_seconds()) from None
+            raise _translate_failure(exc, command_id) from None
         except RPCError as exc:
-            if exc.status is RPCStatusCode.NOT_FOUND:
+            if exc.status is RPCStatusCode.NOT_FOUND or "already completed" in str(exc):
+                written = await self._written(plan_id, command_id)
+                if written:
+                    return _answer_from_store(written, command_id, digest, "")
                 raise not_found() from None
-            if "already completed" in str(exc):
-                raise Rejected((Violation(
-                    field="workflow", rule="already_closed",
-                    message=f"{workflow_id} has finished: a decision or an appraisal that is "
-                            f"over takes no more commands"),)) from None
-            raise
+            raise ServiceUnavailable("Temporal", _short(exc),
+                                     idempotency_key=command_id) from None
+        if result.command_digest and result.command_digest != digest:
+            raise _key_reused(command_id)
+        written = await self._written(plan_id, command_id)
+        if not written and not result.already_applied:
+            raise OutcomeUnknown(command_id, seconds, temporal_answers=True)
+        return Recorded(command_id=command_id, already_applied=result.already_applied,
+                        phase=result.phase or fold_phase(await self._plan_events(plan_id)),
+                        events=tuple(_ref(e) for e in written))
+
+    async def _written(self, plan_id: str, command_id: str) -> list[RecordedEvent]:
+        return _of_command(await plan_events(self._store, plan_id), command_id)
+
+    async def _temporal_answers(self) -> bool:
+        if self._client is None:
+            return False
+        try:
+            async with asyncio.timeout(3):
+                await self._client.workflow_service.get_system_info(
+                    _system_info_request(), timeout=timedelta(seconds=3))
+            return True
+        except Exception:
+            return False
 
 
-def _already_opened(plan_id: str) -> Rejected:
-    return Rejected((Violation(field="plan_id", rule="already_opened",
-                               message=f"plan {plan_id} is already opened"),))
+def _system_info_request() -> Any:
+    from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+
+    return GetSystemInfoRequest()
 
 
-def _translate_failure(exc: WorkflowUpdateFailedError) -> Exception:
+def fold_phase(events: Sequence[RecordedEvent]) -> str:
+    return fold(to_domain(e) for e in events).phase.value
+
+
+def _of_command(events: Sequence[RecordedEvent], command_id: str) -> list[RecordedEvent]:
+    return [e for e in events if e.metadata.get("command_id") == command_id]
+
+
+def _ref(e: RecordedEvent) -> EventRef:
+    return EventRef(event_id=e.event_id, event_type=e.event_type, stream_id=e.stream_id,
+                    stream_version=e.stream_version, position=e.position)
+
+
+def _answer_from_store(prior: list[RecordedEvent], command_id: str, digest: str,
+                       phase: str) -> Recorded:
+    recorded_digest = prior[0].metadata.get(DIGEST_METADATA_KEY)
+    if recorded_digest is not None and recorded_digest != digest:
+        raise _key_reused(command_id)
+    return Recorded(command_id=command_id, already_applied=True, phase=phase,
+                    events=tuple(_ref(e) for e in prior))
+
+
+def _key_reused(command_id: str) -> Conflict:
+    return Conflict((Violation(
+        field="idempotency_key", rule="key_reused",
+        message=f"Khóa lặp lại «{command_id}» đã được dùng cho một lệnh có nội dung khác; "
+                f"không có gì được ghi. Gửi nội dung mới với một khóa mới (bỏ "
+                f"--idempotency-key để hệ thống tự tạo)."),))
+
+
+def _precheck(state: PlanState, command: PlanCommand | RecordApprovalDecision,
+              now: datetime) -> None:
+    try:
+        decide(state, command, now=now)
+    except CommandRejected as exc:
+        raise Rejected(exc.violations) from None
+
+
+def _closed_or_gone(plan_id: str, state: PlanState) -> Exception:
+    if state.phase in CLOSED:
+        return Rejected((Violation(
+            field="plan_id", rule="plan_closed",
+            message=f"Đề án «{plan_id}» {CLOSED[state.phase]}: không nhận thêm lệnh."),))
+    return WorkflowGone(
+        f"Đề án «{plan_id}» đã được ghi nhưng quy trình của nó không còn chạy trên Temporal; "
+        "báo quản trị viên khôi phục.")
+
+
+def _translate_failure(exc: WorkflowUpdateFailedError, command_id: str) -> Exception:
     cause = exc.cause
-    if isinstance(cause, ApplicationError) and cause.type == "CommandRejected":
-        violations = tuple(from_data(Violation, v) for v in cause.details)
-        return Rejected(violations)
+    if isinstance(cause, ApplicationError):
+        if cause.type == rejections.REJECTED:
+            return Rejected(tuple(from_data(Violation, v) for v in cause.details))
+        if cause.type == rejections.KEY_REUSED:
+            return _key_reused(command_id)
+        if cause.type == rejections.CONCURRENT_CHANGE:
+            return Conflict((Violation(
+                field="plan_id", rule="concurrent_change",
+                message="Một lệnh khác vừa thay đổi cùng dữ liệu; không có gì được ghi. Hãy "
+                        "xem lại rồi gửi lại."),))
+        if cause.type == rejections.STORE_REFUSED:
+            return Rejected((Violation(
+                field="command", rule="store_refused_value",
+                message="Cơ sở dữ liệu từ chối một giá trị của lệnh; không có gì được ghi. "
+                        "Kiểm tra lại dữ liệu nhập (ký tự lạ, số quá lớn)."),))
     return exc
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
 
 
 def precheck(state: PlanState, labelled: Sequence[tuple[str, PlanCommand]], *,

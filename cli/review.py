@@ -71,8 +71,9 @@ def appraisal_record(
                                     nomination_id=nomination_id, agency=agency,
                                     outcome=outcome, text=text, evidence_ref=evidence)
             recorded = await service.record_finding(command, key)
+        done = "AppraisalCompleted" in recorded.event_types
         console.print(f"Đã ghi kết luận của {agency}: {OUTCOME_VI[outcome.value]}"
-                      + (" — thẩm định hoàn tất." if "AppraisalCompleted" in recorded else "."))
+                      + (" — thẩm định hoàn tất." if done else "."))
     run(main)
 
 

@@ -23,9 +23,12 @@ APPEND_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200),
 
 
 async def append(events: list[DomainEvent], version_of: Callable[[str], int],
-                 seen_position: int = 0) -> tuple[list[EventEnvelope], list[int]]:
+                 seen_position: int = 0, *, command_digest: str | None = None,
+                 ) -> tuple[list[EventEnvelope], list[int]]:
     """Append ``events`` decided on a state that had folded everything up to global position
-    ``seen_position``; return their envelopes and global positions."""
+    ``seen_position``; return their envelopes and global positions. ``command_digest`` (the
+    content of the user's command) goes into each event's metadata, so a retry with the same
+    key can be told from a reuse of the key long after the workflow has ended."""
     if not events:
         return [], []
     info = workflow.info()
@@ -33,7 +36,8 @@ async def append(events: list[DomainEvent], version_of: Callable[[str], int],
     expected = {stream: version_of(stream) for stream in streams}
     batch = envelopes(events, new_id=lambda: str(workflow.uuid4()),
                       workflow_id=info.workflow_id, run_id=info.run_id,
-                      decided_on={"position": seen_position, "versions": expected})
+                      decided_on={"position": seen_position, "versions": expected},
+                      command_digest=command_digest)
     result = await workflow.execute_activity_method(
         EventStoreActivities.append_events,
         AppendRequest(events=batch, expected_versions=expected),

@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.messages import EventEnvelope
@@ -26,9 +26,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import CommandRejected
     from domain.events import DomainEvent, nomination_stream
+    from domain.idempotency import command_digest
     from workflows.appending import append
     from workflows.messages import AppraisalInput, AppraisalOutcome
-    from workflows.rejections import rejection
+    from workflows.rejections import key_reused, rejection, store_failure
 
 
 @workflow.defn(name="NominationAppraisal")
@@ -42,6 +43,7 @@ class NominationAppraisalWorkflow:
         self._appended: list[EventEnvelope] = []
         self._positions: list[int] = []
         self._commands: set[str] = set()
+        self._digests: dict[str, str] = {}
         self._seen = input.seen_position
 
     @workflow.run
@@ -73,18 +75,31 @@ class NominationAppraisalWorkflow:
 
     @workflow.update
     async def record_finding(self, command: RecordFinding) -> list[str]:
+        digest = command_digest(command)
         async with self._lock:
-            if command.command_id in self._commands:
+            if self._retried(command, digest):
                 return []
             events = self._decide(command)
-            await self._record(events)
+            try:
+                await self._record(events, digest)
+            except ActivityError as exc:
+                raise store_failure(exc) from None
             self._commands.add(command.command_id)
+            self._digests[command.command_id] = digest
             return [e.TYPE for e in events]
 
     @record_finding.validator
     def _validate_record_finding(self, command: RecordFinding) -> None:
-        if command.command_id not in self._commands:
+        if not self._retried(command, command_digest(command)):
             self._decide(command)
+
+    def _retried(self, command: RecordFinding, digest: str) -> bool:
+        """Seen before: with the same content a retry, answered without deciding again; with
+        other content a reused idempotency key, refused."""
+        known = self._digests.get(command.command_id)
+        if known is not None and known != digest:
+            raise key_reused(command.command_id)
+        return command.command_id in self._commands
 
     @workflow.query
     def appraisal(self) -> AppraisalState:
@@ -97,7 +112,7 @@ class NominationAppraisalWorkflow:
         except CommandRejected as exc:
             raise rejection(exc) from None
 
-    async def _record(self, events: list[DomainEvent]) -> None:
+    async def _record(self, events: list[DomainEvent], digest: str | None = None) -> None:
         stream = nomination_stream(self._input.nomination_id)
 
         def version_of(stream_id: str) -> int:
@@ -106,7 +121,7 @@ class NominationAppraisalWorkflow:
                                        non_retryable=True)
             return self._version
 
-        batch, positions = await append(events, version_of, self._seen)
+        batch, positions = await append(events, version_of, self._seen, command_digest=digest)
         self._seen = max([self._seen, *positions])
         for event in events:
             self._state = evolve_appraisal(self._state, event)

@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 from activities.messages import EventEnvelope
 from domain.events import DomainEvent, event_to_data, plan_stream, stream_of
+from domain.idempotency import DIGEST_METADATA_KEY
 
 
 def envelope(event: DomainEvent, *, event_id: str, workflow_id: str, run_id: str,
-             decided_on: dict[str, object] | None = None) -> EventEnvelope:
+             decided_on: dict[str, object] | None = None,
+             command_digest: str | None = None) -> EventEnvelope:
     data = event_to_data(event)
     metadata: dict[str, object] = {
         "actor": event.actor.user_id,
@@ -21,6 +23,8 @@ def envelope(event: DomainEvent, *, event_id: str, workflow_id: str, run_id: str
     }
     if decided_on is not None:
         metadata["decided_on"] = decided_on
+    if command_digest is not None:
+        metadata[DIGEST_METADATA_KEY] = command_digest
     step = data.get("step")
     if isinstance(step, int):
         metadata["step"] = step
@@ -32,9 +36,10 @@ def envelope(event: DomainEvent, *, event_id: str, workflow_id: str, run_id: str
 
 
 def envelopes(events: list[DomainEvent], *, new_id: Callable[[], str], workflow_id: str,
-              run_id: str, decided_on: dict[str, object] | None = None) -> list[EventEnvelope]:
+              run_id: str, decided_on: dict[str, object] | None = None,
+              command_digest: str | None = None) -> list[EventEnvelope]:
     """``decided_on`` says what the decider saw: the last global position folded into its
     state and the versions of the streams it appends to, so an auditor can rebuild exactly
     the state a decision was made on."""
     return [envelope(e, event_id=new_id(), workflow_id=workflow_id, run_id=run_id,
-                     decided_on=decided_on) for e in events]
+                     decided_on=decided_on, command_digest=command_digest) for e in events]

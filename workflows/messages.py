@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -12,11 +12,16 @@ from domain.commands import OpenPlan
 
 @dataclass(frozen=True, kw_only=True)
 class PlanWorkflowInput:
-    open_plan: OpenPlan
+    # Runs started before opening became an Update carry the opening here; a run started by
+    # update-with-start has none and waits for the ``open`` Update instead.
+    open_plan: OpenPlan | None = None
     # Set when a run continues as new after a send-back: the state to carry on from
     # (domain.snapshot). Absent in the first run.
     resume: dict[str, Any] | None = None
     seen_position: int = 0  # the last global position the previous run had folded
+    # Digest of every command applied so far (command id -> digest), so a key reused with
+    # other content is refused in later runs too.
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +31,7 @@ class CommandResult:
     positions: list[int]
     phase: str
     already_applied: bool = False
+    command_digest: str = ""  # what was applied under this id: a retry must match it
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from domain.approval import (
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         conclude_appraisals,
     )
     from domain.commands import (
+        OpenPlan,
         PlanCommand,
         RecordConferenceResult,
         RegisterCandidate,
@@ -34,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.decide import decide
     from domain.errors import CommandRejected
     from domain.events import DomainEvent, event_from_data
+    from domain.idempotency import command_digest
     from domain.plan import PlanPhase, PlanState, evolve
     from domain.procedure import duration
     from domain.snapshot import from_snapshot, to_snapshot
@@ -47,11 +50,14 @@ with workflow.unsafe.imports_passed_through():
         PlanWorkflowInput,
         appraisal_workflow_id,
     )
-    from workflows.rejections import rejection
+    from workflows.rejections import key_reused, rejection, store_failure
 
 # Histories recorded before appraisal and approval existed end at submission.
 REVIEW_PATCH = "appraisal-and-approval"
 DECIDED = (PlanPhase.APPROVED, PlanPhase.REJECTED)
+# A run started by update-with-start whose opening was refused (a bad file, a concurrent
+# opening of the same organization's term) ends after this long instead of waiting forever.
+OPENING_WINDOW = timedelta(hours=1)
 
 
 @workflow.defn(name="PersonnelPlan")
@@ -61,12 +67,21 @@ class PersonnelPlanWorkflow:
         self._state = from_snapshot(input.resume) if input.resume else PlanState()
         self._lock = asyncio.Lock()
         self._results: dict[str, CommandResult] = {}
+        self._digests: dict[str, str] = dict(input.digests)
         self._seen = input.seen_position
 
     @workflow.run
     async def run(self, input: PlanWorkflowInput) -> PlanOutcome:
-        if input.resume is None:
+        if input.resume is None and input.open_plan is not None:
             await self._execute(input.open_plan)
+        elif input.resume is None:
+            try:
+                await workflow.wait_condition(
+                    lambda: self._state.phase is not PlanPhase.NOT_OPENED,
+                    timeout=OPENING_WINDOW, timeout_summary="waiting for the opening")
+            except TimeoutError:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return PlanOutcome(plan_id="", phase=PlanPhase.NOT_OPENED.value, listed={})
         await workflow.wait_condition(lambda: self._state.phase is PlanPhase.SUBMITTED)
         if workflow.patched(REVIEW_PATCH):
             await self._appraise()
@@ -75,7 +90,7 @@ class PersonnelPlanWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(PlanWorkflowInput(
                     open_plan=input.open_plan, resume=to_snapshot(self._state),
-                    seen_position=self._seen))
+                    seen_position=self._seen, digests=self._digests))
         await workflow.wait_condition(workflow.all_handlers_finished)
         return PlanOutcome(
             plan_id=self._state.plan_id, phase=self._state.phase.value,
@@ -85,6 +100,16 @@ class PersonnelPlanWorkflow:
         )
 
     # --- commands ---------------------------------------------------------------------------
+    @workflow.update
+    async def open(self, command: OpenPlan) -> CommandResult:
+        """Lập đề án: sent with the start of the run (update-with-start), so the answer comes
+        once the plan's first events are stored *and* folded: it takes commands at once."""
+        return await self._execute(command)
+
+    @open.validator
+    def _validate_open(self, command: OpenPlan) -> None:
+        self._validate(command)
+
     @workflow.update
     async def register_candidate(self, command: RegisterCandidate) -> CommandResult:
         return await self._execute(command)
@@ -180,38 +205,59 @@ class PersonnelPlanWorkflow:
 
     # --- the one path every command takes -----------------------------------------------------
     def _validate(self, command: PlanCommand | RecordApprovalDecision) -> None:
-        if command.command_id in self._results:
+        if self._retried(command, command_digest(command)) is not None:
             return  # a retry: answered from the recorded result
         try:
             decide(self._state, command, now=workflow.now())
         except CommandRejected as exc:
             raise rejection(exc) from None
 
+    def _retried(self, command: PlanCommand | RecordApprovalDecision,
+                 digest: str) -> CommandResult | None:
+        """The first result of a command id seen before with the same content; a command id
+        seen with other content is refused (the idempotency key was reused)."""
+        command_id = command.command_id
+        known = self._digests.get(command_id)
+        if known is not None and known != digest:
+            raise key_reused(command_id)
+        if command_id in self._results:
+            first = self._results[command_id]
+            return CommandResult(command_id=command_id, event_types=first.event_types,
+                                 positions=first.positions, phase=first.phase,
+                                 already_applied=True, command_digest=digest)
+        if command_id in self._state.processed_commands:
+            # Applied in an earlier run (before a send-back): the store has its events.
+            return CommandResult(command_id=command_id, event_types=[], positions=[],
+                                 phase=self._state.phase.value, already_applied=True,
+                                 command_digest=known or "")
+        return None
+
     async def _execute(self, command: PlanCommand | RecordApprovalDecision) -> CommandResult:
+        digest = command_digest(command)
         async with self._lock:
-            if command.command_id in self._results:
-                previous = self._results[command.command_id]
-                return CommandResult(command_id=previous.command_id,
-                                     event_types=previous.event_types,
-                                     positions=previous.positions, phase=previous.phase,
-                                     already_applied=True)
-            if command.command_id in self._state.processed_commands:
-                return CommandResult(command_id=command.command_id, event_types=[],
-                                     positions=[], phase=self._state.phase.value,
-                                     already_applied=True)
+            retried = self._retried(command, digest)
+            if retried is not None:
+                return retried
             try:
                 events = decide(self._state, command, now=workflow.now())
             except CommandRejected as exc:
                 raise rejection(exc) from None
-            positions = await self._record(events)
+            try:
+                positions = await self._record(events, digest)
+            except ActivityError as exc:
+                # Refused by the store for good (a value it cannot hold, a stream another
+                # writer moved): the command fails, the state is as it was, the plan goes on.
+                raise store_failure(exc) from None
             result = CommandResult(command_id=command.command_id,
                                    event_types=[e.TYPE for e in events], positions=positions,
-                                   phase=self._state.phase.value)
+                                   phase=self._state.phase.value, command_digest=digest)
             self._results[command.command_id] = result
+            self._digests[command.command_id] = digest
             return result
 
-    async def _record(self, events: list[DomainEvent]) -> list[int]:
-        _, positions = await append(events, self._state.version_of, self._seen)
+    async def _record(self, events: list[DomainEvent], digest: str | None = None) -> list[int]:
+        _, positions = await append(events, self._state.version_of, self._seen,
+                                    command_digest=digest)
         self._seen = max([self._seen, *positions])
         for event in events:
             self._state = evolve(self._state, event)

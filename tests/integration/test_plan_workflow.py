@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from temporalio.client import Client
 
-from application.errors import PlanNotFound, Rejected
+from application.errors import Conflict, PlanNotFound, Rejected
 from application.plans import PlanService
 from domain.events import plan_stream
 from domain.people import CandidateGroup
@@ -124,13 +124,43 @@ async def test_a_plan_file_that_breaks_a_rule_starts_no_workflow(
         f"WorkflowId = '{plan_workflow_id(plan_id)}'")] == []
 
 
-async def test_opening_the_same_plan_twice_is_rejected(
+async def test_opening_retried_with_its_key_answers_the_first_result(
+        service: PlanService, store: PostgresEventStore, plan_id: str) -> None:
+    first = await service.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))
+    again = await service.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))
+
+    assert not first.already_applied and again.already_applied
+    assert again.events == first.events and again.phase == "open"
+    assert await store.stream_version(plan_stream(plan_id)) == 1
+
+
+async def test_opening_the_same_plan_again_under_another_key_is_rejected(
         service: PlanService, store: PostgresEventStore, plan_id: str) -> None:
     await service.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))
-    with pytest.raises(Rejected) as rejected:
-        await service.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))
+    with pytest.raises(Conflict) as rejected:
+        await service.open_plan(dataclasses.replace(scenario.opening(plan_id),
+                                                    command_id="another-key"),
+                                now=datetime.now(UTC))
     assert rejected.value.violations[0].rule == "already_opened"
     assert await store.stream_version(plan_stream(plan_id)) == 1
+
+
+async def test_a_key_reused_with_other_content_is_refused_and_nothing_is_written(
+        service: PlanService, store: PostgresEventStore, plan_id: str) -> None:
+    await open_and_register(service, plan_id)
+    first = scenario.first_conference(plan_id)
+    await scenario.send(service, plan_id, first)
+    before = await store.read_correlated(plan_stream(plan_id))
+    corrected = dataclasses.replace(first, summoned=first.summoned, votes=first.votes[::-1],
+                                    ballots_valid=first.ballots_valid - 1)
+    with pytest.raises(Conflict) as refused:
+        await service.record_conference_result(plan_id, corrected)
+    assert refused.value.violations[0].rule == "key_reused"
+    # Another group's minutes sent with this key are refused the same way, not "recorded".
+    with pytest.raises(Conflict):
+        await service.submit(plan_id, dataclasses.replace(
+            scenario.submit_command(plan_id, "x"), command_id=first.command_id))
+    assert await store.read_correlated(plan_stream(plan_id)) == before
 
 
 async def test_a_command_for_an_unknown_plan_says_so(service: PlanService) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from application.plans import PlanService
+from application.plans import PlanService, Recorded
 from domain.commands import (
     OpenPlan,
     PlanCommand,
@@ -18,7 +18,6 @@ from domain.commands import (
 )
 from domain.people import CandidateGroup
 from tests.support.plans import conference, open_plan, register, submit
-from workflows.messages import CommandResult
 
 INCUMBENTS = range(0, 11)
 FIRST_TIME = range(11, 19)
@@ -83,7 +82,7 @@ def opening(plan_id: str) -> OpenPlan:
 
 
 async def send_result(service: PlanService, plan_id: str,
-                      command: PlanCommand) -> CommandResult:
+                      command: PlanCommand) -> Recorded:
     """Send one command and return its result (conferences and registrations)."""
     if isinstance(command, RegisterCandidate):
         return await service.register_candidate(plan_id, command, command.command_id)

@@ -1,0 +1,40 @@
+"""Who is asking: an authenticated user and the posts they hold.
+
+A principal comes from authentication only (an API token, a web session, the operator's own
+shell for operator commands), never from a free environment variable. Each grant binds a role
+to an organization of the registry (and, for an appraisal agency, to the agency it works for);
+the use cases choose the grant that fits the plan acted on, and the domain records it in every
+event as the actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.people import Actor, Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grant:
+    role: Role
+    organization_id: str
+    agency: str | None = None  # for an appraisal agency: which one (inspection_committee, ...)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Principal:
+    user_id: str
+    display_name: str
+    grants: tuple[Grant, ...] = ()
+    # The operator of the installation (migrations, services, users): recorded as such, and
+    # never a personnel role.
+    operator: bool = False
+
+    def grants_for(self, role: Role) -> list[Grant]:
+        return [g for g in self.grants if g.role is role]
+
+    def actor(self, grant: Grant) -> Actor:
+        return Actor(user_id=self.user_id, role=grant.role,
+                     organization_id=grant.organization_id)
+
+
+OPERATOR = Principal(user_id="operator", display_name="Người vận hành", operator=True)
