@@ -101,11 +101,12 @@ class Database:
 
 @asynccontextmanager
 async def database(settings: Settings, *, url: str | None = None,
-                   notify_projections: bool = False) -> AsyncIterator[Database]:
-    """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset).
-    With ``notify_projections`` (the worker) every append is followed by a NOTIFY that wakes
-    projection runners (projections/notify.py)."""
-    resolved = url or await services.database_url(settings)
+                   notify_projections: bool = False, start: bool = False,
+                   ) -> AsyncIterator[Database]:
+    """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset;
+    started only with ``start``). With ``notify_projections`` (the worker) every append is
+    followed by a NOTIFY that wakes projection runners (reads/models/notify.py)."""
+    resolved = url or await services.database_url(settings, start=start)
     engine = create_engine(resolved)
     store = NotifyingEventStore(engine) if notify_projections else PostgresEventStore(engine)
     try:
@@ -131,8 +132,9 @@ async def projector(settings: Settings, db: Database) -> AsyncIterator[asyncio.T
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def temporal_client(settings: Settings, *, address: str | None = None) -> Client:
-    target = address or await services.temporal_address(settings)
+async def temporal_client(settings: Settings, *, address: str | None = None,
+                          start: bool = False) -> Client:
+    target = address or await services.temporal_address(settings, start=start)
     return await Client.connect(target, namespace=settings.temporal_namespace,
                                 data_converter=converter(settings))
 

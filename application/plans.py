@@ -68,6 +68,7 @@ from workflows.messages import (
 )
 from workflows.plan_workflow import PersonnelPlanWorkflow
 
+CONNECT_TIMEOUT_SECONDS = 5.0
 CLOSED = {PlanPhase.APPROVED: "đã được phê duyệt", PlanPhase.REJECTED: "không được phê duyệt"}
 
 
@@ -226,7 +227,7 @@ class PlanService:
             source = self._client_source
             assert not isinstance(source, Client)
             try:
-                async with asyncio.timeout(10):
+                async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
                     self._client = await source()
             except (TimeoutError, RuntimeError, OSError) as exc:
                 raise ServiceUnavailable("Temporal", _short(exc)) from None

@@ -47,10 +47,10 @@ console = Console()
 
 async def demo(settings: Settings) -> None:
     console.print(Rule("nhansu — ví dụ: Đảng bộ xã An Bình, nhiệm kỳ 2025-2030"))
-    async with bootstrap.database(settings) as db:
+    async with bootstrap.database(settings, start=True) as db:
         await migrate.upgrade(db.url)
         await read_models_migrate.upgrade(db.url)
-        client = await bootstrap.temporal_client(settings)
+        client = await bootstrap.temporal_client(settings, start=True)
         console.print(f"PostgreSQL: {'embedded' if settings.uses_embedded_postgres else 'external'}"
                       f"; Temporal: {client.service_client.config.target_host}")
         task_queue = f"nhansu-demo-{uuid.uuid4().hex[:8]}"

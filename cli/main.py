@@ -708,10 +708,10 @@ def services_start() -> None:
     async def main(settings: Settings) -> None:
         from reads.models import migrate as read_models_migrate
 
-        async with bootstrap.database(settings) as db:
+        async with bootstrap.database(settings, start=True) as db:
             await migrate.upgrade(db.url)
             await read_models_migrate.upgrade(db.url)
-        address = await services.temporal_address(settings)
+        address = await services.temporal_address(settings, start=True)
         pid, running = await asyncio.to_thread(worker_daemon.start, settings)
         console.print(f"PostgreSQL ready; Temporal at {address} "
                       f"(UI http://127.0.0.1:{settings.temporal_dev_ui_port} when embedded); "

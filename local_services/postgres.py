@@ -52,6 +52,15 @@ def ensure_running(settings: Settings) -> str:
     return str(server.get_uri(SERVER_DATABASE))
 
 
+def running_uri(settings: Settings) -> str | None:
+    """The URI of the running server's ``postgres`` database, or None when it is not running
+    (never starts it)."""
+    info = _postmaster(pgdata_dir(settings))
+    if info is None or info.status != "ready":
+        return None
+    return str(info.get_uri(database=SERVER_DATABASE))
+
+
 def stop(settings: Settings) -> bool:
     """Shut the server down cleanly (checkpoint, then exit). False if it was not running."""
     pgdata = pgdata_dir(settings)

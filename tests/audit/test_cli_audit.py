@@ -163,7 +163,7 @@ async def test_trail_formats_from_the_command_line(cli_db: Scratch, tmp_path: Pa
 async def test_the_embedded_signing_key_is_made_once_and_verifying_never_makes_one(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(NHANSU_DATA_DIR=tmp_path / "data")
+    settings = Settings.from_environment({"NHANSU_DATA_DIR": tmp_path / "data"})
     assert bootstrap.ledger_public_keys(settings) == {}
     assert not (tmp_path / "data" / "ledger.key").exists()
     keys = await asyncio.gather(*(asyncio.to_thread(bootstrap.ledger_signing_key, settings)
@@ -173,18 +173,21 @@ async def test_the_embedded_signing_key_is_made_once_and_verifying_never_makes_o
     assert bootstrap.ledger_public_keys(settings) == {signer.key_id: signer.public_key}
     assert list((tmp_path / "data").iterdir()) == [tmp_path / "data" / "ledger.key"]
 
-    short = Settings(NHANSU_DATA_DIR=tmp_path / "other",
-                     NHANSU_LEDGER_SIGNING_KEY=f"short:{base64.b64encode(bytes(31)).decode()}")
+    short = Settings.from_environment({
+        "NHANSU_DATA_DIR": tmp_path / "other",
+        "NHANSU_LEDGER_SIGNING_KEY": f"short:{base64.b64encode(bytes(31)).decode()}"})
     with pytest.raises(ValueError, match="32 bytes, not 31"):
         bootstrap.ledger_signer(short)
     zeros = base64.b64encode(bytes(32)).decode()
-    rotated = Settings(NHANSU_DATA_DIR=tmp_path / "other",
-                       NHANSU_LEDGER_SIGNING_KEY=f"rotated-2026:{zeros}",
-                       NHANSU_LEDGER_PUBLIC_KEYS=KEY_A.public_spec())
+    rotated = Settings.from_environment({
+        "NHANSU_DATA_DIR": tmp_path / "other",
+        "NHANSU_LEDGER_SIGNING_KEY": f"rotated-2026:{zeros}",
+        "NHANSU_LEDGER_PUBLIC_KEYS": KEY_A.public_spec()})
     assert set(bootstrap.ledger_public_keys(rotated)) == {"rotated-2026", KEY_A.key_id}
     assert not (tmp_path / "other").exists()  # configured keys: nothing written
-    clash = Settings(NHANSU_LEDGER_SIGNING_KEY=f"{KEY_A.key_id}:{zeros}",
-                     NHANSU_LEDGER_PUBLIC_KEYS=KEY_A.public_spec())
+    clash = Settings.from_environment({
+        "NHANSU_LEDGER_SIGNING_KEY": f"{KEY_A.key_id}:{zeros}",
+        "NHANSU_LEDGER_PUBLIC_KEYS": KEY_A.public_spec()})
     with pytest.raises(ValueError, match="is not the signing key's"):
         bootstrap.ledger_public_keys(clash)
 

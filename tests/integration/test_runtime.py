@@ -34,9 +34,9 @@ def free_port() -> int:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    # By alias: Settings does not populate by field name (unknown names are silently ignored).
-    # model_validate reads no environment, so a developer's DATABASE_URL cannot leak in.
-    return Settings.model_validate(
+    # From an explicit mapping, never the process environment: a developer's DATABASE_URL
+    # cannot leak in.
+    return Settings.from_environment(
         {
             "NHANSU_DATA_DIR": str(data_dir),
             "NHANSU_TEMPORAL_DEV_PORT": free_port(),
@@ -74,7 +74,7 @@ async def test_postgres_is_reused_stops_and_keeps_its_data(settings: Settings) -
     assert await fetchval(server, "SELECT 1") == 1
     assert postgres.status(settings).running
 
-    app_db = await services.database_url(settings)
+    app_db = await services.database_url(settings, start=True)
     assert app_db.startswith(f"postgresql://postgres:@/{settings.database_name}?host=")
     assert await services.database_url(settings) == app_db  # the database exists now
     conn = await asyncpg.connect(app_db)
@@ -84,6 +84,10 @@ async def test_postgres_is_reused_stops_and_keeps_its_data(settings: Settings) -
     assert postgres.stop(settings) is True
     assert postgres.status(settings).running is False
     assert postgres.stop(settings) is False
+    # Only `services start` and the demo start a stopped server: anything else says it is down.
+    with pytest.raises(services.ServiceDown) as down:
+        await services.database_url(settings)
+    assert down.value.service == "PostgreSQL" and postgres.status(settings).running is False
 
     assert postgres.ensure_running(settings) == server
     assert await fetchval(await services.database_url(settings), "SELECT id FROM survivor") == 42
@@ -111,6 +115,9 @@ async def test_temporal_is_reused_stops_and_keeps_its_workflows(settings: Settin
     status = temporal_dev.status(settings)
     assert (status.running, status.pid) == (False, None)
     assert temporal_dev.stop(settings) is False
+    with pytest.raises(services.ServiceDown) as down:
+        await services.temporal_address(settings)
+    assert down.value.service == "Temporal" and temporal_dev.status(settings).pid is None
 
     await temporal_dev.ensure_running(settings)
     assert temporal_dev.status(settings).pid not in (None, first_pid)

@@ -73,16 +73,16 @@ def depends_on(service: dict[str, Any]) -> set[str]:
 
 
 def app_env_problems(compose: Compose) -> list[str]:
-    aliases = {field.alias for field in Settings.model_fields.values()}
+    aliases = set(Settings.variables())
     problems = []
     for name in APP_SERVICES:
         env = environment(compose["services"][name])
         problems += [f"{name}: unknown to settings.py: {var}" for var in env if var not in aliases]
         problems += [f"{name}: {var} is not set" for var in REQUIRED_APP_ENV if var not in env]
         try:
-            # The values must parse too (log format literal, ports, ...); model_validate reads
-            # no environment of its own.
-            Settings.model_validate(env)
+            # The values must parse too (log format literal, ports, ...); from_environment
+            # reads only the mapping it is given.
+            Settings.from_environment(env)
         except ValueError as error:
             problems.append(f"{name}: settings reject the environment: {error}")
     return problems

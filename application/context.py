@@ -1,0 +1,31 @@
+"""What every use case runs with: the database, the path to the workflows, the clock and the
+ledger's keys. Built once per process by ``bootstrap.context``; the edges (CLI, HTTP API, web
+UI) hold one and pass it, with the principal, to the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from application.plans import PlanService
+
+
+@dataclass(kw_only=True)
+class Context:
+    db: Any  # bootstrap.Database: the one database handle (engine, event store, url)
+    plans: PlanService  # commands to the plan and appraisal workflows
+    ledger_public_keys: Callable[[], dict[str, bytes]]
+    ledger_signer: Callable[[], Any]  # eventstore.checkpoints.Signer
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    task_queue: str = "nhansu-plans"
+    update_timeout_seconds: float = 30.0
+
+    @property
+    def store(self) -> Any:
+        return self.db.store
+
+    @property
+    def engine(self) -> Any:
+        return self.db.engine
