@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "ung-vien-xa-doi-may.csv"
 TARGET = HERE / "ung-vien-xa-doi-may.xlsx"
 FIXED = datetime(2025, 7, 1)
+STAMP = b"2025-07-01T00:00:00Z"
 WIDTHS = {"STT": 6, "Họ và tên": 24, "Ngày sinh": 12, "Chức vụ hiện tại": 44,
           "Nhóm chức danh": 24, "Kỷ luật": 22}
 
@@ -48,7 +50,7 @@ def workbook_bytes(csv_text: str) -> bytes:
     for index, title in enumerate(header):
         letter = sheet.cell(row=1, column=index + 1).column_letter
         sheet.column_dimensions[letter].width = WIDTHS.get(title, 16)
-    book.properties.created = book.properties.modified = FIXED
+    book.properties.created = FIXED
     saved = io.BytesIO()
     book.save(saved)
     return _with_fixed_timestamps(saved.getvalue())
@@ -61,7 +63,10 @@ def _with_fixed_timestamps(data: bytes) -> bytes:
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the time of saving
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + STAMP, content)
+            target.writestr(fixed, content)
     return out.getvalue()
 
 
