@@ -484,9 +484,9 @@ def _kind_vi(value: object) -> str:
     if isinstance(value, time):
         return "giờ"
     if isinstance(value, list):
-        return "danh sách [...]"
+        return "danh sách"
     if isinstance(value, dict):
-        return "bảng (nhóm khóa)"
+        return "bảng"
     return type(value).__name__
 
 
@@ -584,7 +584,7 @@ class _Toml:
         return text
 
     def integer(self, table: Mapping[str, Any], *path: str, low: int, high: int,
-                what: str, required: bool = True) -> int | None:
+                what: str, example: int = 1, required: bool = True) -> int | None:
         value = table.get(path[-1])
         if value is None:
             if required:
@@ -592,7 +592,7 @@ class _Toml:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self._wrong_type(path, f"{what}, một số nguyên viết không có ngoặc kép và không có "
-                             f"phần thập phân (ví dụ {path[-1]} = {max(low, 1)})", value)
+                             f"phần thập phân (ví dụ {toml_key(path[-1])} = {example})", value)
             return None
         if not low <= value <= high:
             self.add(path, "range", f"{what} phải từ {number_vi(low)} đến {number_vi(high)}; "
@@ -737,7 +737,7 @@ def _seats(doc: _Toml, top: Mapping[str, Any], procedure: str | None) -> tuple[S
         if key not in groups:
             continue
         count = doc.integer(table, "seats", key, low=1, high=MAX_SEATS,
-                            what=f"chỉ tiêu (số ủy viên) của nhóm «{groups[key]}»")
+                            what=f"chỉ tiêu (số ủy viên) của nhóm «{groups[key]}»", example=15)
         if count is not None:
             seats.append(SeatAllocation(position_group=key, seats=count))
     return tuple(seats)
@@ -858,7 +858,7 @@ def read_minutes_text(text: str, filename: str) -> Minutes:
     attempt = doc.integer(top, "attempt", low=1, high=MAX_ATTEMPT,
                           what="lần thực hiện bước (lần đầu là 1)")
     held_on = doc.day(top, "held_on", what="ngày họp")
-    counts = {key: doc.integer(top, key, low=0, high=MAX_COUNT, what=MINUTES_KEYS[key])
+    counts = {key: doc.integer(top, key, low=0, high=MAX_COUNT, what=MINUTES_KEYS[key], example=15)
               for key in ("summoned", "attending", "ballots_issued", "ballots_valid")}
     votes = _votes(doc, top)
     tie_break = _tie_break(doc, top)
@@ -892,7 +892,7 @@ def _votes(doc: _Toml, top: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
     for written in table:
         key = _vote_key(doc, ("votes", written), written, seen)
         yes = doc.integer(table, "votes", written, low=0, high=MAX_COUNT,
-                          what="số phiếu đồng ý")
+                          what="số phiếu đồng ý", example=5)
         if key is not None and yes is not None:
             votes.append((key, yes))
     return tuple(votes)
