@@ -692,15 +692,9 @@ def read_plan_text(text: str, filename: str) -> PlanFile:
         doc.add(("procedure",), "known_procedure",
                 f"không có quy trình {show(procedure)}; các quy trình hiện có: "
                 f"{', '.join(available)} (lệnh «nhansu procedures» liệt kê)")
-    org = doc.table(top, ("organization",), ORGANIZATION_KEYS, required=True) or {}
-    org_id = doc.text(org, "organization", "id", example='id = "org-xa-doi-may"')
-    org_name = doc.text(org, "organization", "name", example='name = "Đảng bộ xã Đồi Mây"')
-    parent_id = doc.text(org, "organization", "parent_id", required=False,
-                         example='parent_id = "org-tinh-lam-dong"')
-    levels = ", ".join(f"{code} ({label})" for code, label in LEVELS.items())
-    level = doc.choice(org, "organization", "level", parse=lambda t: t if t in LEVELS else None,
-                       expected=f"một trong: {levels}", example='level = "commune"',
-                       required=False) if "level" in org else DEFAULT_LEVEL
+    org = doc.table(top, ("organization",), ORGANIZATION_KEYS, required=True)
+    org_id, org_name, parent_id, level = _organization(doc, org) if org is not None else (
+        None, None, None, None)
     seats = _seats(doc, top, procedure if procedure in available else None)
     targets = _targets(doc, top)
     doc.problems.raise_if_any()
@@ -709,6 +703,19 @@ def read_plan_text(text: str, filename: str) -> PlanFile:
                     term_start=term_start, procedure=procedure, organization_id=org_id,
                     organization_name=org_name, parent_id=parent_id, level=level,
                     seats=seats, targets=targets)
+
+
+def _organization(doc: _Toml, org: Mapping[str, Any]) -> tuple[str | None, str | None,
+                                                                str | None, str | None]:
+    org_id = doc.text(org, "organization", "id", example='id = "org-xa-doi-may"')
+    org_name = doc.text(org, "organization", "name", example='name = "Đảng bộ xã Đồi Mây"')
+    parent_id = doc.text(org, "organization", "parent_id", required=False,
+                         example='parent_id = "org-tinh-lam-dong"')
+    levels = ", ".join(f"{code} ({label})" for code, label in LEVELS.items())
+    level = doc.choice(org, "organization", "level", parse=lambda t: t if t in LEVELS else None,
+                       expected=f"một trong: {levels}", example='level = "commune"',
+                       required=False) if "level" in org else DEFAULT_LEVEL
+    return org_id, org_name, parent_id, level
 
 
 def _encoded(text: str, filename: str) -> bytes:
