@@ -438,3 +438,15 @@ def test_a_missing_file_a_directory_and_an_empty_list(tmp_path: Path) -> None:
 
     assert [p.rule for p in (missing, directory, empty, header_only)] == [
         "file_exists", "not_a_file", "not_empty", "not_empty"]
+
+
+def test_a_workbook_that_unpacks_to_more_than_100_mb_is_refused_unopened() -> None:
+    import zipfile
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", bytes(101 * 1024 * 1024))
+
+    [problem] = refused(bomb.getvalue(), "u.xlsx")
+
+    assert problem.rule == "file_too_large" and len(bomb.getvalue()) < MAX_FILE_BYTES

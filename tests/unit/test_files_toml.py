@@ -383,3 +383,11 @@ def test_an_unfilled_template_is_refused_by_the_domain() -> None:
     then_rejected(state, conference(1, CandidateGroup.INCUMBENT, dict(unfilled.votes),
                                     summoned=15, attending=unfilled.attending,
                                     held_on=unfilled.held_on), field="attending", rule="quorum")
+
+
+def test_toml_text_over_5_mb_is_refused() -> None:
+    padding = "# " + "x" * (5 * 1024 * 1024) + "\n"
+
+    [problem] = plan_problems(padding + PLAN)
+
+    assert (problem.field, problem.rule) == ("plan.toml", "file_too_large")
