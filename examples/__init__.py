@@ -1,0 +1,1 @@
+"""Worked examples: the files an organization department hands in."""
