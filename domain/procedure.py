@@ -96,6 +96,10 @@ class RetirementStep:
     female_months: int
 
 
+#: The codes of the automatic eligibility checks (domain/eligibility.py).
+CHECK_CODES = ("retirement_margin", "full_term", "discipline_bar", "cadre_plan")
+
+
 @dataclass(frozen=True, kw_only=True)
 class EligibilityRule:
     """Parameters of the automatic eligibility checks (used at appraisal)."""
@@ -112,6 +116,9 @@ class EligibilityRule:
     discipline_bar_months_dismissal: int = 60
     # Who must be in the cadre plan (quy hoạch): "first_time", "all" or "none".
     cadre_plan_required_for: str = "first_time"
+    # Check codes whose failure refuses a registration outright (eligibility_blocks); the
+    # others are recorded on the nomination for the appraisal and the approvers.
+    blocking: tuple[str, ...] = ()
 
 
 def duration(text: str) -> timedelta:
@@ -238,10 +245,21 @@ class ProcedureDefinition:
         return code
 
     def digest(self) -> str:
-        """sha256 of the canonical definition: names exactly which rules a plan ran under."""
-        canonical = json.dumps(to_data(self), sort_keys=True, separators=(",", ":"),
+        """sha256 of the canonical definition: names exactly which rules a plan ran under.
+
+        A parameter added later is left out while it has its default (the behaviour before
+        it existed), so a definition recorded before it was added keeps its digest."""
+        data = to_data(self)
+        for section, name, default in LATER_PARAMETERS:
+            if data.get(section, {}).get(name) == default:
+                del data[section][name]
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"),
                                ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# (section, name, default as data) of parameters added after definitions were recorded.
+LATER_PARAMETERS: tuple[tuple[str, str, Any], ...] = (("eligibility", "blocking", []),)
 
 
 def parse_procedure(data: dict[str, Any]) -> ProcedureDefinition:
@@ -282,6 +300,10 @@ def _check(d: ProcedureDefinition) -> None:
                     "woman_on_standing_committee", "list_bounds"):
         if d.structure_policy.severity(measure) not in ("block", "warn"):
             problems.append(f"structure_policy.{measure} must be block or warn")
+    unknown_checks = sorted(set(d.eligibility.blocking) - set(CHECK_CODES))
+    if unknown_checks:
+        problems.append(f"eligibility.blocking names unknown checks {unknown_checks} "
+                        f"(known: {', '.join(CHECK_CODES)})")
     if d.eligibility.cadre_plan_required_for not in ("first_time", "all", "none"):
         problems.append("eligibility.cadre_plan_required_for must be first_time, all or none")
     if ratio(d.surplus.prepared_min) > ratio(d.surplus.prepared_max):
