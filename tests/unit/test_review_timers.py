@@ -157,7 +157,7 @@ def test_a_duration(text: str, value: timedelta) -> None:
     "ten d", "1e3s", "²d", "١٠d", "d10",
 ])
 def test_a_malformed_duration_is_refused(text: str) -> None:
-    with pytest.raises(InvalidDefinition, match="not a duration"):
+    with pytest.raises(InvalidDefinition, match="không phải thời hạn"):
         duration(text)
 
 
@@ -181,5 +181,5 @@ def test_a_definition_with_a_malformed_duration_is_refused(section: str, key: st
     data: dict[str, Any] = deepcopy(to_data(procedures.load()))
     data[section][key] = text
 
-    with pytest.raises(InvalidDefinition, match="not a duration"):
+    with pytest.raises(InvalidDefinition, match="không phải thời hạn"):
         parse_procedure(data)
