@@ -146,8 +146,8 @@ def _open_plan(state: PlanState, c: OpenPlan, now: datetime, *,
               what="Phiên bản luồng nhiệm kỳ")
     if claims.holder is not None:
         v.add("term", "already_planned",
-              f"Tổ chức {org.name} đã có đề án {claims.holder} cho nhiệm kỳ {c.term}; chỉ lập "
-              f"đề án mới khi đề án đó bị hủy hoặc không được phê duyệt")
+              f"{org.name} ({org.organization_id}) đã có đề án {claims.holder} cho nhiệm kỳ "
+              f"{c.term}; chỉ lập đề án mới khi đề án đó bị hủy hoặc không được phê duyệt")
     v.raise_if_any()
     common = base(c, c.plan_id, now)
     events: list[DomainEvent] = [PlanOpened(

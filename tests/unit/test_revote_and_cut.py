@@ -27,6 +27,7 @@ from tests.support.plans import (
     N16,
     N17,
     all_steps,
+    candidate,
     conference,
     ids,
     open_plan,
@@ -188,6 +189,18 @@ def test_an_invalid_decision_on_the_tie_is_rejected(six_at_step_5: PlanState,
                                                     tie_break: tuple[str, ...]) -> None:
     then_rejected(six_at_step_5, conference(5, INCUMBENT, TIED, tie_break=tie_break),
                   field="tie_break", rule="head_decides_tie")
+
+
+def test_the_head_is_asked_to_choose_among_people_named_by_name_and_card(
+        six_at_step_5: PlanState) -> None:
+    rejection = then_rejected(six_at_step_5, conference(5, INCUMBENT, TIED),
+                              field="tie_break", rule="head_decides_tie")
+
+    message = rejection.violations[0].message
+    assert "2 người bằng 12 phiếu cho 1 vị trí cuối" in message
+    assert f"{candidate(4).full_name} (thẻ đảng TD-000004)" in message
+    assert f"{candidate(5).full_name} (thẻ đảng TD-000005)" in message
+    assert N04 not in message and N05 not in message
 
 
 def test_three_tied_for_two_places_need_two_names(six_at_step_5: PlanState) -> None:
