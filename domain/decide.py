@@ -25,6 +25,7 @@ from domain.door import (
     MAX_ORGANIZATION_NAME,
     MAX_PEOPLE,
     MAX_SEATS,
+    MAX_TERM,
     TERM_START_AHEAD_MONTHS,
     TERM_START_PAST_MONTHS,
     check_int,
@@ -164,6 +165,7 @@ def _open_plan(state: PlanState, c: OpenPlan, now: datetime, *,
 
 def _check_term(c: OpenPlan, now: datetime, v: Violations) -> None:
     years = c.procedure.term_months // 12
+    check_text(v, "term", c.term, what="Nhiệm kỳ", limit=MAX_TERM)
     match = TERM_PATTERN.fullmatch(c.term) if isinstance(c.term, str) else None
     if v.check(match is not None, "term", "format",
                f"Nhiệm kỳ «{str(c.term)[:20]}» phải viết dạng năm đầu-năm cuối, ví dụ "

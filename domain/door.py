@@ -24,6 +24,7 @@ MAX_ORGANIZATION_NAME = 300
 MAX_REFERENCE = 100  # evidence references, decision numbers (số văn bản)
 MAX_PARAGRAPH = 2000  # reasons, finding text
 MAX_USER_ID = 200
+MAX_TERM = 20  # "2025-2030"
 
 # Numbers.
 MAX_SEATS = 500  # seats of one position group
@@ -77,12 +78,13 @@ def check_candidate(v: Violations, prefix: str, p: Candidate, *, term_start: dat
                required=True)
     check_party_card(v, f"{prefix}party_card_number", p.party_card_number)
     age = p.age_on(term_start)
-    v.check(MIN_MEMBER_AGE <= age <= MAX_CANDIDATE_AGE, f"{prefix}birth_date", "plausible_age",
-            f"Sinh ngày {day(p.birth_date)}, đến ngày bắt đầu nhiệm kỳ {day(term_start)} "
-            f"nhân sự {number(age)} tuổi; đảng viên từ {MIN_MEMBER_AGE} đến "
-            f"{MAX_CANDIDATE_AGE} tuổi")
-    v.check(p.birth_date <= today, f"{prefix}birth_date", "not_in_future",
-            f"Ngày sinh {day(p.birth_date)} là ngày trong tương lai")
+    if v.check(p.birth_date <= today, f"{prefix}birth_date", "not_in_future",
+               f"Ngày sinh {day(p.birth_date)} là ngày trong tương lai"):
+        v.check(MIN_MEMBER_AGE <= age <= MAX_CANDIDATE_AGE, f"{prefix}birth_date",
+                "plausible_age",
+                f"Sinh ngày {day(p.birth_date)}, đến ngày bắt đầu nhiệm kỳ {day(term_start)} "
+                f"nhân sự {number(age)} tuổi; đảng viên từ {MIN_MEMBER_AGE} đến "
+                f"{MAX_CANDIDATE_AGE} tuổi")
     adult = add_months(p.birth_date, MIN_MEMBER_AGE * 12)
     for i, record in enumerate(p.discipline):
         field = f"{prefix}discipline[{i}].decided_on"

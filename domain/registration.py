@@ -95,6 +95,16 @@ def _register_rows(state: PlanState, c: RegisterCandidate | RegisterCandidates,
     if batch:
         v.check(bool(rows), "registrations", "required",
                 "Danh sách nhập không có nhân sự nào")
+        capacity = LIST_FACTOR * sum(s.seats for s in state.seats)
+        if len(rows) > capacity:
+            # Larger than every group of the plan could take: the rows are not read one by
+            # one (a hostile list of millions costs nothing), the sizes alone are reported.
+            _check_list_size(state, rows, v, "registrations")
+            v.add("registrations", "list_size",
+                  f"Danh sách nhập có {number(len(rows))} người, nhiều hơn số tối đa cả đề án "
+                  f"được đăng ký ({number(capacity)} người, gấp {LIST_FACTOR} lần tổng chỉ "
+                  f"tiêu)")
+            v.raise_if_any()
     known = _Known.of(state)
     first_card: dict[tuple[str, str], int] = {}
     first_person: dict[tuple[str, str, date], int] = {}

@@ -180,6 +180,15 @@ def test_a_name_too_long_is_reported_once_with_its_length(opened: PlanState) -> 
     assert "10.000 ký tự, tối đa 200" in rejection.violations[0].message
 
 
+@pytest.mark.parametrize(("term", "rule"), [("2025-2030\x00", "no_control_characters"),
+                                            ("2025-2030" * 3, "max_length"),
+                                            ("2025-2030\n", "no_control_characters")])
+def test_the_term_is_checked_as_text(term: str, rule: str) -> None:
+    rejection = then_rejected(given(), replace(open_plan(), term=term), field="term", rule=rule)
+
+    assert ("term", "format") in rules_of(rejection)
+
+
 def test_the_organization_name_is_checked_as_text() -> None:
     long_name = replace(ORG, name="Đảng bộ " * 40)
     hidden = replace(ORG, name=f"Đảng bộ{ZERO_WIDTH} xã An Bình")
@@ -490,6 +499,8 @@ def bad_commands() -> list[tuple[PlanState, AnyCommand]]:
         (opened_, register(1, INCUMBENT, nomination_id="n01", person=stranger,
                            position_group="secretary")),
         (in_steps, register(9, INCUMBENT)),
+        (opened_, register(2, INCUMBENT, person=replace(candidate(2),
+                                                        birth_date=date(1900, 1, 1)))),
         (opened_, RegisterCandidates(command_id="import-1", actor=DEPARTMENT,
                                      registrations=(row(1), row(2), row(3, full_name="")))),
         (ready_, batch(incumbents=range(1, 30))),

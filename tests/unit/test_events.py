@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -20,7 +21,13 @@ from domain.commands import PlanCommand
 from domain.errors import CommandRejected
 from domain.events import (
     EVENT_TYPES,
+    ApprovalOverdue,
     DomainEvent,
+    EligibilityChecked,
+    NominationAdvanced,
+    NominationDropped,
+    NominationRevoteRequired,
+    StructureAssessed,
     event_from_data,
     event_to_data,
     nomination_stream,
@@ -357,3 +364,35 @@ def test_a_rejected_command_is_not_remembered() -> None:
     corrected = conference(1, INCUMBENT, votes(ids(range(1, 5)), 12), attending=12,
                            command_id="bien-ban-1")
     assert when(state, corrected)
+
+
+# --- what the domain writes in events is Vietnamese ---------------------------------------------
+ENGLISH = re.compile(r"\b(is|not|must|the|be|may|only|cannot|has|have|are|of|for|with|"
+                     r"and|already|needs?|given|passed|failed|step|votes?)\b", re.IGNORECASE)
+DATE_ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def texts_written_by_the_domain(events: list[DomainEvent]) -> list[tuple[str, str]]:
+    """(event type, text) of every reason, detail and escalation the domain composes (the
+    reasons people give in commands are theirs, not the domain's)."""
+    found: list[tuple[str, str]] = []
+    for e in events:
+        if isinstance(e, NominationAdvanced | NominationDropped | NominationRevoteRequired):
+            found.append((e.TYPE, e.reason))
+        if isinstance(e, EligibilityChecked):
+            found.extend((e.TYPE, c.detail) for c in e.checks)
+        if isinstance(e, StructureAssessed):
+            found.extend((e.TYPE, s.detail) for a in e.lists for s in a.shortfalls)
+        if isinstance(e, ApprovalOverdue):
+            found.append((e.TYPE, e.escalated_to))
+    return found
+
+
+def test_every_reason_and_detail_the_domain_writes_is_vietnamese() -> None:
+    texts = [t for events in every_history() for t in texts_written_by_the_domain(events)]
+
+    assert {kind for kind, _ in texts} >= {"NominationAdvanced", "NominationDropped",
+                                           "NominationRevoteRequired", "EligibilityChecked",
+                                           "ApprovalOverdue"}
+    assert [t for t in texts if ENGLISH.search(t[1])] == []
+    assert [t for t in texts if DATE_ISO.search(t[1])] == []  # days are written 05/05/2025
