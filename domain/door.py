@@ -67,9 +67,10 @@ def check_reason(v: Violations, field: str, reason: str, *, what: str = "Lý do"
 
 
 def check_candidate(v: Violations, prefix: str, p: Candidate, *, term_start: date,
-                    today: date) -> None:
+                    today: date) -> bool:
     """A candidate's particulars (``prefix`` is e.g. "candidate." or
-    "registrations[3].candidate.")."""
+    "registrations[3].candidate."). True when the dates are plausible enough to compute
+    with (the eligibility checks add months to them)."""
     check_text(v, f"{prefix}full_name", p.full_name, what="Họ và tên", limit=MAX_NAME,
                required=True)
     check_text(v, f"{prefix}current_post", p.current_post, what="Chức vụ hiện tại",
@@ -78,18 +79,21 @@ def check_candidate(v: Violations, prefix: str, p: Candidate, *, term_start: dat
                required=True)
     check_party_card(v, f"{prefix}party_card_number", p.party_card_number)
     age = p.age_on(term_start)
-    if v.check(p.birth_date <= today, f"{prefix}birth_date", "not_in_future",
-               f"Ngày sinh {day(p.birth_date)} là ngày trong tương lai"):
-        v.check(MIN_MEMBER_AGE <= age <= MAX_CANDIDATE_AGE, f"{prefix}birth_date",
-                "plausible_age",
-                f"Sinh ngày {day(p.birth_date)}, đến ngày bắt đầu nhiệm kỳ {day(term_start)} "
-                f"nhân sự {number(age)} tuổi; đảng viên từ {MIN_MEMBER_AGE} đến "
-                f"{MAX_CANDIDATE_AGE} tuổi")
-    adult = add_months(p.birth_date, MIN_MEMBER_AGE * 12)
+    born_ok = v.check(p.birth_date <= today, f"{prefix}birth_date", "not_in_future",
+                      f"Ngày sinh {day(p.birth_date)} là ngày trong tương lai")
+    born_ok = born_ok and v.check(
+        MIN_MEMBER_AGE <= age <= MAX_CANDIDATE_AGE, f"{prefix}birth_date", "plausible_age",
+        f"Sinh ngày {day(p.birth_date)}, đến ngày bắt đầu nhiệm kỳ {day(term_start)} nhân sự "
+        f"{number(age)} tuổi; đảng viên từ {MIN_MEMBER_AGE} đến {MAX_CANDIDATE_AGE} tuổi")
+    adult = add_months(p.birth_date, MIN_MEMBER_AGE * 12) if born_ok else None
+    dates_ok = born_ok
     for i, record in enumerate(p.discipline):
         field = f"{prefix}discipline[{i}].decided_on"
-        v.check(record.decided_on <= today, field, "plausible_date",
-                f"Ngày quyết định kỷ luật {day(record.decided_on)} là ngày trong tương lai")
-        v.check(record.decided_on >= adult, field, "plausible_date",
-                f"Ngày quyết định kỷ luật {day(record.decided_on)} trước khi nhân sự đủ "
-                f"{MIN_MEMBER_AGE} tuổi ({day(adult)})")
+        dates_ok &= v.check(record.decided_on <= today, field, "plausible_date",
+                            f"Ngày quyết định kỷ luật {day(record.decided_on)} là ngày trong "
+                            f"tương lai")
+        if adult is not None:
+            dates_ok &= v.check(record.decided_on >= adult, field, "plausible_date",
+                                f"Ngày quyết định kỷ luật {day(record.decided_on)} trước khi "
+                                f"nhân sự đủ {MIN_MEMBER_AGE} tuổi ({day(adult)})")
+    return dates_ok

@@ -121,7 +121,8 @@ def _register_rows(state: PlanState, c: RegisterCandidate | RegisterCandidates,
             v.add(f"{at}nomination_id", "duplicate",
                   f"Mã đề cử {row.nomination_id} đã được dùng cho "
                   f"{who(state.nominations[row.nomination_id])}")
-        check_candidate(v, f"{at}candidate.", p, term_start=state.term_start, today=now.date())
+        dates_ok = check_candidate(v, f"{at}candidate.", p, term_start=state.term_start,
+                                   today=now.date())
         other = known.same(p, row.position_group)
         if other is not None:
             v.add(f"{at}candidate", "already_nominated",
@@ -139,7 +140,8 @@ def _register_rows(state: PlanState, c: RegisterCandidate | RegisterCandidates,
                     state, track, v, f"{at}candidate_group")
         found = check_eligibility(p, row.candidate_group, term_start=state.term_start,
                                   term_months=state.procedure.term_months,
-                                  rules=state.procedure.eligibility, on=now.date())
+                                  rules=state.procedure.eligibility,
+                                  on=now.date()) if dates_ok else ()
         _check_blocking(state, v, f"{at}candidate", p, found)
         checks.append(found)
     _check_list_size(state, rows, v, "registrations" if batch else "position_group")
@@ -275,8 +277,9 @@ def correct(state: PlanState, c: CorrectRegistration, now: datetime) -> list[Dom
                              doing="đính chính")
     check_reason(v, "reason", c.reason, what="Lý do đính chính")
     p = c.candidate
-    check_candidate(v, "candidate.", p, term_start=state.term_start, today=now.date())
-    if nomination is None:
+    dates_ok = check_candidate(v, "candidate.", p, term_start=state.term_start,
+                               today=now.date())
+    if nomination is None or not dates_ok:
         v.raise_if_any()
     assert nomination is not None
     v.check(p != nomination.candidate, "candidate", "unchanged",

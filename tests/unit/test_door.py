@@ -636,3 +636,46 @@ def test_the_checker_would_notice_english() -> None:
     assert ENGLISH.search("the plan is already opened")
     assert ENGLISH.search("plan-1: seats must be at least 1")
     assert not ENGLISH.search("Đề án plan-1 đã được lập")
+
+
+# --- no input makes the domain fail other than by rejecting it ---------------------------------
+EXTREME_DATES = [date.min, date(1, 12, 31), date(9999, 1, 1), date.max]
+
+
+def extreme_commands() -> list[tuple[PlanState, AnyCommand]]:
+    opened_ = given(open_plan(seats=3))
+    ready_ = given(open_plan(seats=3), *registrations(incumbents=range(1, 5), first_time=[5]))
+    found: list[tuple[PlanState, AnyCommand]] = []
+    for day_ in EXTREME_DATES:
+        record = DisciplineRecord(kind=DisciplineKind.DISMISSAL, decided_on=day_)
+        found += [
+            (given(), replace(open_plan(), term=f"{day_.year:04d}-{day_.year + 5:04d}",
+                              term_start=day_)),
+            (opened_, register(1, INCUMBENT, person=as_person(birth_date=day_))),
+            (opened_, register(1, INCUMBENT, person=as_person(discipline=(record,)))),
+            (opened_, RegisterCandidates(command_id="import-x", actor=DEPARTMENT, registrations=(
+                row(1, birth_date=day_), row(2, discipline=(record,))))),
+            (ready_, correct(1, as_person(birth_date=day_))),
+            (ready_, correct(1, as_person(discipline=(record,)))),
+            (ready_, conference(1, INCUMBENT, votes(ids(range(1, 5))), held_on=day_)),
+        ]
+    for number_ in (-INT64, -1, INT64, 10**100):
+        found += [
+            (given(), open_plan(seats=number_)),
+            (ready_, conference(1, INCUMBENT, votes(ids(range(1, 5)), number_), summoned=number_,
+                                attending=number_, ballots_issued=number_,
+                                ballots_valid=number_)),
+            (ready_, replace(conference(1, INCUMBENT, votes(ids(range(1, 5)))), attempt=number_)),
+            (given(), replace(open_plan(), term_claims=TermClaims(version=number_))),
+        ]
+    return found
+
+
+def test_extreme_values_are_rejected_never_crash() -> None:
+    for state, command in extreme_commands():
+        try:
+            decide(state, command, now=NOW)
+        except CommandRejected:
+            continue
+        # Accepted: only plausible commands may be (none of these is).
+        raise AssertionError(f"accepted: {command}")

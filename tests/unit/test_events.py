@@ -164,7 +164,13 @@ def amended_and_cancelled() -> list[DomainEvent]:
 
 
 def every_history() -> list[list[DomainEvent]]:
-    return [whole_plan(), reviewed_plan(), *other_endings(), amended_and_cancelled()]
+    """The histories of a plan through review and decision (tests/projections reads them)."""
+    return [whole_plan(), reviewed_plan(), *other_endings()]
+
+
+def all_histories() -> list[list[DomainEvent]]:
+    """Every history, with the amended and cancelled plan: every event type between them."""
+    return [*every_history(), amended_and_cancelled()]
 
 
 def stored(event: DomainEvent) -> DomainEvent:
@@ -205,7 +211,7 @@ def test_the_review_uses_every_other_event_type() -> None:
 
 def test_every_event_round_trips_through_json() -> None:
     seen = set()
-    for events in every_history():
+    for events in all_histories():
         for event in events:
             data = event_to_data(event)
             assert floats_in(data) == [], event.TYPE
@@ -218,7 +224,7 @@ def test_every_event_round_trips_through_json() -> None:
 @pytest.mark.parametrize("history", range(5), ids=["prepared", "reviewed", "excluded",
                                                     "rejected", "amended"])
 def test_events_read_back_fold_to_the_same_state(history: int) -> None:
-    events = every_history()[history]
+    events = all_histories()[history]
 
     assert fold(stored(e) for e in events) == fold(events)
 
@@ -389,7 +395,7 @@ def texts_written_by_the_domain(events: list[DomainEvent]) -> list[tuple[str, st
 
 
 def test_every_reason_and_detail_the_domain_writes_is_vietnamese() -> None:
-    texts = [t for events in every_history() for t in texts_written_by_the_domain(events)]
+    texts = [t for events in all_histories() for t in texts_written_by_the_domain(events)]
 
     assert {kind for kind, _ in texts} >= {"NominationAdvanced", "NominationDropped",
                                            "NominationRevoteRequired", "EligibilityChecked",
