@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.commands import Command
+from domain.door import MAX_PARAGRAPH, MAX_REFERENCE, check_command
 from domain.errors import Violations
 from domain.events import (
     AgencyFinding,
@@ -24,6 +25,8 @@ from domain.events import (
     FindingRecorded,
 )
 from domain.people import SYSTEM_ACTOR_ID, Actor, Role
+from domain.text import check_text
+from domain.vocabulary import APPRAISAL_AGENCIES, FINDING_OUTCOMES, ROLES
 
 
 class FindingOutcome(StrEnum):
@@ -32,8 +35,10 @@ class FindingOutcome(StrEnum):
     DISQUALIFYING = "disqualifying"  # không đủ tiêu chuẩn, điều kiện
 
 
-OUTCOME_VI = {"cleared": "Đạt", "concern": "Có vấn đề cần lưu ý",
-              "disqualifying": "Không đủ tiêu chuẩn, điều kiện"}
+# Old name, kept for the packages that import it (domain.vocabulary holds every label).
+OUTCOME_VI = FINDING_OUTCOMES
+#: The overall result of an appraisal (AppraisalCompleted.outcome).
+APPRAISAL_RESULTS = ("cleared", "concern", "disqualified", "incomplete")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,23 +95,29 @@ def open_appraisal(*, plan_id: str, nomination_id: str, round: int, agencies: tu
 def decide_finding(state: AppraisalState, command: RecordFinding, *, plan_id: str,
                    superior_id: str, now: datetime) -> list[DomainEvent]:
     v = Violations()
+    check_command(v, command.command_id, command.actor)
     v.check(state.opened and not state.completed and state.nomination_id == command.nomination_id,
             "nomination_id", "not_under_appraisal",
-            f"nomination {command.nomination_id} is not under appraisal"
-            + (" (its appraisal is complete)" if state.completed else ""))
+            f"Nhân sự mã đề cử {command.nomination_id} không đang được thẩm định"
+            + (" (đã kết thúc thẩm định)" if state.completed else ""))
     v.check(command.agency in state.agencies, "agency", "unknown_agency",
-            f"{command.agency!r} is not an appraising agency of this plan "
-            f"({', '.join(state.agencies)})")
+            f"«{str(command.agency)[:64]}» không phải cơ quan thẩm định của đề án ("
+            + ", ".join(APPRAISAL_AGENCIES.get(a, a) for a in state.agencies) + ")")
     v.check(command.actor.role is Role.APPRAISAL_AGENCY, "actor.role", "role_not_permitted",
-            f"role {command.actor.role.value} may not record appraisal findings")
+            f"Vai trò {ROLES.get(command.actor.role, command.actor.role)} không được ghi kết "
+            f"luận thẩm định; chỉ {ROLES[Role.APPRAISAL_AGENCY]} được ghi")
     v.check(command.actor.organization_id == superior_id, "actor.organization_id",
-            "outside_scope", f"appraisal is for the superior level {superior_id}, "
-            f"not {command.actor.organization_id}")
+            "outside_scope", f"Việc thẩm định do cấp trên {superior_id} thực hiện, không "
+            f"phải {command.actor.organization_id}")
     if command.outcome is not FindingOutcome.CLEARED:
         v.check(bool(command.text.strip()), "text", "reason_required",
-                f"a {command.outcome.value} finding must say why")
+                f"Kết luận «{FINDING_OUTCOMES.get(command.outcome, command.outcome)}» phải "
+                f"nêu rõ lý do")
+    check_text(v, "text", command.text, what="Nội dung kết luận", limit=MAX_PARAGRAPH,
+               multiline=True)
     v.check(bool(command.evidence_ref.strip()), "evidence_ref", "evidence_required",
-            "a finding names the evidence it rests on (document, report, file number)")
+            "Kết luận phải nêu căn cứ (văn bản, báo cáo, số hồ sơ)")
+    check_text(v, "evidence_ref", command.evidence_ref, what="Căn cứ", limit=MAX_REFERENCE)
     v.raise_if_any()
     previous = state.findings.get(command.agency)
     recorded = FindingRecorded(

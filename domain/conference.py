@@ -5,12 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from domain.procedure import PassBase
+from domain.vocabulary import PASS_BASES
 
-BASE_LABELS_VI = {
-    PassBase.SUMMONED: "số được triệu tập",
-    PassBase.ATTENDING: "số có mặt",
-    PassBase.VALID_BALLOTS: "số phiếu hợp lệ",
-}
+# Old name, kept for the packages that import it (domain.vocabulary holds every label).
+BASE_LABELS_VI = PASS_BASES
 
 
 def quorum_required(summoned: int, quorum: Fraction) -> int:

@@ -5,64 +5,88 @@ and rule; a command already decided (same command id) decides nothing again."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 
 from domain.approval import RecordApprovalDecision, decide_approval
 from domain.commands import (
-    Command,
+    CancelPlan,
+    CorrectRegistration,
     OpenPlan,
     PlanCommand,
     RecordConferenceResult,
     RegisterCandidate,
+    RegisterCandidates,
     SubmitPlan,
+    WithdrawCandidate,
 )
-from domain.conference import (
-    BASE_LABELS_VI,
-    base_count,
-    quorum_required,
-    ratio_label,
-    votes_needed,
+from domain.conference import base_count, quorum_required, ratio_label, votes_needed
+from domain.door import (
+    CONFERENCE_BEFORE_TERM_MONTHS,
+    MAX_ORGANIZATION_NAME,
+    MAX_PEOPLE,
+    MAX_SEATS,
+    MAX_TERM,
+    TERM_START_AHEAD_MONTHS,
+    TERM_START_PAST_MONTHS,
+    check_int,
+    check_reason,
 )
-from domain.eligibility import check_eligibility
+from domain.door import MAX_CANDIDATE_AGE as MAX_CANDIDATE_AGE
+from domain.door import MIN_MEMBER_AGE as MIN_MEMBER_AGE
+from domain.eligibility import add_months, check_eligibility
 from domain.errors import InvalidDefinition, Violations
 from domain.events import (
-    CandidateRegistered,
     ConferenceResultRecorded,
     DomainEvent,
     EligibilityChecked,
-    EventCommon,
     GroupCompletedSteps,
     ListEntry,
     NominationAdvanced,
     NominationDropped,
     NominationRevoteRequired,
+    PlanCancelled,
     PlanOpened,
     PlanSubmitted,
+    PlanTermClaimed,
+    PlanTermReleased,
     StructureAssessed,
-    common,
 )
-from domain.people import CANDIDATE_GROUP_LABELS_VI, Actor, Role
-from domain.plan import GroupProgress, Nomination, PlanPhase, PlanState, Track
+from domain.guards import authorize, base, door, named, require_open, track_label, who
+from domain.plan import GroupProgress, Nomination, PlanPhase, PlanState
 from domain.plan_terms import Tally
 from domain.procedure import ratio
+from domain.registration import correct, register, register_batch, withdraw
 from domain.structure import assess_lists
+from domain.text import check_identifier, check_text
+from domain.vocabulary import PASS_BASES, day, number
 
-MIN_MEMBER_AGE = 18
-MAX_CANDIDATE_AGE = 100
-TERM_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
+TERM_PATTERN = re.compile(r"(\d{4})-(\d{4})")
 
 
 def decide(state: PlanState, command: PlanCommand | RecordApprovalDecision, *,
-           now: datetime) -> list[DomainEvent]:
+           now: datetime, legacy: bool = False) -> list[DomainEvent]:
+    """The events ``command`` records on ``state`` at ``now``, or CommandRejected.
+
+    ``legacy=True`` decides as before the door checks on nomination ids, term claims and
+    acknowledged eligibility failures: for a workflow whose recorded history began before
+    them, so that replaying it decides what it decided then. Everything else passes False.
+    """
     if command.command_id in state.processed_commands:
         return []
     if isinstance(command, RecordApprovalDecision):
-        return decide_approval(state, command, now=now)
+        return decide_approval(state, command, now=now, legacy=legacy)
     if isinstance(command, OpenPlan):
-        return _open_plan(state, command, now)
+        return _open_plan(state, command, now, legacy=legacy)
     if isinstance(command, RegisterCandidate):
-        return _register(state, command, now)
+        return register(state, command, now, legacy=legacy)
+    if isinstance(command, RegisterCandidates):
+        return register_batch(state, command, now)
+    if isinstance(command, WithdrawCandidate):
+        return withdraw(state, command, now)
+    if isinstance(command, CorrectRegistration):
+        return correct(state, command, now)
+    if isinstance(command, CancelPlan):
+        return _cancel(state, command, now)
     if isinstance(command, RecordConferenceResult):
         return _conference(state, command, now)
     if isinstance(command, SubmitPlan):
@@ -70,243 +94,216 @@ def decide(state: PlanState, command: PlanCommand | RecordApprovalDecision, *,
     raise TypeError(f"unknown command {type(command).__name__}")
 
 
-def _base(command: Command, plan_id: str, now: datetime) -> EventCommon:
-    return common(plan_id=plan_id, now=now, actor=command.actor, command_id=command.command_id)
-
-
-def _authorize(actor: Actor, organization_id: str, v: Violations) -> None:
-    """Only the plan's own organization department prepares it."""
-    v.check(actor.role is Role.ORGANIZATION_DEPARTMENT, "actor.role", "role_not_permitted",
-            f"role {actor.role.value} may not prepare a personnel plan; "
-            f"only {Role.ORGANIZATION_DEPARTMENT.value} (ban tổ chức) may")
-    v.check(actor.organization_id == organization_id, "actor.organization_id",
-            "outside_scope",
-            f"{actor.user_id} acts for {actor.organization_id}, not for {organization_id}")
-    v.check(bool(actor.user_id.strip()), "actor.user_id", "required", "who acts must be named")
-
-
 # --- opening a plan -------------------------------------------------------------------------
-def _open_plan(state: PlanState, c: OpenPlan, now: datetime) -> list[DomainEvent]:
-    v = Violations()
+def _open_plan(state: PlanState, c: OpenPlan, now: datetime, *,
+               legacy: bool) -> list[DomainEvent]:
+    v = door(c)
     v.check(state.phase is PlanPhase.NOT_OPENED, "plan_id", "already_opened",
-            f"plan {c.plan_id} is already opened")
-    v.check(bool(c.plan_id.strip()), "plan_id", "required", "a plan needs an id")
+            f"Đề án {c.plan_id} đã được lập")
+    if v.check(bool(c.plan_id.strip()), "plan_id", "required", "Đề án cần có mã"):
+        check_identifier(v, "plan_id", c.plan_id, what="Mã đề án")
     org = c.organization
-    v.check(bool(org.organization_id.strip()), "organization.organization_id", "required",
-            "the organization needs an id")
-    v.check(bool(org.name.strip()), "organization.name", "required",
-            "the organization needs a name")
+    if v.check(bool(org.organization_id.strip()), "organization.organization_id", "required",
+               "Tổ chức đảng cần có mã"):
+        check_identifier(v, "organization.organization_id", org.organization_id,
+                         what="Mã tổ chức")
+    if org.parent_id is not None:
+        check_identifier(v, "organization.parent_id", org.parent_id, what="Mã tổ chức cấp trên")
+    check_text(v, "organization.name", org.name, what="Tên tổ chức",
+               limit=MAX_ORGANIZATION_NAME, required=True)
     v.check(org.parent_id != org.organization_id, "organization.parent_id", "not_own_parent",
-            "an organization cannot be its own superior")
-    _authorize(c.actor, org.organization_id, v)
-    match = TERM_PATTERN.match(c.term)
-    years = c.procedure.term_months // 12
-    if v.check(match is not None, "term", "format", f"term {c.term!r} must look like 2025-2030"):
-        assert match is not None
-        first, last = int(match.group(1)), int(match.group(2))
-        v.check(last - first == years, "term", "term_length",
-                f"term {c.term} must span {years} years under {c.procedure.key}")
-        v.check(c.term_start.year == first, "term_start", "within_term",
-                f"term_start {c.term_start} is not in the first year of term {c.term}")
+            "Một tổ chức không thể là cấp trên trực tiếp của chính mình")
+    authorize(c.actor, org.organization_id, v)
+    _check_term(c, now, v)
     v.check(c.procedure.effective_from <= now.date(), "procedure", "not_in_force",
-            f"{c.procedure.key} takes effect on {c.procedure.effective_from}")
-    known = set(c.procedure.position_group_codes())
-    v.check(bool(c.seats), "seats", "required", "a plan fixes the seats of at least one group")
+            f"{c.procedure.title_vi} ({c.procedure.key}) có hiệu lực từ ngày "
+            f"{day(c.procedure.effective_from)}")
+    known = c.procedure.position_group_codes()
+    v.check(bool(c.seats), "seats", "required",
+            "Đề án phải xác định số chỉ tiêu của ít nhất một nhóm chức danh")
     seen: set[str] = set()
     for i, s in enumerate(c.seats):
         v.check(s.position_group in known, f"seats[{i}].position_group", "unknown_group",
-                f"{s.position_group!r} is not a position group of {c.procedure.key} "
-                f"({', '.join(sorted(known))})")
+                f"«{s.position_group}» không phải nhóm chức danh của {c.procedure.title_vi}; "
+                f"các nhóm: " + ", ".join(c.procedure.position_group_title(k) for k in known))
         v.check(s.position_group not in seen, f"seats[{i}].position_group", "duplicate",
-                f"{s.position_group} is given twice")
-        v.check(s.seats >= 1, f"seats[{i}].seats", "positive", "seats must be at least 1")
+                f"Nhóm «{c.procedure.position_group_title(s.position_group)}» được ghi hai lần")
+        if type(s.seats) is int and s.seats < 1:
+            v.add(f"seats[{i}].seats", "positive", "Số chỉ tiêu phải ít nhất là 1")
+        else:
+            check_int(v, f"seats[{i}].seats", s.seats, low=1, high=MAX_SEATS,
+                      what="Số chỉ tiêu của một nhóm chức danh")
         seen.add(s.position_group)
     for name in ("women_min", "under_40_min", "first_time_min", "ethnic_minority_min"):
         text = getattr(c.targets, name)
         if text is not None:
             try:
                 ratio(text)
-            except InvalidDefinition:
-                v.add(f"targets.{name}", "ratio", f"{text!r} is not a ratio between 0 and 1")
+            except (InvalidDefinition, TypeError):
+                v.add(f"targets.{name}", "ratio",
+                      f"«{text}» không phải tỷ lệ từ 0 đến 1 (viết dạng p/q, ví dụ 3/20)")
+    claims = c.term_claims
+    check_int(v, "term_claims.version", claims.version, low=0, high=2**31 - 1,
+              what="Phiên bản luồng nhiệm kỳ")
+    if claims.holder is not None:
+        v.add("term", "already_planned",
+              f"{org.name} ({org.organization_id}) đã có đề án {claims.holder} cho nhiệm kỳ "
+              f"{c.term}; chỉ lập đề án mới khi đề án đó bị hủy hoặc không được phê duyệt")
     v.raise_if_any()
-    return [PlanOpened(
-        **_base(c, c.plan_id, now),
+    common = base(c, c.plan_id, now)
+    events: list[DomainEvent] = [PlanOpened(
+        **common,
         organization=org, term=c.term, term_start=c.term_start, seats=c.seats,
         targets=c.targets, procedure=c.procedure, procedure_digest=c.procedure.digest(),
     )]
+    if not legacy:
+        events.append(PlanTermClaimed(
+            **common, organization_id=org.organization_id, term=c.term,
+            previous_version=claims.version, follows=claims.last_released))
+    return events
 
 
-def _require_open(state: PlanState, v: Violations) -> bool:
-    """Preparation commands are for a plan being prepared, not one under review or decided."""
-    if state.phase is PlanPhase.NOT_OPENED:
-        v.add("plan_id", "not_opened", "no plan is opened under this id")
-        return False
-    if state.phase not in (PlanPhase.OPEN, PlanPhase.IN_PROCEDURE):
-        v.add("plan_id", "already_submitted",
-              f"the plan is {state.phase.value}: it is with the superior committee and "
-              f"cannot change unless it is sent back")
-        return False
-    assert state.organization is not None
-    return True
+def _check_term(c: OpenPlan, now: datetime, v: Violations) -> None:
+    years = c.procedure.term_months // 12
+    check_text(v, "term", c.term, what="Nhiệm kỳ", limit=MAX_TERM)
+    match = TERM_PATTERN.fullmatch(c.term) if isinstance(c.term, str) else None
+    if v.check(match is not None, "term", "format",
+               f"Nhiệm kỳ «{str(c.term)[:20]}» phải viết dạng năm đầu-năm cuối, ví dụ "
+               f"2025-2030"):
+        assert match is not None
+        first, last = int(match.group(1)), int(match.group(2))
+        v.check(last - first == years, "term", "term_length",
+                f"Nhiệm kỳ {c.term} phải kéo dài {years} năm theo {c.procedure.title_vi}")
+        v.check(c.term_start.year == first, "term_start", "within_term",
+                f"Ngày bắt đầu {day(c.term_start)} không thuộc năm đầu của nhiệm kỳ {c.term}")
+    today = now.date()
+    earliest = add_months(today, -TERM_START_PAST_MONTHS)
+    latest = add_months(today, TERM_START_AHEAD_MONTHS)
+    v.check(earliest <= c.term_start <= latest, "term_start", "plausible_date",
+            f"Ngày bắt đầu nhiệm kỳ {day(c.term_start)} không hợp lý: phải từ {day(earliest)} "
+            f"đến {day(latest)}")
 
 
-def _track_label(state: PlanState, track: Track) -> str:
-    assert state.procedure is not None
-    pg, cg = track
-    return (f"{state.procedure.position_group_title(pg)} / {CANDIDATE_GROUP_LABELS_VI[cg]} "
-            f"({pg}, {cg.value})")
-
-
-# --- registering candidates -----------------------------------------------------------------
-def _register(state: PlanState, c: RegisterCandidate, now: datetime) -> list[DomainEvent]:
-    v = Violations()
-    if not _require_open(state, v):
+# --- cancelling -----------------------------------------------------------------------------
+def _cancel(state: PlanState, c: CancelPlan, now: datetime) -> list[DomainEvent]:
+    v = door(c)
+    if not require_open(state, v):
         v.raise_if_any()
-    assert state.organization is not None and state.term_start is not None
-    _authorize(c.actor, state.organization.organization_id, v)
-    p = c.candidate
-    v.check(bool(c.nomination_id.strip()), "nomination_id", "required", "needs an id")
-    v.check(c.nomination_id not in state.nominations, "nomination_id", "duplicate",
-            f"nomination {c.nomination_id} is already registered")
-    v.check(bool(p.full_name.strip()) and len(p.full_name) <= 200, "candidate.full_name",
-            "required", "a full name of 1 to 200 characters is required")
-    age = p.age_on(state.term_start)
-    v.check(MIN_MEMBER_AGE <= age <= MAX_CANDIDATE_AGE, "candidate.birth_date", "plausible_age",
-            f"born {p.birth_date} makes the candidate {age} at the start of the term; "
-            f"a party member is {MIN_MEMBER_AGE} to {MAX_CANDIDATE_AGE}")
-    v.check(p.birth_date <= now.date(), "candidate.birth_date", "not_in_future",
-            f"{p.birth_date} is in the future")
-    v.check(bool(p.ethnicity.strip()), "candidate.ethnicity", "required", "ethnicity is required")
-    v.check(bool(p.current_post.strip()), "candidate.current_post", "required",
-            "the current post is required")
-    for other in state.nominations.values():
-        same_card = (p.party_card_number is not None
-                     and other.candidate.party_card_number == p.party_card_number)
-        same_person = (_name_key(other.candidate.full_name) == _name_key(p.full_name)
-                       and other.candidate.birth_date == p.birth_date)
-        if other.position_group == c.position_group and (same_card or same_person):
-            v.add("candidate", "already_nominated",
-                  f"{p.full_name} is already nominated for {c.position_group} "
-                  f"(nomination {other.nomination_id})")
-            break
-    if v.check(state.seats_for(c.position_group) > 0, "position_group", "no_seats",
-               f"the plan has no seats for {c.position_group!r}"):
-        _check_registration_open(state, (c.position_group, c.candidate_group), v)
+    assert state.organization is not None
+    authorize(c.actor, state.organization.organization_id, v)
+    check_reason(v, "reason", c.reason, what="Lý do hủy đề án")
     v.raise_if_any()
-    assert state.procedure is not None
-    return [
-        CandidateRegistered(
-            **_base(c, state.plan_id, now),
-            nomination_id=c.nomination_id, candidate=p, position_group=c.position_group,
-            candidate_group=c.candidate_group,
-        ),
-        EligibilityChecked(
-            **_base(c, state.plan_id, now), nomination_id=c.nomination_id,
-            occasion="registration",
-            checks=check_eligibility(p, c.candidate_group, term_start=state.term_start,
-                                     term_months=state.procedure.term_months,
-                                     rules=state.procedure.eligibility, on=now.date()),
-        ),
-    ]
-
-
-def _name_key(name: str) -> str:
-    """A name as typed on any keyboard: Vietnamese diacritics composed (NFC) or not (NFD),
-    letter case and runs of spaces do not make a different person."""
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
-
-
-def _check_registration_open(state: PlanState, track: Track, v: Violations) -> None:
-    """A group can take candidates until its own steps begin, and never after a group that
-    comes later in the order has begun (incumbents always go first)."""
-    tracks = state.tracks()
-    index = tracks.index(track)
-    for later in tracks[index:]:
-        progress = state.progress.get(later)
-        if progress is not None and progress.started:
-            v.add("candidate_group", "registration_closed",
-                  f"{_track_label(state, later)} has already begun the steps; "
-                  f"no candidate can be added to {_track_label(state, track)}")
-            return
+    common = base(c, state.plan_id, now)
+    events: list[DomainEvent] = [PlanCancelled(**common, reason=c.reason)]
+    if state.term_held:
+        events.append(PlanTermReleased(
+            **common, organization_id=state.organization.organization_id, term=state.term,
+            reason_code="cancelled"))
+    return events
 
 
 # --- recording a conference -----------------------------------------------------------------
 def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> list[DomainEvent]:
-    v = Violations()
-    if not _require_open(state, v):
+    v = door(c)
+    if not require_open(state, v):
         v.raise_if_any()
     assert state.organization is not None and state.procedure is not None
+    assert state.term_start is not None
     proc = state.procedure
-    _authorize(c.actor, state.organization.organization_id, v)
+    authorize(c.actor, state.organization.organization_id, v)
+    _check_minutes(state, c, v)
     track = state.current_track()
     if track is None:
-        v.add("step", "nothing_to_vote", "every group has finished the steps; submit the plan")
+        v.add("step", "nothing_to_vote",
+              "Mọi nhóm đã hoàn thành quy trình 5 bước; hãy trình đề án lên cấp trên")
         v.raise_if_any()
     assert track is not None
     given = (c.position_group, c.candidate_group)
     if given != track:
         v.add("candidate_group", "group_order",
-              f"the next conference is for {_track_label(state, track)}, "
-              f"not {c.position_group}/{c.candidate_group.value}: position groups go from low "
-              f"to high, and incumbents (tái cử) before first-time candidates")
+              f"Hội nghị tiếp theo là của {track_label(state, track)}, không phải của "
+              f"{track_label(state, given) if given in state.tracks() else 'nhóm đã ghi'}: "
+              f"bầu từng nhóm chức danh từ thấp đến cao, nhóm tái cử trước nhóm lần đầu "
+              f"tham gia")
         v.raise_if_any()
     progress = state.progress.get(track, GroupProgress(step=proc.steps[0].number))
     if c.step != progress.step:
         v.add("step", "step_order",
-              f"the next conference for {_track_label(state, track)} is step {progress.step}"
-              f" (attempt {progress.attempt}), not step {c.step}")
+              f"Hội nghị tiếp theo của {track_label(state, track)} là bước {progress.step} "
+              f"(lần {progress.attempt}), không phải bước {c.step}")
         v.raise_if_any()
+    if c.attempt is not None and check_int(v, "attempt", c.attempt, low=1, high=MAX_PEOPLE,
+                                           what="Lần bỏ phiếu"):
+        v.check(c.attempt == progress.attempt, "attempt", "minutes_mismatch",
+                f"Biên bản ghi lần bỏ phiếu thứ {c.attempt}, nhưng bước {c.step} của "
+                f"{track_label(state, track)} đang ở lần thứ {progress.attempt}")
     rule = proc.step(c.step)
     pg = track[0]
     seats = state.seats_for(pg)
     list_min, list_max = proc.surplus.list_bounds(seats)
     if not any(state.progress.get(t, GroupProgress(step=0)).started
                for t in state.tracks() if t[0] == pg):
-        count = len(state.in_position_group(pg))
+        count = sum(1 for n in state.in_position_group(pg) if n.in_play)
         v.check(count >= list_min, "position_group", "list_minimum",
-                f"{pg} has {count} candidates; {seats} seats need a list of at least "
-                f"{list_min} (surplus {proc.surplus.prepared_min}) before the steps begin")
+                f"Nhóm {proc.position_group_title(pg)} có {count} nhân sự; {seats} chỉ tiêu "
+                f"cần danh sách ít nhất {list_min} người (số dư tối thiểu "
+                f"{proc.surplus.prepared_min}) trước khi bắt đầu quy trình")
 
-    v.check(c.held_on <= now.date(), "held_on", "not_in_future", f"{c.held_on} is in the future")
-    if state.last_held_on is not None:
-        v.check(c.held_on >= state.last_held_on, "held_on", "chronological",
-                f"{c.held_on} is before the previous conference ({state.last_held_on})")
-    v.check(c.summoned >= 1, "summoned", "positive", "at least one person must be summoned")
+    _check_held_on(state, c, now, v)
+    counts = {"summoned": ("Số được triệu tập", c.summoned),
+              "attending": ("Số có mặt", c.attending),
+              "ballots_issued": ("Số phiếu phát ra", c.ballots_issued),
+              "ballots_valid": ("Số phiếu hợp lệ", c.ballots_valid)}
+    for field, (what, value) in counts.items():
+        check_int(v, field, value, low=0, high=MAX_PEOPLE, what=what)
+    if any(type(value) is not int for _, value in counts.values()):
+        v.raise_if_any()  # no arithmetic on what is not a number
+    v.check(c.summoned >= 1, "summoned", "positive", "Phải triệu tập ít nhất một người")
     v.check(0 <= c.attending <= c.summoned, "attending", "within_summoned",
-            f"{c.attending} attending is not between 0 and the {c.summoned} summoned")
+            f"Số có mặt {number(c.attending)} phải từ 0 đến số được triệu tập "
+            f"{number(c.summoned)}")
     quorum = proc.quorum_of(rule)
     needed_present = quorum_required(c.summoned, quorum)
     v.check(c.attending >= needed_present, "attending", "quorum",
-            f"{c.attending} of {c.summoned} attended; the conference may sit only with at "
-            f"least {ratio_label(quorum)} of those summoned ({needed_present})")
+            f"Chỉ {number(c.attending)}/{number(c.summoned)} người có mặt; hội nghị chỉ được "
+            f"tiến hành khi có ít nhất {ratio_label(quorum)} số được triệu tập "
+            f"({number(needed_present)} người)")
     v.check(0 <= c.ballots_issued <= c.attending, "ballots_issued", "within_attending",
-            f"{c.ballots_issued} ballots issued to {c.attending} attending")
+            f"Số phiếu phát ra {number(c.ballots_issued)} phải từ 0 đến số có mặt "
+            f"{number(c.attending)}")
     v.check(0 <= c.ballots_valid <= c.ballots_issued, "ballots_valid", "within_issued",
-            f"{c.ballots_valid} valid ballots of {c.ballots_issued} issued")
+            f"Số phiếu hợp lệ {number(c.ballots_valid)} phải từ 0 đến số phiếu phát ra "
+            f"{number(c.ballots_issued)}")
     on_step = [n for n in state.members(track) if n.in_play]
     expected = {n.nomination_id for n in on_step}
     given_ids = [vote.nomination_id for vote in c.votes]
-    duplicates = sorted({i for i in given_ids if given_ids.count(i) > 1})
+    counted = {i: given_ids.count(i) for i in set(given_ids)}
+    duplicates = sorted(i for i, k in counted.items() if k > 1)
     v.check(not duplicates, "votes", "one_tally_each",
-            f"tallied more than once: {', '.join(duplicates)}")
+            "Có người được ghi kết quả hơn một lần: "
+            + ", ".join(named(state, i) for i in duplicates))
     unknown = sorted(set(given_ids) - expected)
     v.check(not unknown, "votes", "on_the_list",
-            f"not on the list for step {c.step}: {', '.join(unknown)}")
-    missing = [state.nominations[i].candidate.full_name for i in expected - set(given_ids)]
+            f"Không có trong danh sách bỏ phiếu bước {c.step}: "
+            + ", ".join(named(state, i) for i in unknown))
+    missing = sorted(who(state.nominations[i]) for i in expected - set(given_ids))
     v.check(not missing, "votes", "complete",
-            f"no tally for: {', '.join(sorted(missing))}")
+            f"Chưa có kết quả kiểm phiếu của: {', '.join(missing)}")
     for i, vote in enumerate(c.votes):
-        known = state.nominations.get(vote.nomination_id)
-        who = known.candidate.full_name if known else vote.nomination_id
+        if type(vote.yes) is not int:
+            check_int(v, f"votes[{i}].yes", vote.yes, low=0, high=MAX_PEOPLE,
+                      what="Số phiếu đồng ý")
+            continue
         v.check(0 <= vote.yes <= c.ballots_valid, f"votes[{i}].yes", "within_valid_ballots",
-                f"{vote.yes} yes-votes for {who} with {c.ballots_valid} valid ballots")
+                f"{named(state, vote.nomination_id)} được {number(vote.yes)} phiếu đồng ý, "
+                f"phải từ 0 đến số phiếu hợp lệ {number(c.ballots_valid)}")
     v.raise_if_any()
 
     base_kind = proc.pass_base_of(rule)
-    base = base_count(base_kind, summoned=c.summoned, attending=c.attending,
-                      ballots_valid=c.ballots_valid)
+    base_n = base_count(base_kind, summoned=c.summoned, attending=c.attending,
+                        ballots_valid=c.ballots_valid)
     threshold = proc.threshold_of(rule)
-    needed = votes_needed(base, threshold)
+    needed = votes_needed(base_n, threshold)
     yes_of = {vote.nomination_id: vote.yes for vote in c.votes}
     passers = [n for n in on_step if rule.consultative or yes_of[n.nomination_id] >= needed]
     tracks = state.tracks()
@@ -321,27 +318,30 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
     kept: list[Nomination] = passers
     cut: list[Nomination] = []
     if not revote and is_final and earlier + len(passers) > list_max:
-        kept, cut = _cut_to_list_maximum(passers, yes_of, list_max - earlier, c.tie_break, v)
+        kept, cut = _cut_to_list_maximum(state, passers, yes_of, list_max - earlier,
+                                         c.tie_break, v)
     elif c.tie_break:
-        v.add("tie_break", "no_tie", "no tie at the list's cut-off needs the head's decision")
+        v.add("tie_break", "no_tie",
+              "Không có trường hợp bằng phiếu ở ngưỡng cuối danh sách cần người đứng đầu "
+              "quyết định")
     v.raise_if_any()
 
     def tally(n: Nomination) -> Tally:
         return Tally(held_on=c.held_on, body=rule.body, summoned=c.summoned,
                      attending=c.attending, ballots_valid=c.ballots_valid,
-                     yes=yes_of[n.nomination_id], pass_base=base_kind.value, base_count=base,
+                     yes=yes_of[n.nomination_id], pass_base=base_kind.value, base_count=base_n,
                      threshold=ratio_label(threshold), needed=needed)
 
     tied_votes = {yes_of[i] for i in c.tie_break}
-    base_vi = BASE_LABELS_VI[base_kind]
-    common = _base(c, state.plan_id, now)
+    base_vi = PASS_BASES[base_kind]
+    common = base(c, state.plan_id, now)
     events: list[DomainEvent] = [ConferenceResultRecorded(
         **common,
         position_group=pg, candidate_group=c.candidate_group, step=c.step,
         attempt=progress.attempt, body=rule.body, held_on=c.held_on, summoned=c.summoned,
         attending=c.attending, ballots_issued=c.ballots_issued, ballots_valid=c.ballots_valid,
         votes=c.votes, quorum_required=needed_present, pass_base=base_kind.value,
-        base_count=base, threshold=ratio_label(threshold), outcome=outcome,
+        base_count=base_n, threshold=ratio_label(threshold), outcome=outcome,
         passed=tuple(n.nomination_id for n in passers), standing_after=standing,
         tie_break=c.tie_break,
         list_minimum=list_min,
@@ -349,7 +349,7 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
     next_step = proc.next_step(c.step)
     for n in on_step:
         yes = yes_of[n.nomination_id]
-        score = f"{yes}/{base} phiếu ({base_vi})"
+        score = f"{number(yes)}/{number(base_n)} phiếu ({base_vi})"
         if revote:
             events.append(NominationRevoteRequired(
                 **common,
@@ -361,7 +361,7 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
             ))
         elif n in kept:
             why = ("bước tham khảo, không loại" if rule.consultative
-                   else f"quá {ratio_label(threshold)} (cần {needed})")
+                   else f"quá {ratio_label(threshold)} (cần {number(needed)})")
             events.append(NominationAdvanced(
                 **common,
                 nomination_id=n.nomination_id, step=c.step, attempt=progress.attempt,
@@ -384,7 +384,7 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
                 **common,
                 nomination_id=n.nomination_id, step=c.step, attempt=progress.attempt,
                 tally=tally(n), reason_code="below_threshold",
-                reason=f"{score}, không quá {ratio_label(threshold)} (cần {needed})",
+                reason=f"{score}, không quá {ratio_label(threshold)} (cần {number(needed)})",
             ))
     if not revote and (is_final or not kept):
         events.append(GroupCompletedSteps(
@@ -395,17 +395,48 @@ def _conference(state: PlanState, c: RecordConferenceResult, now: datetime) -> l
     return events
 
 
+def _check_minutes(state: PlanState, c: RecordConferenceResult, v: Violations) -> None:
+    """The plan and organization the minutes' file names, when it names them."""
+    assert state.organization is not None
+    if c.plan_id is not None:
+        v.check(c.plan_id == state.plan_id, "plan_id", "minutes_mismatch",
+                f"Biên bản ghi đề án «{str(c.plan_id)[:64]}», nhưng được gửi cho đề án "
+                f"{state.plan_id}")
+    if c.organization_id is not None:
+        v.check(c.organization_id == state.organization.organization_id, "organization_id",
+                "minutes_mismatch",
+                f"Biên bản ghi tổ chức «{str(c.organization_id)[:64]}», nhưng đề án là của "
+                f"{state.organization.name} ({state.organization.organization_id})")
+
+
+def _check_held_on(state: PlanState, c: RecordConferenceResult, now: datetime,
+                   v: Violations) -> None:
+    assert state.term_start is not None
+    today = now.date()
+    earliest = add_months(state.term_start, -CONFERENCE_BEFORE_TERM_MONTHS)
+    v.check(c.held_on <= today, "held_on", "not_in_future",
+            f"Ngày họp {day(c.held_on)} là ngày trong tương lai")
+    v.check(c.held_on >= earliest, "held_on", "plausible_date",
+            f"Ngày họp {day(c.held_on)} quá sớm: hội nghị chuẩn bị nhân sự cho nhiệm kỳ "
+            f"{state.term} họp từ ngày {day(earliest)}")
+    if state.last_held_on is not None:
+        v.check(c.held_on >= state.last_held_on, "held_on", "chronological",
+                f"Ngày họp {day(c.held_on)} trước hội nghị trước đó "
+                f"({day(state.last_held_on)})")
+
+
 def _cut_to_list_maximum(
-    passers: list[Nomination], yes_of: dict[str, int], room: int, tie_break: tuple[str, ...],
-    v: Violations,
+    state: PlanState, passers: list[Nomination], yes_of: dict[str, int], room: int,
+    tie_break: tuple[str, ...], v: Violations,
 ) -> tuple[list[Nomination], list[Nomination]]:
     """Keep the ``room`` best-voted; a tie across the cut-off is the head's to settle."""
     room = max(room, 0)
     ranked = sorted(passers, key=lambda n: -yes_of[n.nomination_id])
     if room == 0:
         if tie_break:
-            v.add("tie_break", "no_tie", "the list is already full; no tie needs the head's "
-                  "decision")
+            v.add("tie_break", "no_tie",
+                  "Danh sách đã đủ số lượng tối đa; không có trường hợp bằng phiếu cần người "
+                  "đứng đầu quyết định")
         return [], ranked
     line = yes_of[ranked[room - 1].nomination_id]
     above = [n for n in ranked if yes_of[n.nomination_id] > line]
@@ -415,7 +446,8 @@ def _cut_to_list_maximum(
         kept = above + tied
         if tie_break:
             v.add("tie_break", "no_tie",
-                  f"no tie at the list's cut-off ({line} votes); the votes decide, not the head")
+                  f"Không có bằng phiếu ở ngưỡng cuối danh sách ({number(line)} phiếu): số "
+                  f"phiếu quyết định, không cần người đứng đầu")
     else:
         tied_ids = {n.nomination_id for n in tied}
         chosen = [i for i in tie_break if i in tied_ids]
@@ -423,9 +455,9 @@ def _cut_to_list_maximum(
                  and set(tie_break) <= tied_ids)
         if not valid:
             v.add("tie_break", "head_decides_tie",
-                  f"{len(tied)} candidates tied at {line} votes for the last {places} "
-                  f"place(s) on the list; the head of the committee must name {places} of: "
-                  f"{', '.join(sorted(tied_ids))}")
+                  f"{len(tied)} người bằng {number(line)} phiếu cho {places} vị trí cuối của "
+                  f"danh sách; người đứng đầu cấp ủy phải chọn {places} trong số: "
+                  + "; ".join(sorted(who(n) for n in tied)))
             return passers, []
         keep_ids = set(chosen[:places])
         kept = above + [n for n in tied if n.nomination_id in keep_ids]
@@ -435,29 +467,32 @@ def _cut_to_list_maximum(
 
 # --- submitting -----------------------------------------------------------------------------
 def _submit(state: PlanState, c: SubmitPlan, now: datetime) -> list[DomainEvent]:
-    v = Violations()
-    if not _require_open(state, v):
+    v = door(c)
+    if not require_open(state, v):
         v.raise_if_any()
     assert state.organization is not None and state.procedure is not None
-    _authorize(c.actor, state.organization.organization_id, v)
+    authorize(c.actor, state.organization.organization_id, v)
     track = state.current_track()
     if track is not None:
         v.add("plan_id", "steps_unfinished",
-              f"{_track_label(state, track)} has not finished the five steps")
+              f"{track_label(state, track)} chưa hoàn thành quy trình 5 bước")
     v.check(state.phase is PlanPhase.IN_PROCEDURE, "plan_id", "steps_unfinished",
-            "no conference has been recorded yet")
+            "Chưa có hội nghị nào được ghi kết quả")
     assessment = assess_lists(state)
     for a in assessment:
         for shortfall in a.shortfalls:
             if shortfall.severity != "block":
                 continue
-            rule = shortfall.measure
-            if rule == "list_bounds":
+            if shortfall.measure == "list_bounds":
                 rule = "list_minimum" if a.size < a.list_minimum else "list_maximum"
-            v.add(f"lists.{a.position_group}", rule, shortfall.detail)
+            else:
+                rule = shortfall.measure  # one of structure.SHORTFALL_RULES
+            v.add(f"lists.{a.position_group}", rule,
+                  f"{state.procedure.position_group_title(a.position_group)}: "
+                  f"{shortfall.detail}")
     v.raise_if_any()
     assert state.term_start is not None
-    common = _base(c, state.plan_id, now)
+    common = base(c, state.plan_id, now)
     lists = tuple(ListEntry(position_group=s.position_group, seats=s.seats,
                             nominations=tuple(n.nomination_id
                                               for n in state.listed(s.position_group)))

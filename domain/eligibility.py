@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.people import Candidate, CandidateGroup, DisciplineKind, Gender
+from domain.procedure import CHECK_CODES as CHECK_CODES
 from domain.procedure import EligibilityRule
+from domain.vocabulary import DISCIPLINES, day
 
-DISCIPLINE_VI = {DisciplineKind.REPRIMAND: "khiển trách", DisciplineKind.WARNING: "cảnh cáo",
-                 DisciplineKind.DISMISSAL: "cách chức"}
+# Old name, kept for the packages that import it.
+DISCIPLINE_VI = DISCIPLINES
 
 
 @dataclass(frozen=True, kw_only=True)
 class EligibilityCheck:
-    code: str  # retirement_margin, full_term, discipline_bar, cadre_plan
+    code: str  # one of CHECK_CODES: retirement_margin, full_term, discipline_bar, cadre_plan
     passed: bool
     severity: str  # "" when passed; "concern" or "disqualifying" when not
     detail: str
@@ -84,16 +86,17 @@ def _age(candidate: Candidate, group: CandidateGroup, term_start: date, term_mon
         ok = left >= needed
         return EligibilityCheck(
             code="retirement_margin", passed=ok, severity="" if ok else "disqualifying",
-            detail=(f"tái cử: còn {left} tháng công tác tính từ {term_start} đến tuổi nghỉ hưu "
-                    f"({retires}); cần ít nhất {needed} tháng"))
+            detail=(f"còn {left} tháng đến tuổi nghỉ hưu ({day(retires)}) tính từ ngày bắt đầu "
+                    f"nhiệm kỳ {day(term_start)}, cần ít nhất {needed} tháng để tái cử"))
     if not rules.first_time_requires_full_term:
         return EligibilityCheck(code="full_term", passed=True, severity="",
                                 detail="không yêu cầu đủ một nhiệm kỳ")
     ok = left >= term_months
     return EligibilityCheck(
         code="full_term", passed=ok, severity="" if ok else "disqualifying",
-        detail=(f"lần đầu tham gia: còn {left} tháng công tác tính từ {term_start} đến tuổi "
-                f"nghỉ hưu ({retires}); cần đủ một nhiệm kỳ ({term_months} tháng)"))
+        detail=(f"còn {left} tháng đến tuổi nghỉ hưu ({day(retires)}) tính từ ngày bắt đầu "
+                f"nhiệm kỳ {day(term_start)}, cần đủ một nhiệm kỳ ({term_months} tháng) để "
+                f"tham gia lần đầu"))
 
 
 def _discipline(candidate: Candidate, rules: EligibilityRule,
@@ -107,9 +110,11 @@ def _discipline(candidate: Candidate, rules: EligibilityRule,
         ok = on >= until
         checks.append(EligibilityCheck(
             code="discipline_bar", passed=ok, severity="" if ok else "disqualifying",
-            detail=(f"kỷ luật {DISCIPLINE_VI[record.kind]} ngày {record.decided_on}: "
-                    + (f"đã qua {bars[record.kind]} tháng" if ok
-                       else f"chưa qua {bars[record.kind]} tháng (đến {until})"))))
+            detail=(f"kỷ luật {DISCIPLINES[record.kind]} ngày {day(record.decided_on)}: "
+                    + (f"đã qua {bars[record.kind]} tháng (được giới thiệu từ ngày "
+                       f"{day(until)})" if ok
+                       else f"chưa qua {bars[record.kind]} tháng, chưa được giới thiệu ứng cử "
+                            f"trước ngày {day(until)}"))))
     return checks
 
 

@@ -51,6 +51,11 @@ class Violations:
             self.add(field, rule, message)
         return condition
 
+    @property
+    def items(self) -> tuple[Violation, ...]:
+        """The violations found so far, in order."""
+        return tuple(self._items)
+
     def __bool__(self) -> bool:
         return bool(self._items)
 

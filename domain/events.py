@@ -61,6 +61,39 @@ class PlanOpened(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlanTermClaimed(DomainEvent):
+    """Đề án giữ nhiệm kỳ của tổ chức: mỗi tổ chức chỉ một đề án cho một nhiệm kỳ.
+
+    On the term's own stream (``term_stream``), appended expecting the version the opener
+    read (``previous_version``): of two plans opened at once for the same organization and
+    term, the store accepts one."""
+
+    TYPE: ClassVar[str] = "PlanTermClaimed"
+    organization_id: str
+    term: str
+    previous_version: int  # the term stream's version when the claim was decided
+    follows: str | None  # the plan that held the term before and released it, if any
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanTermReleased(DomainEvent):
+    """Đề án trả lại nhiệm kỳ (bị hủy hoặc không được phê duyệt): có thể lập đề án mới."""
+
+    TYPE: ClassVar[str] = "PlanTermReleased"
+    organization_id: str
+    term: str
+    reason_code: str  # "cancelled" or "rejected"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanCancelled(DomainEvent):
+    """Hủy đề án trước khi trình, có lý do."""
+
+    TYPE: ClassVar[str] = "PlanCancelled"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CandidateRegistered(DomainEvent):
     """A candidate is put forward for a position group: a nomination begins."""
 
@@ -69,6 +102,26 @@ class CandidateRegistered(DomainEvent):
     candidate: Candidate
     position_group: str
     candidate_group: CandidateGroup
+
+
+@dataclass(frozen=True, kw_only=True)
+class CandidateWithdrawn(DomainEvent):
+    """Nhân sự rút khỏi danh sách, có lý do; hồ sơ vẫn được lưu."""
+
+    TYPE: ClassVar[str] = "CandidateWithdrawn"
+    nomination_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistrationCorrected(DomainEvent):
+    """Đính chính thông tin nhân sự: bản trước và bản đã sửa, có lý do."""
+
+    TYPE: ClassVar[str] = "RegistrationCorrected"
+    nomination_id: str
+    previous: Candidate
+    candidate: Candidate
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,15 +344,29 @@ class Exclusion:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Acknowledgement:
+    """The superior committee saw a failed eligibility check and approves anyway, saying why
+    (ghi nhận tiêu chuẩn, điều kiện chưa đạt)."""
+
+    nomination_id: str
+    check_code: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanApproved(DomainEvent):
-    """Phê duyệt, possibly with some candidates excluded (loại khỏi danh sách)."""
+    """Phê duyệt, possibly with some candidates excluded (loại khỏi danh sách).
+
+    v2 records the failed eligibility checks the committee acknowledged (v1: none)."""
 
     TYPE: ClassVar[str] = "PlanApproved"
+    SCHEMA_VERSION: ClassVar[int] = 2
     round: int
     decision_ref: str
     reasons: str
     excluded: tuple[Exclusion, ...]
     lists: tuple[ListEntry, ...]
+    acknowledged: tuple[Acknowledgement, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -353,7 +420,9 @@ class NominationSentBack(DomainEvent):
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
-    for cls in (PlanOpened, CandidateRegistered, ConferenceResultRecorded, NominationAdvanced,
+    for cls in (PlanOpened, PlanTermClaimed, PlanTermReleased, PlanCancelled,
+                CandidateRegistered, CandidateWithdrawn, RegistrationCorrected,
+                ConferenceResultRecorded, NominationAdvanced,
                 NominationDropped, NominationRevoteRequired, GroupCompletedSteps, PlanSubmitted,
                 EligibilityChecked, StructureAssessed, AppraisalOpened, FindingRecorded,
                 AppraisalReminderSent, AppraisalOverdue, AppraisalCompleted,
@@ -362,11 +431,13 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
                 NominationSentBack)
 }
 
-NOMINATION_EVENTS = (CandidateRegistered, NominationAdvanced, NominationDropped,
+NOMINATION_EVENTS = (CandidateRegistered, CandidateWithdrawn, RegistrationCorrected,
+                     NominationAdvanced, NominationDropped,
                      NominationRevoteRequired, EligibilityChecked, AppraisalOpened,
                      FindingRecorded, AppraisalReminderSent, AppraisalOverdue,
                      AppraisalCompleted, NominationApproved, NominationExcluded,
                      NominationSentBack)
+TERM_EVENTS = (PlanTermClaimed, PlanTermReleased)
 
 
 def plan_stream(plan_id: str) -> str:
@@ -377,10 +448,18 @@ def nomination_stream(nomination_id: str) -> str:
     return f"nomination-{nomination_id}"
 
 
+def term_stream(organization_id: str, term: str) -> str:
+    """The reservation of one organization's term: who holds it, who held it before."""
+    return f"term-{organization_id}-{term}"
+
+
 def stream_of(event: DomainEvent) -> str:
-    """The aggregate an event belongs to: a nomination's own trail, or the plan."""
+    """The aggregate an event belongs to: a nomination's own trail, the organization's term,
+    or the plan. (Every event is correlated with its plan's stream all the same.)"""
     if isinstance(event, NOMINATION_EVENTS):
         return nomination_stream(event.nomination_id)
+    if isinstance(event, TERM_EVENTS):
+        return term_stream(event.organization_id, event.term)
     return plan_stream(event.plan_id)
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from domain.vocabulary import CANDIDATE_GROUPS
+
 
 class Role(StrEnum):
     """The roles a person acts in. Every event records the role its actor acted in."""
@@ -16,6 +18,7 @@ class Role(StrEnum):
     VOTE_COUNTING_COMMITTEE = "vote_counting_committee"  # Ban kiểm phiếu
     AUDITOR = "auditor"  # Kiểm toán, thanh tra, ủy ban kiểm tra
     SYSTEM = "system"  # the workflow itself: reminders, deadlines, escalations
+    ADMINISTRATOR = "administrator"  # Quản trị hệ thống: runs the system, decides nothing
 
 
 SYSTEM_ACTOR_ID = "nhansu"
@@ -52,10 +55,8 @@ class CandidateGroup(StrEnum):
     FIRST_TIME = "first_time"  # lần đầu tham gia
 
 
-CANDIDATE_GROUP_LABELS_VI = {
-    CandidateGroup.INCUMBENT: "tái cử",
-    CandidateGroup.FIRST_TIME: "lần đầu tham gia",
-}
+# Old name, kept for the packages that import it (domain.vocabulary holds every label).
+CANDIDATE_GROUP_LABELS_VI = CANDIDATE_GROUPS
 
 MAJORITY_ETHNICITY = "Kinh"
 

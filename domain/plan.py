@@ -18,6 +18,7 @@ from domain.events import (
     ApprovalOverdue,
     ApprovalReminderSent,
     CandidateRegistered,
+    CandidateWithdrawn,
     ConferenceResultRecorded,
     DomainEvent,
     EligibilityChecked,
@@ -31,15 +32,20 @@ from domain.events import (
     NominationRevoteRequired,
     NominationSentBack,
     PlanApproved,
+    PlanCancelled,
     PlanOpened,
     PlanRejected,
     PlanSentBack,
     PlanSubmitted,
+    PlanTermClaimed,
+    PlanTermReleased,
+    RegistrationCorrected,
     StructureAssessed,
     stream_of,
+    term_stream,
 )
 from domain.people import Candidate, CandidateGroup, Organization
-from domain.plan_terms import SeatAllocation, StructureTargets
+from domain.plan_terms import SeatAllocation, StructureTargets, TermClaims
 from domain.procedure import ProcedureDefinition
 
 
@@ -51,6 +57,7 @@ class PlanPhase(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"  # chờ cấp trên phê duyệt
     APPROVED = "approved"  # đã phê duyệt
     REJECTED = "rejected"  # không phê duyệt
+    CANCELLED = "cancelled"  # đã hủy đề án (before submission)
 
 
 class NominationStatus(StrEnum):
@@ -60,6 +67,7 @@ class NominationStatus(StrEnum):
     DROPPED = "dropped"
     APPROVED = "approved"  # on the list the superior committee approved
     EXCLUDED = "excluded"  # taken off the list by the superior committee
+    WITHDRAWN = "withdrawn"  # rút khỏi danh sách: out of play, kept on record
 
 
 Track = tuple[str, CandidateGroup]  # (position group, candidate group)
@@ -80,6 +88,12 @@ class Nomination:
     @property
     def in_play(self) -> bool:
         return self.status in (NominationStatus.REGISTERED, NominationStatus.STANDING)
+
+
+def failed_checks(nomination: Nomination) -> tuple[EligibilityCheck, ...]:
+    """The nomination's latest eligibility checks that did not pass (at registration, at a
+    correction, or at submission: whichever came last)."""
+    return tuple(c for c in nomination.eligibility if not c.passed)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,6 +129,10 @@ class PlanState:
     finding_actors: frozenset[str] = frozenset()
     approval_reminders: int = 0
     approval_escalated: bool = False
+    # The term claim: whether this plan holds its organization's term (plans opened before
+    # term claims existed hold none), and the plan it follows (cancelled or rejected before).
+    term_held: bool = False
+    follows: str | None = None
 
     # --- derived views -------------------------------------------------------------------
     def seats_for(self, position_group: str) -> int:
@@ -163,6 +181,19 @@ class PlanState:
         """Listed nominations without an appraisal in this plan's life, or sent back since."""
         return [n for n in self.all_listed() if n.nomination_id not in self.appraisals]
 
+    def eligibility_warnings(self) -> list[tuple[Nomination, EligibilityCheck]]:
+        """Every failed check of a nomination still in play, listed or approved: what the
+        approvers must see, and acknowledge, before approving."""
+        live = (NominationStatus.REGISTERED, NominationStatus.STANDING,
+                NominationStatus.LISTED, NominationStatus.APPROVED)
+        return [(n, check) for n in self.nominations.values() if n.status in live
+                for check in failed_checks(n)]
+
+    @property
+    def term_stream(self) -> str:
+        assert self.organization is not None
+        return term_stream(self.organization.organization_id, self.term)
+
     @property
     def superior_id(self) -> str:
         assert self.organization is not None
@@ -172,9 +203,45 @@ class PlanState:
 def evolve(state: PlanState, event: DomainEvent) -> PlanState:
     state = _apply(state, event)
     stream = stream_of(event)
-    versions = {**state.versions, stream: state.versions.get(stream, 0) + 1}
-    return replace(state, versions=versions,
+    if isinstance(event, PlanTermClaimed):
+        # The term stream holds other plans' events too: it is at the version the claim
+        # was decided on, plus the claim.
+        version = event.previous_version + 1
+    else:
+        version = state.versions.get(stream, 0) + 1
+    return replace(state, versions={**state.versions, stream: version},
                    processed_commands=state.processed_commands | {event.command_id})
+
+
+def expected_versions(state: PlanState, events: list[DomainEvent]) -> dict[str, int]:
+    """The version each stream ``events`` touch must be at before they are appended, for
+    events decided on ``state``: the term stream of an opening is expected where the claim
+    read it (``previous_version``), every other stream where ``state`` has it."""
+    expected: dict[str, int] = {}
+    for event in events:
+        stream = stream_of(event)
+        if stream in expected:
+            continue
+        if isinstance(event, PlanTermClaimed):
+            expected[stream] = event.previous_version
+        else:
+            expected[stream] = state.version_of(stream)
+    return expected
+
+
+def term_claims(events: Iterable[DomainEvent]) -> TermClaims:
+    """Fold an organization's term stream: its version, the plan holding the term now, and
+    the latest plan that released it."""
+    claims = TermClaims()
+    for event in events:
+        if isinstance(event, PlanTermClaimed):
+            claims = replace(claims, version=claims.version + 1, holder=event.plan_id)
+        elif isinstance(event, PlanTermReleased):
+            claims = TermClaims(version=claims.version + 1, holder=None,
+                                last_released=event.plan_id)
+        else:
+            claims = replace(claims, version=claims.version + 1)
+    return claims
 
 
 def fold(events: Iterable[DomainEvent], state: PlanState | None = None) -> PlanState:
@@ -192,6 +259,17 @@ def _apply(state: PlanState, event: DomainEvent) -> PlanState:
             targets=event.targets, procedure=event.procedure,
             procedure_digest=event.procedure_digest, opened_by=event.actor.user_id,
         )
+    if isinstance(event, PlanTermClaimed):
+        return replace(state, term_held=True, follows=event.follows)
+    if isinstance(event, PlanTermReleased):
+        return replace(state, term_held=False)
+    if isinstance(event, PlanCancelled):
+        return replace(state, phase=PlanPhase.CANCELLED)
+    if isinstance(event, CandidateWithdrawn):
+        return _update_nomination(state, event.nomination_id,
+                                  status=NominationStatus.WITHDRAWN)
+    if isinstance(event, RegistrationCorrected):
+        return _update_nomination(state, event.nomination_id, candidate=event.candidate)
     if isinstance(event, CandidateRegistered):
         nomination = Nomination(
             nomination_id=event.nomination_id, candidate=event.candidate,

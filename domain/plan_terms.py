@@ -56,3 +56,17 @@ class StructureFigureRecord:
     total: int
     target: str | None
     met: bool | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TermClaims:
+    """What the opener read from the organization's term stream before opening a plan: one
+    active plan per organization and term (``plan.term_claims`` folds the stream)."""
+
+    version: int = 0  # the term stream's version
+    holder: str | None = None  # the plan holding the term now (claimed, not released)
+    last_released: str | None = None  # the latest plan that released it (cancelled/rejected)
+
+
+#: A term nobody ever claimed: what an opener passes when the term stream is empty.
+NO_CLAIMS = TermClaims()

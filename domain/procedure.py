@@ -34,9 +34,9 @@ def ratio(text: str) -> Fraction:
     try:
         value = Fraction(text)
     except (ValueError, ZeroDivisionError) as exc:
-        raise InvalidDefinition(f"not a ratio: {text!r}") from exc
+        raise InvalidDefinition(f"không phải tỷ lệ: {text!r} (viết dạng p/q, ví dụ 2/3)") from exc
     if not 0 <= value <= 1:
-        raise InvalidDefinition(f"ratio {text!r} is outside 0..1")
+        raise InvalidDefinition(f"tỷ lệ {text!r} nằm ngoài khoảng 0..1")
     return value
 
 
@@ -96,6 +96,10 @@ class RetirementStep:
     female_months: int
 
 
+#: The codes of the automatic eligibility checks (domain/eligibility.py).
+CHECK_CODES = ("retirement_margin", "full_term", "discipline_bar", "cadre_plan")
+
+
 @dataclass(frozen=True, kw_only=True)
 class EligibilityRule:
     """Parameters of the automatic eligibility checks (used at appraisal)."""
@@ -112,6 +116,9 @@ class EligibilityRule:
     discipline_bar_months_dismissal: int = 60
     # Who must be in the cadre plan (quy hoạch): "first_time", "all" or "none".
     cadre_plan_required_for: str = "first_time"
+    # Check codes whose failure refuses a registration outright (eligibility_blocks); the
+    # others are recorded on the nomination for the appraisal and the approvers.
+    blocking: tuple[str, ...] = ()
 
 
 def duration(text: str) -> timedelta:
@@ -120,7 +127,7 @@ def duration(text: str) -> timedelta:
     number, unit = text[:-1], text[-1:]
     # ASCII digits only: str.isdigit() also accepts "²" (int() then fails) and other scripts.
     if unit not in units or not (number.isascii() and number.isdigit()) or int(number) <= 0:
-        raise InvalidDefinition(f"not a duration: {text!r} (write e.g. 10d, 12h, 30m)")
+        raise InvalidDefinition(f"không phải thời hạn: {text!r} (viết ví dụ 10d, 12h, 30m)")
     return timedelta(**{units[unit]: int(number)})
 
 
@@ -238,10 +245,24 @@ class ProcedureDefinition:
         return code
 
     def digest(self) -> str:
-        """sha256 of the canonical definition: names exactly which rules a plan ran under."""
-        canonical = json.dumps(to_data(self), sort_keys=True, separators=(",", ":"),
+        """sha256 of the canonical definition: names exactly which rules a plan ran under.
+
+        A parameter added later is left out while it has its default (the behaviour before
+        it existed), so a definition recorded before it was added keeps its digest."""
+        data = to_data(self)
+        for section, name, default in LATER_PARAMETERS:
+            if data.get(section, {}).get(name) == default:
+                del data[section][name]
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"),
                                ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# (section, name, default as data) of parameters added after definitions were recorded.
+LATER_PARAMETERS: tuple[tuple[str, str, Any], ...] = (
+    ("eligibility", "retirement_schedule", []),
+    ("eligibility", "blocking", []),
+)
 
 
 def parse_procedure(data: dict[str, Any]) -> ProcedureDefinition:
@@ -249,7 +270,7 @@ def parse_procedure(data: dict[str, Any]) -> ProcedureDefinition:
     try:
         definition = from_data(ProcedureDefinition, data)
     except (TypeError, ValueError, KeyError) as exc:
-        raise InvalidDefinition(f"procedure definition: {exc}") from exc
+        raise InvalidDefinition(f"định nghĩa quy trình không đọc được: {exc}") from exc
     _check(definition)
     return definition
 
@@ -258,13 +279,14 @@ def _check(d: ProcedureDefinition) -> None:
     problems: list[str] = []
     numbers = [s.number for s in d.steps]
     if not numbers or numbers != sorted(set(numbers)):
-        problems.append("steps must be numbered in increasing order without repeats")
+        problems.append("steps phải được đánh số tăng dần, không trùng")
     if (set(d.candidate_group_order) != set(CandidateGroup)
             or len(d.candidate_group_order) != len(set(d.candidate_group_order))):
-        problems.append("candidate_group_order must name each candidate group once")
+        problems.append("candidate_group_order phải nêu mỗi nhóm (tái cử, lần đầu tham gia) "
+                        "đúng một lần")
     codes = d.position_group_codes()
     if not codes or len(codes) != len(set(codes)):
-        problems.append("position_groups must be non-empty and unique")
+        problems.append("position_groups không được để trống và không được trùng")
     for text in [d.quorum, d.pass_threshold, d.surplus.prepared_min, d.surplus.prepared_max,
                  d.surplus.congress_max]:
         ratio(text)
@@ -277,16 +299,20 @@ def _check(d: ProcedureDefinition) -> None:
         duration(text)
     codes_a = d.appraisal.agency_codes()
     if not codes_a or len(codes_a) != len(set(codes_a)):
-        problems.append("appraisal.agencies must be non-empty and unique")
+        problems.append("appraisal.agencies không được để trống và không được trùng")
     for measure in ("women_min", "under_40_min", "first_time_min", "ethnic_minority_min",
                     "woman_on_standing_committee", "list_bounds"):
         if d.structure_policy.severity(measure) not in ("block", "warn"):
-            problems.append(f"structure_policy.{measure} must be block or warn")
+            problems.append(f"structure_policy.{measure} phải là block hoặc warn")
+    unknown_checks = sorted(set(d.eligibility.blocking) - set(CHECK_CODES))
+    if unknown_checks:
+        problems.append(f"eligibility.blocking nêu tiêu chuẩn không có {unknown_checks} "
+                        f"(các tiêu chuẩn: {', '.join(CHECK_CODES)})")
     if d.eligibility.cadre_plan_required_for not in ("first_time", "all", "none"):
-        problems.append("eligibility.cadre_plan_required_for must be first_time, all or none")
+        problems.append("eligibility.cadre_plan_required_for phải là first_time, all hoặc none")
     if ratio(d.surplus.prepared_min) > ratio(d.surplus.prepared_max):
-        problems.append("surplus.prepared_min is above surplus.prepared_max")
+        problems.append("surplus.prepared_min lớn hơn surplus.prepared_max")
     if d.version < 1 or d.term_months < 1:
-        problems.append("version and term_months must be positive")
+        problems.append("version và term_months phải là số dương")
     if problems:
-        raise InvalidDefinition(f"procedure {d.procedure_id}: " + "; ".join(problems))
+        raise InvalidDefinition(f"quy trình {d.procedure_id}: " + "; ".join(problems))

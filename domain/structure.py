@@ -11,8 +11,13 @@ from domain.people import CandidateGroup, Gender
 from domain.plan import Nomination, PlanState
 from domain.plan_terms import StructureFigureRecord, StructureTargets
 from domain.procedure import ratio
+from domain.vocabulary import STRUCTURE_MEASURES, number, percent
 
 STANDING_COMMITTEE = "standing_committee_member"
+#: The rule codes a blocking shortfall is refused under at submission (decide._submit): the
+#: measures, and the list's bounds as its minimum or maximum.
+SHORTFALL_RULES = ("women", "under_40", "ethnic_minority", "first_time",
+                   "woman_on_standing_committee", "list_minimum", "list_maximum")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,8 +40,7 @@ class StructureFigure:
     def percent_text(self) -> str:
         if self.total == 0:
             return "-"
-        tenths = (self.count * 1000 + self.total // 2) // self.total
-        return f"{tenths // 10},{tenths % 10}%"
+        return percent(Fraction(self.count, self.total))
 
 
 def structure_figures(
@@ -45,20 +49,18 @@ def structure_figures(
     """Shares of the given nominations; ages are counted on ``reference_day`` (term start)."""
     total = len(nominations)
 
-    def figure(measure: str, label: str, count: int, target: str | None) -> StructureFigure:
-        return StructureFigure(measure=measure, label_vi=label, count=count, total=total,
-                               target=target)
+    def figure(measure: str, count: int, target: str | None) -> StructureFigure:
+        return StructureFigure(measure=measure, label_vi=STRUCTURE_MEASURES[measure],
+                               count=count, total=total, target=target)
 
     return [
-        figure("women", "Nữ", sum(n.candidate.gender is Gender.FEMALE for n in nominations),
+        figure("women", sum(n.candidate.gender is Gender.FEMALE for n in nominations),
                targets.women_min),
-        figure("under_40", "Dưới 40 tuổi",
-               sum(n.candidate.age_on(reference_day) < 40 for n in nominations),
+        figure("under_40", sum(n.candidate.age_on(reference_day) < 40 for n in nominations),
                targets.under_40_min),
-        figure("ethnic_minority", "Dân tộc thiểu số",
-               sum(n.candidate.is_ethnic_minority for n in nominations),
+        figure("ethnic_minority", sum(n.candidate.is_ethnic_minority for n in nominations),
                targets.ethnic_minority_min),
-        figure("first_time", "Tham gia lần đầu",
+        figure("first_time",
                sum(n.candidate_group is CandidateGroup.FIRST_TIME for n in nominations),
                targets.first_time_min),
     ]
@@ -77,15 +79,15 @@ def assess_lists(state: PlanState) -> tuple[ListAssessment, ...]:
         figures = structure_figures(listed, state.targets, state.term_start)
         shortfalls = [
             Shortfall(measure=f.measure, severity=policy.severity(f"{f.measure}_min"),
-                      detail=f"{f.label_vi}: {f.count}/{f.total} ({f.percent_text}), "
-                             f"mục tiêu {f.target}")
+                      detail=f"{f.label_vi}: {number(f.count)}/{number(f.total)} "
+                             f"({f.percent_text}), mục tiêu {f.target}")
             for f in figures if f.met is False
         ]
         if not low <= len(listed) <= high:
             shortfalls.append(Shortfall(
                 measure="list_bounds", severity=policy.list_bounds,
-                detail=f"danh sách {len(listed)} người cho {seat.seats} chỉ tiêu; "
-                       f"cần từ {low} đến {high}"))
+                detail=f"danh sách {number(len(listed))} người cho {number(seat.seats)} chỉ "
+                       f"tiêu; cần từ {number(low)} đến {number(high)}"))
         if (seat.position_group == STANDING_COMMITTEE and state.targets.woman_on_standing_committee
                 and not any(n.candidate.gender is Gender.FEMALE for n in listed)):
             shortfalls.append(Shortfall(

@@ -111,4 +111,8 @@ def upcast(event_type: str, version: int, data: Data, *,
 
 
 # --- Upcasters of released versions (frozen once released), oldest first --------------------
-# Every event type is at v1 so far: nothing to register yet.
+@register("PlanApproved", from_version=1)
+def _plan_approved_v1(data: Data) -> Data:
+    """v2 records the failed eligibility checks the committee acknowledged; v1 approvals
+    acknowledged none (the rule did not exist)."""
+    return {**data, "acknowledged": []}

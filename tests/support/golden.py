@@ -10,7 +10,8 @@ then demands that every old version upcasts to the current one.
 Sources, each a history decided by the domain from the test builders: the worked plan
 (tests/support/scenario.py), then the review of a submitted plan (tests/unit/review.py) in
 three branches, since a round gets one decision: approved with an exclusion, sent back,
-rejected. A fixture says which history it comes from and where (``history``, ``sequence``).
+rejected; last a plan whose imported list is corrected and thinned, then cancelled.
+A fixture says which history it comes from and where (``history``, ``sequence``).
 The worked plan's fixtures are chosen so that, folded in ``sequence`` order, they make a valid
 plan: the first-time candidate n15 registered, advanced at step 1, held for a new vote and then
 dropped at step 2, with the plan's own events around it.
@@ -20,17 +21,21 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from domain.commands import PlanCommand
 from domain.decide import decide
-from domain.events import EVENT_TYPES, DomainEvent
+from domain.events import EVENT_TYPES, Acknowledgement, DomainEvent
 from domain.plan import PlanState, fold
 from tests.support.plans import NOW
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 PLAN_ID = "xa-an-binh-2025-2030"
-NOMINEE = f"{PLAN_ID}-n15"  # scenario.nomination(PLAN_ID, scenario.SHORT[0])
+# The nominee as the worked plan's first fixtures recorded it, before nomination ids were
+# UUIDs (scenario.nomination(PLAN_ID, scenario.SHORT[0]) today).
+NOMINEE = f"{PLAN_ID}-n15"
 
 
 def path_of(event_type: str, version: int) -> Path:
@@ -38,6 +43,7 @@ def path_of(event_type: str, version: int) -> Path:
 
 
 WORKED_PLAN = "worked-plan"
+AMENDED = "amended-and-cancelled"
 
 
 def scenario_events() -> list[DomainEvent]:
@@ -45,7 +51,6 @@ def scenario_events() -> list[DomainEvent]:
     # Imported here: reading the fixtures (the unit tests) needs none of the service layer.
     from tests.support import scenario
 
-    assert scenario.nomination(PLAN_ID, scenario.SHORT[0]) == NOMINEE
     state, events = PlanState(), []
     for command in [scenario.opening(PLAN_ID), *scenario.all_commands(PLAN_ID)]:
         decided = decide(state, command, now=NOW)
@@ -55,8 +60,11 @@ def scenario_events() -> list[DomainEvent]:
 
 
 def _about_nominee(event: DomainEvent) -> bool:
+    from tests.support import scenario
+
     nomination = getattr(event, "nomination_id", None)
-    return nomination is None or nomination == NOMINEE
+    return nomination is None or nomination in (
+        NOMINEE, scenario.nomination(PLAN_ID, scenario.SHORT[0]))
 
 
 def review_histories() -> dict[str, list[DomainEvent]]:
@@ -75,7 +83,7 @@ def review_histories() -> dict[str, list[DomainEvent]]:
 
     def appraised() -> tuple[Any, str]:
         history = review.History()
-        history.decide(*review.large_plan_commands())
+        history.decide(*(_unknown_cadre_plan(c, UNSURE) for c in review.large_plan_commands()))
         opened = [e.nomination_id for e in history.add(review.opened_appraisals(history.state))
                   if hasattr(e, "nomination_id")]
         last = opened[-1]
@@ -93,14 +101,50 @@ def review_histories() -> dict[str, list[DomainEvent]]:
         return history, last
 
     approve, last = appraised()
-    approve.decide(review.decision(Decision.APPROVE_WITH_EXCLUSIONS,
-                                   excluded=(review.exclusion(last),)))
+    approval = review.decision(Decision.APPROVE_WITH_EXCLUSIONS,
+                               excluded=(review.exclusion(last),))
+    approve.decide(replace(approval, acknowledged=(Acknowledgement(
+        nomination_id=UNSURE, check_code="cadre_plan",
+        reason="Đã có nghị quyết bổ sung quy hoạch, chờ văn bản của cấp trên"),)))
     send_back, last = appraised()
     send_back.decide(review.sending_back(5, CandidateGroup.FIRST_TIME, last))
     reject, _ = appraised()
     reject.decide(review.decision(Decision.REJECT))
     return {"review-approve": approve.events, "review-send-back": send_back.events,
             "review-reject": reject.events}
+
+
+# A first-time candidate of the review whose place in the cadre plan is not stated: a failed
+# check the approval acknowledges.
+UNSURE = "00000000-0000-4000-8000-000000000012"
+
+
+def _unknown_cadre_plan(command: Any, nomination_id: str) -> Any:
+    from domain.commands import RegisterCandidate
+
+    if isinstance(command, RegisterCandidate) and command.nomination_id == nomination_id:
+        return replace(command, candidate=replace(command.candidate, in_cadre_plan=None))
+    return command
+
+
+def amended_history() -> list[DomainEvent]:
+    """A plan whose list is imported at once; one candidate's birth date is corrected, another
+    withdraws, and the plan is cancelled before any conference: its term is released."""
+    from datetime import date
+
+    from tests.support import plans
+
+    state, events = PlanState(), []
+    born_again = replace(plans.candidate(2), birth_date=date(1975, 3, 3))
+    commands: list[PlanCommand] = [
+        plans.open_plan(plan_id=PLAN_ID, command_id="amended-open"),
+        plans.batch(incumbents=range(1, 5), first_time=[5]), plans.correct(2, born_again),
+        plans.withdraw(3), plans.cancel()]
+    for command in commands:
+        decided = decide(state, command, now=NOW)
+        state = fold(decided, state)
+        events.extend(decided)
+    return events
 
 
 def chosen() -> dict[str, tuple[str, int, DomainEvent]]:
@@ -114,6 +158,9 @@ def chosen() -> dict[str, tuple[str, int, DomainEvent]]:
         for name, events in review_histories().items():
             for index, event in enumerate(events):
                 picked.setdefault(event.TYPE, (name, index, event))
+    if set(EVENT_TYPES) - set(picked):
+        for index, event in enumerate(amended_history()):
+            picked.setdefault(event.TYPE, (AMENDED, index, event))
     return picked
 
 

@@ -5,6 +5,7 @@ first-time candidate drops at the repeat; the plan is submitted with 17 on the l
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -26,7 +27,8 @@ SHORT = (15, 18)  # below the mark at the first-time group's step 2, first attem
 
 
 def nomination(plan_id: str, i: int) -> str:
-    return f"{plan_id}-n{i:02d}"
+    """Candidate ``i``'s nomination id in the plan: a UUID, as the domain requires."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"nhansu:{plan_id}:n{i:02d}"))
 
 
 def registrations(plan_id: str) -> list[RegisterCandidate]:

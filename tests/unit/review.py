@@ -29,7 +29,7 @@ from domain.appraisal import (
 from domain.approval import Decision, RecordApprovalDecision, SendBack, conclude_appraisals
 from domain.commands import PlanCommand
 from domain.errors import CommandRejected
-from domain.events import DomainEvent, Exclusion
+from domain.events import Acknowledgement, DomainEvent, Exclusion
 from domain.people import Actor, CandidateGroup, Role
 from domain.plan import PlanPhase, PlanState, fold
 from domain.procedure import duration
@@ -176,13 +176,20 @@ def awaiting_approval(state: PlanState,
 def decision(kind: Decision = Decision.APPROVE, *, command_id: str = "quyet-dinh-1",
              decision_ref: str = "125-QĐ/HU", reasons: str | None = None,
              excluded: tuple[Exclusion, ...] = (), send_back: SendBack | None = None,
+             acknowledged: tuple[Acknowledgement, ...] = (),
              actor: Actor = APPROVER) -> RecordApprovalDecision:
     """Reasons are given for every decision but a plain approval, unless told."""
     if reasons is None:
         reasons = "" if kind is Decision.APPROVE else f"Lý do ({kind.value})"
     return RecordApprovalDecision(command_id=command_id, actor=actor, decision=kind,
                                   decision_ref=decision_ref, reasons=reasons,
-                                  excluded=excluded, send_back=send_back)
+                                  excluded=excluded, send_back=send_back,
+                                  acknowledged=acknowledged)
+
+
+def acknowledgement(nomination_id: str, check_code: str = "cadre_plan",
+                    reason: str = "Đã có nghị quyết bổ sung quy hoạch") -> Acknowledgement:
+    return Acknowledgement(nomination_id=nomination_id, check_code=check_code, reason=reason)
 
 
 def exclusion(nomination_id: str, reason: str = "Không đủ tiêu chuẩn") -> Exclusion:

@@ -20,7 +20,7 @@ from domain.events import (
 )
 from domain.people import SYSTEM_ACTOR_ID, Actor, Role
 from domain.plan import PlanState
-from tests.support.plans import NOW, ORG
+from tests.support.plans import N01, N02, N03, N04, N99, NOW, ORG
 from tests.unit.gwt import given, one, types
 from tests.unit.review import (
     AGENCIES,
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.unit
 
 ORG_DEPT, INSPECTION, INTERNAL = AGENCIES
 SYSTEM = Actor(user_id=SYSTEM_ACTOR_ID, role=Role.SYSTEM, organization_id=SUPERIOR)
-LISTED = ["n01", "n02", "n03", "n04"]
+LISTED = [N01, N02, N03, N04]
 
 
 @pytest.fixture
@@ -74,8 +74,8 @@ def test_an_appraisal_opens_for_each_listed_nomination(submitted: PlanState) -> 
     assert types(events) == ["AppraisalOpened"] * 4
     first = events[0]
     assert first == AppraisalOpened(
-        plan_id="plan-1", occurred_at=NOW, actor=SYSTEM, command_id="appraisal-n01-r1-open",
-        nomination_id="n01", round=1, agencies=AGENCIES, deadline=NOW + timedelta(days=10))
+        plan_id="plan-1", occurred_at=NOW, actor=SYSTEM, command_id=f"appraisal-{N01}-r1-open",
+        nomination_id=N01, round=1, agencies=AGENCIES, deadline=NOW + timedelta(days=10))
     state = given(events, state=submitted)
     assert state.to_appraise() == []
     for nomination_id in LISTED:
@@ -91,17 +91,17 @@ def test_the_appraisal_is_for_the_plans_superior(submitted: PlanState) -> None:
 
 # --- findings ------------------------------------------------------------------------------
 def test_an_agency_records_its_finding(appraising: PlanState) -> None:
-    command = finding("n01", INSPECTION, CONCERN, text="  Đơn thư chưa giải quyết xong  ",
+    command = finding(N01, INSPECTION, CONCERN, text="  Đơn thư chưa giải quyết xong  ",
                       evidence_ref=" BC-12/UBKT ")
 
     events = record_finding(appraising, command)
 
     assert events == [FindingRecorded(
         plan_id="plan-1", occurred_at=NOW, actor=APPRAISERS[INSPECTION],
-        command_id=command.command_id, nomination_id="n01", round=1, agency=INSPECTION,
+        command_id=command.command_id, nomination_id=N01, round=1, agency=INSPECTION,
         outcome="concern", text="Đơn thư chưa giải quyết xong", evidence_ref="BC-12/UBKT",
         amends=None)]
-    appraisal = given(events, state=appraising).appraisals["n01"]
+    appraisal = given(events, state=appraising).appraisals[N01]
     assert appraisal.findings == {INSPECTION: Finding(
         agency=INSPECTION, outcome=CONCERN, text="Đơn thư chưa giải quyết xong",
         evidence_ref="BC-12/UBKT", recorded_by=APPRAISERS[INSPECTION].user_id)}
@@ -110,13 +110,13 @@ def test_an_agency_records_its_finding(appraising: PlanState) -> None:
 
 
 def test_each_agency_answers_for_itself(appraising: PlanState) -> None:
-    state = answered(appraising, "n01", (INTERNAL, CLEARED), (ORG_DEPT, CLEARED))
+    state = answered(appraising, N01, (INTERNAL, CLEARED), (ORG_DEPT, CLEARED))
 
-    appraisal = state.appraisals["n01"]
+    appraisal = state.appraisals[N01]
     assert set(appraisal.findings) == {INTERNAL, ORG_DEPT}
     assert appraisal.missing() == (INSPECTION,)
     assert not appraisal.completed
-    assert state.appraisals["n02"].findings == {}
+    assert state.appraisals[N02].findings == {}
 
 
 @pytest.mark.parametrize(("outcomes", "overall"), [
@@ -128,52 +128,52 @@ def test_each_agency_answers_for_itself(appraising: PlanState) -> None:
 ])
 def test_the_last_agency_to_answer_completes_the_appraisal(
         appraising: PlanState, outcomes: tuple[FindingOutcome, ...], overall: str) -> None:
-    state = answered(appraising, "n02", *zip(AGENCIES[:2], outcomes[:2], strict=True))
-    last = finding("n02", INTERNAL, outcomes[2])
+    state = answered(appraising, N02, *zip(AGENCIES[:2], outcomes[:2], strict=True))
+    last = finding(N02, INTERNAL, outcomes[2])
 
     events = record_finding(state, last)
 
     assert types(events) == ["FindingRecorded", "AppraisalCompleted"]
     assert events[1] == AppraisalCompleted(
         plan_id="plan-1", occurred_at=NOW, actor=SYSTEM, command_id=last.command_id,
-        nomination_id="n02", round=1, outcome=overall,
+        nomination_id=N02, round=1, outcome=overall,
         findings=tuple(AgencyFinding(agency=a, outcome=o.value)
                        for a, o in zip(AGENCIES, outcomes, strict=True)),
         overdue=False)
-    appraisal = given(events, state=state).appraisals["n02"]
+    appraisal = given(events, state=state).appraisals[N02]
     assert (appraisal.completed, appraisal.outcome, appraisal.overdue) == (True, overall, False)
 
 
 def test_an_unknown_agency(appraising: PlanState) -> None:
-    command = finding("n01", ORG_DEPT)
+    command = finding(N01, ORG_DEPT)
 
     finding_rejected(appraising, replace(command, agency="ban_dan_van"), field="agency",
                      rule="unknown_agency")
 
 
 def test_no_finding_before_the_appraisal_opens(submitted: PlanState) -> None:
-    finding_rejected(submitted, finding("n01"), field="nomination_id",
+    finding_rejected(submitted, finding(N01), field="nomination_id",
                      rule="not_under_appraisal")
 
 
 def test_no_finding_on_a_nomination_not_under_appraisal(appraising: PlanState) -> None:
-    finding_rejected(appraising, finding("n99"), field="nomination_id",
+    finding_rejected(appraising, finding(N99), field="nomination_id",
                      rule="not_under_appraisal")
 
 
 def test_no_finding_after_the_appraisal_completed(appraising: PlanState) -> None:
-    state = answered(appraising, "n01", *((a, CLEARED) for a in AGENCIES))
-    assert state.appraisals["n01"].completed
+    state = answered(appraising, N01, *((a, CLEARED) for a in AGENCIES))
+    assert state.appraisals[N01].completed
 
-    rejection = finding_rejected(state, finding("n01", ORG_DEPT, CONCERN, command_id="late"),
+    rejection = finding_rejected(state, finding(N01, ORG_DEPT, CONCERN, command_id="late"),
                                  field="nomination_id", rule="not_under_appraisal")
 
-    assert "complete" in rejection.violations[0].message
+    assert "đã kết thúc thẩm định" in rejection.violations[0].message
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.APPRAISAL_AGENCY])
 def test_only_an_appraisal_agency_records_findings(appraising: PlanState, role: Role) -> None:
-    command = finding("n01", ORG_DEPT, actor=replace(APPRAISERS[ORG_DEPT], role=role))
+    command = finding(N01, ORG_DEPT, actor=replace(APPRAISERS[ORG_DEPT], role=role))
 
     finding_rejected(appraising, command, field="actor.role", rule="role_not_permitted")
 
@@ -184,7 +184,7 @@ def test_only_the_superior_levels_agencies_appraise(appraising: PlanState,
                                                      organization_id: str) -> None:
     outsider = replace(APPRAISERS[ORG_DEPT], organization_id=organization_id)
 
-    finding_rejected(appraising, finding("n01", ORG_DEPT, actor=outsider),
+    finding_rejected(appraising, finding(N01, ORG_DEPT, actor=outsider),
                      field="actor.organization_id", rule="outside_scope")
 
 
@@ -192,12 +192,12 @@ def test_only_the_superior_levels_agencies_appraise(appraising: PlanState,
 @pytest.mark.parametrize("text", ["", "   "])
 def test_a_concern_or_a_disqualifying_finding_must_say_why(
         appraising: PlanState, outcome: FindingOutcome, text: str) -> None:
-    finding_rejected(appraising, finding("n01", ORG_DEPT, outcome, text=text), field="text",
+    finding_rejected(appraising, finding(N01, ORG_DEPT, outcome, text=text), field="text",
                      rule="reason_required")
 
 
 def test_a_cleared_finding_needs_no_text(appraising: PlanState) -> None:
-    events = record_finding(appraising, finding("n01", ORG_DEPT, CLEARED, text=""))
+    events = record_finding(appraising, finding(N01, ORG_DEPT, CLEARED, text=""))
 
     assert one(events, FindingRecorded).text == ""
 
@@ -206,13 +206,13 @@ def test_a_cleared_finding_needs_no_text(appraising: PlanState) -> None:
 @pytest.mark.parametrize("evidence_ref", ["", "  "])
 def test_every_finding_names_its_evidence(appraising: PlanState, outcome: FindingOutcome,
                                           evidence_ref: str) -> None:
-    finding_rejected(appraising, finding("n01", ORG_DEPT, outcome, evidence_ref=evidence_ref),
+    finding_rejected(appraising, finding(N01, ORG_DEPT, outcome, evidence_ref=evidence_ref),
                      field="evidence_ref", rule="evidence_required")
 
 
 def test_every_broken_rule_is_named_at_once_and_nothing_is_recorded(
         appraising: PlanState) -> None:
-    command = finding("n01", "ban_dan_van", DISQUALIFYING, text="", evidence_ref="",
+    command = finding(N01, "ban_dan_van", DISQUALIFYING, text="", evidence_ref="",
                       actor=replace(APPRAISERS[ORG_DEPT], role=Role.AUDITOR,
                                     organization_id=ORG.organization_id))
 
@@ -227,8 +227,8 @@ def test_every_broken_rule_is_named_at_once_and_nothing_is_recorded(
 
 # --- amendments ----------------------------------------------------------------------------
 def test_an_agency_amends_its_own_finding(appraising: PlanState) -> None:
-    state = answered(appraising, "n03", (ORG_DEPT, CONCERN))
-    amendment = finding("n03", ORG_DEPT, CLEARED, evidence_ref="BC-15/BTC",
+    state = answered(appraising, N03, (ORG_DEPT, CONCERN))
+    amendment = finding(N03, ORG_DEPT, CLEARED, evidence_ref="BC-15/BTC",
                         command_id="amend-1")
 
     events = record_finding(state, amendment)
@@ -236,22 +236,22 @@ def test_an_agency_amends_its_own_finding(appraising: PlanState) -> None:
     assert types(events) == ["FindingRecorded"]  # two agencies have still not answered
     assert one(events, FindingRecorded).amends == "concern"
     state = given(events, state=state)
-    kept = state.appraisals["n03"].findings[ORG_DEPT]
+    kept = state.appraisals[N03].findings[ORG_DEPT]
     assert (kept.outcome, kept.text, kept.evidence_ref, kept.amendments) == (
         CLEARED, "", "BC-15/BTC", 1)
 
-    again = record_finding(state, finding("n03", ORG_DEPT, DISQUALIFYING, command_id="amend-2"))
+    again = record_finding(state, finding(N03, ORG_DEPT, DISQUALIFYING, command_id="amend-2"))
 
     assert one(again, FindingRecorded).amends == "cleared"
-    kept = given(again, state=state).appraisals["n03"].findings[ORG_DEPT]
+    kept = given(again, state=state).appraisals[N03].findings[ORG_DEPT]
     assert (kept.outcome, kept.amendments) == (DISQUALIFYING, 2)
 
 
 def test_the_latest_finding_of_each_agency_decides_the_outcome(appraising: PlanState) -> None:
-    state = answered(appraising, "n03", (ORG_DEPT, DISQUALIFYING), (ORG_DEPT, CLEARED),
+    state = answered(appraising, N03, (ORG_DEPT, DISQUALIFYING), (ORG_DEPT, CLEARED),
                      (INSPECTION, CLEARED))
 
-    events = record_finding(state, finding("n03", INTERNAL, CLEARED))
+    events = record_finding(state, finding(N03, INTERNAL, CLEARED))
 
     completed = one(events, AppraisalCompleted)
     assert completed.outcome == "cleared"
@@ -261,20 +261,20 @@ def test_the_latest_finding_of_each_agency_decides_the_outcome(appraising: PlanS
 
 # --- reminders and the deadline ------------------------------------------------------------
 def test_a_reminder_names_the_agencies_still_silent(appraising: PlanState) -> None:
-    first = reminder(appraising, "n01")
+    first = reminder(appraising, N01)
 
     assert first == [AppraisalReminderSent(
         plan_id="plan-1", occurred_at=NOW, actor=SYSTEM,
-        command_id="appraisal-n01-r1-reminder-1", nomination_id="n01", round=1, number=1,
+        command_id=f"appraisal-{N01}-r1-reminder-1", nomination_id=N01, round=1, number=1,
         missing=AGENCIES)]
-    state = answered(given(first, state=appraising), "n01", (INSPECTION, CLEARED))
+    state = answered(given(first, state=appraising), N01, (INSPECTION, CLEARED))
 
-    second = reminder(state, "n01")
+    second = reminder(state, N01)
 
     assert [(e.number, e.missing, e.command_id) for e in second
             if isinstance(e, AppraisalReminderSent)] == [
-        (2, (ORG_DEPT, INTERNAL), "appraisal-n01-r1-reminder-2")]
-    assert given(second, state=state).appraisals["n01"].reminders == 2
+        (2, (ORG_DEPT, INTERNAL), f"appraisal-{N01}-r1-reminder-2")]
+    assert given(second, state=state).appraisals[N01].reminders == 2
 
 
 @pytest.mark.parametrize(("answers", "outcome", "missing"), [
@@ -286,47 +286,47 @@ def test_a_reminder_names_the_agencies_still_silent(appraising: PlanState) -> No
 def test_past_the_deadline_the_appraisal_closes_as_overdue(
         appraising: PlanState, answers: tuple[tuple[str, FindingOutcome], ...], outcome: str,
         missing: tuple[str, ...]) -> None:
-    state = answered(appraising, "n02", *answers)
+    state = answered(appraising, N02, *answers)
     later = NOW + timedelta(days=10)
 
-    events = deadline_passed(state, "n02", now=later)
+    events = deadline_passed(state, N02, now=later)
 
     assert types(events) == ["AppraisalOverdue", "AppraisalCompleted"]
     assert events[0] == AppraisalOverdue(
         plan_id="plan-1", occurred_at=later, actor=SYSTEM,
-        command_id="appraisal-n02-r1-deadline", nomination_id="n02", round=1, missing=missing,
+        command_id=f"appraisal-{N02}-r1-deadline", nomination_id=N02, round=1, missing=missing,
         escalated_to=f"{SUPERIOR}:superior_standing_committee")
     assert events[1] == AppraisalCompleted(
         plan_id="plan-1", occurred_at=later, actor=SYSTEM,
-        command_id="appraisal-n02-r1-deadline", nomination_id="n02", round=1, outcome=outcome,
+        command_id=f"appraisal-{N02}-r1-deadline", nomination_id=N02, round=1, outcome=outcome,
         findings=tuple(AgencyFinding(agency=a, outcome=o.value) for a, o in
                        sorted(answers, key=lambda answer: AGENCIES.index(answer[0]))),
         overdue=True)
-    appraisal = given(events, state=state).appraisals["n02"]
+    appraisal = given(events, state=state).appraisals[N02]
     assert (appraisal.completed, appraisal.overdue, appraisal.outcome) == (True, True, outcome)
 
 
 @pytest.mark.parametrize("how", ["answered", "overdue"])
 def test_nothing_happens_to_a_completed_appraisal(appraising: PlanState, how: str) -> None:
     if how == "answered":
-        state = answered(appraising, "n04", *((a, CLEARED) for a in AGENCIES))
+        state = answered(appraising, N04, *((a, CLEARED) for a in AGENCIES))
     else:
-        state = given(deadline_passed(appraising, "n04"), state=appraising)
-    assert state.appraisals["n04"].completed
+        state = given(deadline_passed(appraising, N04), state=appraising)
+    assert state.appraisals[N04].completed
 
-    assert reminder(state, "n04") == []
-    assert deadline_passed(state, "n04") == []
-    finding_rejected(state, finding("n04", INTERNAL, command_id="late"), field="nomination_id",
+    assert reminder(state, N04) == []
+    assert deadline_passed(state, N04) == []
+    finding_rejected(state, finding(N04, INTERNAL, command_id="late"), field="nomination_id",
                      rule="not_under_appraisal")
 
 
 # --- what the plan keeps ---------------------------------------------------------------------
 def test_the_plan_remembers_who_recorded_findings_and_which_commands(
         appraising: PlanState) -> None:
-    command = finding("n01", INSPECTION, command_id="tham-dinh-77")
+    command = finding(N01, INSPECTION, command_id="tham-dinh-77")
 
     state = given(record_finding(appraising, command), state=appraising)
 
     assert state.finding_actors == {APPRAISERS[INSPECTION].user_id}
     assert "tham-dinh-77" in state.processed_commands
-    assert state.version_of("nomination-n01") == appraising.version_of("nomination-n01") + 1
+    assert state.version_of(f"nomination-{N01}") == appraising.version_of(f"nomination-{N01}") + 1

@@ -17,6 +17,7 @@ from domain.events import (
     NominationExcluded,
     PlanApproved,
     PlanRejected,
+    PlanTermReleased,
     stream_of,
 )
 from domain.people import SYSTEM_ACTOR_ID, Actor, Role
@@ -24,10 +25,19 @@ from domain.plan import NominationStatus, PlanPhase, PlanState
 from tests.support.plans import (
     COMMITTEE,
     DEPARTMENT,
+    N01,
+    N02,
+    N03,
+    N04,
+    N05,
+    N06,
+    N99,
     NOW,
     ORG,
     all_steps,
+    candidate,
     ids,
+    nid,
     open_plan,
     register,
     registrations,
@@ -76,19 +86,19 @@ def awaiting() -> PlanState:
 @pytest.fixture
 def disqualified() -> PlanState:
     """15 seats, 17 on the list; the inspection committee found n05 disqualifying."""
-    return awaiting_approval(large_plan(), {"n05": {INSPECTION: DISQUALIFYING}})
+    return awaiting_approval(large_plan(), {N05: {INSPECTION: DISQUALIFYING}})
 
 
 # --- reaching the superior committee ------------------------------------------------------------
 def test_the_plan_goes_up_once_every_appraisal_is_complete() -> None:
     state = small_plan()
     state = given(opened_appraisals(state), state=state)
-    for nomination_id in ("n01", "n02", "n03"):
+    for nomination_id in (N01, N02, N03):
         for agency in AGENCIES:
             state = given(record_finding(state, finding(nomination_id, agency)), state=state)
-    state = given(record_finding(state, finding("n04", ORG_DEPT, CONCERN)), state=state)
+    state = given(record_finding(state, finding(N04, ORG_DEPT, CONCERN)), state=state)
     assert conclude_appraisals(state, now=NOW) == []  # n04 is still being appraised
-    state = given(deadline_passed(state, "n04"), state=state)
+    state = given(deadline_passed(state, N04), state=state)
 
     events = conclude_appraisals(state, now=NOW)
 
@@ -96,10 +106,10 @@ def test_the_plan_goes_up_once_every_appraisal_is_complete() -> None:
         plan_id="plan-1", occurred_at=NOW,
         actor=Actor(user_id=SYSTEM_ACTOR_ID, role=Role.SYSTEM, organization_id=SUPERIOR),
         command_id="appraisals-r1-completed", round=1,
-        results=(AppraisalResult(nomination_id="n01", outcome="cleared"),
-                 AppraisalResult(nomination_id="n02", outcome="cleared"),
-                 AppraisalResult(nomination_id="n03", outcome="cleared"),
-                 AppraisalResult(nomination_id="n04", outcome="incomplete")))]
+        results=(AppraisalResult(nomination_id=N01, outcome="cleared"),
+                 AppraisalResult(nomination_id=N02, outcome="cleared"),
+                 AppraisalResult(nomination_id=N03, outcome="cleared"),
+                 AppraisalResult(nomination_id=N04, outcome="incomplete")))]
     assert given(events, state=state).phase is PlanPhase.AWAITING_APPROVAL
 
 
@@ -161,13 +171,13 @@ def test_who_submitted_the_plan_does_not_decide_on_it(awaiting: PlanState,
                                                       kind: Decision) -> None:
     assert awaiting.submitted_by == DEPARTMENT.user_id
     command = decision(kind, actor=standing_committee_member(DEPARTMENT.user_id),
-                       send_back=back_to(3, FIRST_TIME, "n04") if kind is SEND_BACK else None,
-                       excluded=(exclusion("n04"),) if kind is WITH_EXCLUSIONS else ())
+                       send_back=back_to(3, FIRST_TIME, N04) if kind is SEND_BACK else None,
+                       excluded=(exclusion(N04),) if kind is WITH_EXCLUSIONS else ())
 
     rejection = then_rejected(awaiting, command, field="actor.user_id",
                               rule="separation_of_duties")
 
-    assert "submitted" in next(v.message for v in rejection.violations
+    assert "đã trình đề án" in next(v.message for v in rejection.violations
                                if v.rule == "separation_of_duties")
 
 
@@ -178,9 +188,9 @@ def test_who_recorded_a_finding_does_not_decide_on_the_plan(agency: str) -> None
     once = appraisers("chi-mot-lan")
     state = small_plan()
     state = given(opened_appraisals(state), state=state)
-    for nomination_id in ("n01", "n02", "n03", "n04"):
+    for nomination_id in (N01, N02, N03, N04):
         for a in AGENCIES:
-            by = once[a] if nomination_id == "n04" and a == agency else APPRAISERS[a]
+            by = once[a] if nomination_id == N04 and a == agency else APPRAISERS[a]
             state = given(record_finding(state, finding(nomination_id, a, actor=by)),
                           state=state)
     state = given(conclude_appraisals(state, now=NOW), state=state)
@@ -188,7 +198,7 @@ def test_who_recorded_a_finding_does_not_decide_on_the_plan(agency: str) -> None
     for user_id in (once[agency].user_id, APPRAISERS[agency].user_id):
         rejection = then_rejected(state, decision(actor=standing_committee_member(user_id)),
                                   field="actor.user_id", rule="separation_of_duties")
-        assert "appraisal finding" in rejection.violations[0].message
+        assert "đã ghi kết luận thẩm định" in rejection.violations[0].message
     assert when(state, decision())  # a member who took no part decides
 
 
@@ -202,8 +212,8 @@ def test_a_decision_names_its_document(awaiting: PlanState) -> None:
 def test_every_decision_but_an_approval_gives_its_reasons(disqualified: PlanState,
                                                           kind: Decision, reasons: str) -> None:
     command = decision(kind, reasons=reasons,
-                       send_back=back_to(3, INCUMBENT, "n05") if kind is SEND_BACK else None,
-                       excluded=(exclusion("n05"),) if kind is WITH_EXCLUSIONS else ())
+                       send_back=back_to(3, INCUMBENT, N05) if kind is SEND_BACK else None,
+                       excluded=(exclusion(N05),) if kind is WITH_EXCLUSIONS else ())
 
     rejection = then_rejected(disqualified, command, field="reasons", rule="reason_required")
 
@@ -225,17 +235,18 @@ def test_the_plan_is_approved(awaiting: PlanState) -> None:
         plan_id="plan-1", occurred_at=NOW, actor=APPROVER, command_id=command.command_id,
         round=1, decision_ref="125-QĐ/HU", reasons="Đồng ý", excluded=(),
         lists=(ListEntry(position_group=COMMITTEE, seats=3,
-                         nominations=("n01", "n02", "n03", "n04")),))
+                         nominations=(N01, N02, N03, N04)),),
+        acknowledged=())
     assert [(e.nomination_id, e.round, e.decision_ref, stream_of(e))
             for e in of_type(events, NominationApproved)] == [
-        (n, 1, "125-QĐ/HU", f"nomination-{n}") for n in ("n01", "n02", "n03", "n04")]
+        (n, 1, "125-QĐ/HU", f"nomination-{n}") for n in (N01, N02, N03, N04)]
     state = given(events, state=awaiting)
     assert state.phase is PlanPhase.APPROVED
     assert {n.status for n in state.nominations.values()} == {NominationStatus.APPROVED}
 
 
 def test_a_concern_does_not_stop_an_approval() -> None:
-    state = awaiting_approval(small_plan(), {"n02": {INTERNAL: CONCERN}})
+    state = awaiting_approval(small_plan(), {N02: {INTERNAL: CONCERN}})
 
     assert types(when(state, decision())) == ["PlanApproved", *["NominationApproved"] * 4]
 
@@ -243,19 +254,19 @@ def test_a_concern_does_not_stop_an_approval() -> None:
 @pytest.mark.parametrize("kind", [APPROVE, WITH_EXCLUSIONS])
 def test_no_approval_while_a_disqualified_candidate_stays_on_the_list(
         disqualified: PlanState, kind: Decision) -> None:
-    assert disqualified.appraisals["n05"].outcome == "disqualified"
-    command = decision(kind, excluded=(exclusion("n06"),) if kind is WITH_EXCLUSIONS else ())
+    assert disqualified.appraisals[N05].outcome == "disqualified"
+    command = decision(kind, excluded=(exclusion(N06),) if kind is WITH_EXCLUSIONS else ())
 
     rejection = then_rejected(disqualified, command, field="excluded",
                               rule="disqualified_not_excluded")
 
-    assert "n05" in next(v.message for v in rejection.violations
+    assert candidate(5).full_name in next(v.message for v in rejection.violations
                          if v.rule == "disqualified_not_excluded")
 
 
 @pytest.mark.parametrize("command", [
     decision(REJECT),
-    sending_back(3, INCUMBENT, "n05"),
+    sending_back(3, INCUMBENT, N05),
 ], ids=["reject", "send back"])
 def test_a_disqualified_candidate_may_be_sent_back_or_the_plan_rejected(
         disqualified: PlanState, command: RecordApprovalDecision) -> None:
@@ -265,31 +276,31 @@ def test_a_disqualified_candidate_may_be_sent_back_or_the_plan_rejected(
 # --- approve with exclusions -------------------------------------------------------------------
 def test_the_plan_is_approved_with_a_candidate_excluded(disqualified: PlanState) -> None:
     command = decision(WITH_EXCLUSIONS, reasons="Loại n05 theo kết luận thẩm định",
-                       excluded=(exclusion("n05", "Chưa hết thời hạn kỷ luật"),))
+                       excluded=(exclusion(N05, "Chưa hết thời hạn kỷ luật"),))
 
     events = when(disqualified, command)
 
-    remaining = tuple(n for n in SEVENTEEN if n != "n05")
+    remaining = tuple(n for n in SEVENTEEN if n != N05)
     assert types(events) == ["PlanApproved", "NominationExcluded", *["NominationApproved"] * 16]
     approved = one(events, PlanApproved)
-    assert approved.excluded == (exclusion("n05", "Chưa hết thời hạn kỷ luật"),)
+    assert approved.excluded == (exclusion(N05, "Chưa hết thời hạn kỷ luật"),)
     assert approved.lists == (ListEntry(position_group=COMMITTEE, seats=15,
                                         nominations=remaining),)
     assert one(events, NominationExcluded) == NominationExcluded(
         plan_id="plan-1", occurred_at=NOW, actor=APPROVER, command_id=command.command_id,
-        nomination_id="n05", round=1, decision_ref="125-QĐ/HU",
+        nomination_id=N05, round=1, decision_ref="125-QĐ/HU",
         reason="Chưa hết thời hạn kỷ luật")
     assert tuple(e.nomination_id for e in of_type(events, NominationApproved)) == remaining
     state = given(events, state=disqualified)
     assert state.phase is PlanPhase.APPROVED
-    assert state.nominations["n05"].status is NominationStatus.EXCLUDED
+    assert state.nominations[N05].status is NominationStatus.EXCLUDED
     assert {state.nominations[n].status for n in remaining} == {NominationStatus.APPROVED}
     assert state.all_listed() == []
 
 
-@pytest.mark.parametrize("who", ["n99", "n05-secretary"])
+@pytest.mark.parametrize("who", [N99, nid(5, "secretary")])
 def test_only_a_listed_candidate_can_be_excluded(disqualified: PlanState, who: str) -> None:
-    command = decision(WITH_EXCLUSIONS, excluded=(exclusion("n05"), exclusion(who)))
+    command = decision(WITH_EXCLUSIONS, excluded=(exclusion(N05), exclusion(who)))
 
     rejection = then_rejected(disqualified, command, field="excluded[1].nomination_id",
                               rule="on_the_list")
@@ -301,33 +312,33 @@ def test_a_candidate_dropped_in_the_steps_cannot_be_excluded() -> None:
     """n05 fell below the mark at step 1: it is not on the submitted list."""
     state = awaiting_approval(given(
         open_plan(seats=3), *registrations(incumbents=[1, 2, 3, 5], first_time=[4]),
-        *all_steps(INCUMBENT, {**votes(ids([1, 2, 3])), "n05": 2}, steps=[1]),
+        *all_steps(INCUMBENT, {**votes(ids([1, 2, 3])), N05: 2}, steps=[1]),
         *all_steps(INCUMBENT, votes(ids([1, 2, 3])), steps=range(2, 6)),
-        *all_steps(FIRST_TIME, votes(["n04"])), submit()))
-    assert state.nominations["n05"].status is NominationStatus.DROPPED
+        *all_steps(FIRST_TIME, votes([N04])), submit()))
+    assert state.nominations[N05].status is NominationStatus.DROPPED
 
-    then_rejected(state, decision(WITH_EXCLUSIONS, excluded=(exclusion("n05"),)),
+    then_rejected(state, decision(WITH_EXCLUSIONS, excluded=(exclusion(N05),)),
                   field="excluded[0].nomination_id", rule="on_the_list")
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_each_exclusion_gives_its_reason(disqualified: PlanState, reason: str) -> None:
-    command = decision(WITH_EXCLUSIONS, excluded=(exclusion("n05", reason),))
+    command = decision(WITH_EXCLUSIONS, excluded=(exclusion(N05, reason),))
 
     then_rejected(disqualified, command, field="excluded[0].reason", rule="reason_required")
 
 
 def test_the_remaining_list_must_stay_longer_than_the_seats(disqualified: PlanState) -> None:
-    command = decision(WITH_EXCLUSIONS, excluded=(exclusion("n05"), exclusion("n06")))
+    command = decision(WITH_EXCLUSIONS, excluded=(exclusion(N05), exclusion(N06)))
 
     rejection = then_rejected(disqualified, command, field="lists.committee_member",
                               rule="list_longer_than_seats")
 
-    assert "15 would remain for 15 seats" in rejection.violations[0].message
+    assert "chỉ còn 15 người cho 15 chỉ tiêu" in rejection.violations[0].message
 
 
 def test_a_list_of_one_more_than_the_seats_cannot_lose_anyone(awaiting: PlanState) -> None:
-    then_rejected(awaiting, decision(WITH_EXCLUSIONS, excluded=(exclusion("n04"),)),
+    then_rejected(awaiting, decision(WITH_EXCLUSIONS, excluded=(exclusion(N04),)),
                   field="lists.committee_member", rule="list_longer_than_seats")
 
 
@@ -337,7 +348,7 @@ def test_a_procedure_may_let_the_congress_complete_the_list(awaiting: PlanState)
         awaiting.procedure.approval, min_extra_after_exclusions=0))
     state = replace(awaiting, procedure=lenient)
 
-    events = when(state, decision(WITH_EXCLUSIONS, excluded=(exclusion("n04"),)))
+    events = when(state, decision(WITH_EXCLUSIONS, excluded=(exclusion(N04),)))
 
     assert [type(e).__name__ for e in events][:2] == ["PlanApproved", "NominationExcluded"]
 
@@ -347,21 +358,21 @@ def test_approving_with_exclusions_names_them(disqualified: PlanState) -> None:
 
 
 def test_a_candidate_is_excluded_once(disqualified: PlanState) -> None:
-    twice = decision(WITH_EXCLUSIONS, excluded=(exclusion("n05"), exclusion("n05", "lại")))
+    twice = decision(WITH_EXCLUSIONS, excluded=(exclusion(N05), exclusion(N05, "lại")))
 
     then_rejected(disqualified, twice, field="excluded", rule="once_each")
 
 
 def test_a_plain_approval_excludes_no_one(disqualified: PlanState) -> None:
-    then_rejected(disqualified, decision(APPROVE, excluded=(exclusion("n05"),)),
+    then_rejected(disqualified, decision(APPROVE, excluded=(exclusion(N05),)),
                   field="excluded", rule="use_approve_with_exclusions")
 
 
 @pytest.mark.parametrize("kind", [SEND_BACK, REJECT])
 def test_a_send_back_or_a_rejection_excludes_no_one(disqualified: PlanState,
                                                     kind: Decision) -> None:
-    command = decision(kind, excluded=(exclusion("n05"),),
-                       send_back=back_to(3, INCUMBENT, "n05") if kind is SEND_BACK else None)
+    command = decision(kind, excluded=(exclusion(N05),),
+                       send_back=back_to(3, INCUMBENT, N05) if kind is SEND_BACK else None)
 
     rejection = then_rejected(disqualified, command, field="excluded",
                               rule="only_when_approving")
@@ -372,8 +383,8 @@ def test_a_send_back_or_a_rejection_excludes_no_one(disqualified: PlanState,
 @pytest.mark.parametrize("kind", [APPROVE, WITH_EXCLUSIONS, REJECT])
 def test_a_step_to_return_to_is_only_for_a_send_back(disqualified: PlanState,
                                                      kind: Decision) -> None:
-    command = decision(kind, send_back=back_to(3, INCUMBENT, "n05"),
-                       excluded=(exclusion("n05"),) if kind is WITH_EXCLUSIONS else ())
+    command = decision(kind, send_back=back_to(3, INCUMBENT, N05),
+                       excluded=(exclusion(N05),) if kind is WITH_EXCLUSIONS else ())
 
     then_rejected(disqualified, command, field="send_back", rule="only_when_sending_back")
 
@@ -386,15 +397,19 @@ def test_the_plan_is_rejected(awaiting: PlanState) -> None:
 
     assert events == [PlanRejected(
         plan_id="plan-1", occurred_at=NOW, actor=APPROVER, command_id=command.command_id,
-        round=1, decision_ref="125-QĐ/HU", reasons="Đề án không bảo đảm cơ cấu")]
+        round=1, decision_ref="125-QĐ/HU", reasons="Đề án không bảo đảm cơ cấu"),
+        PlanTermReleased(
+            plan_id="plan-1", occurred_at=NOW, actor=APPROVER, command_id=command.command_id,
+            organization_id=ORG.organization_id, term="2025-2030", reason_code="rejected")]
     state = given(events, state=awaiting)
     assert state.phase is PlanPhase.REJECTED
+    assert not state.term_held
     assert {n.status for n in state.nominations.values()} == {NominationStatus.LISTED}
 
 
 # --- idempotency -----------------------------------------------------------------------------
 @pytest.mark.parametrize("command", [
-    decision(APPROVE), decision(REJECT), sending_back(3, FIRST_TIME, "n04"),
+    decision(APPROVE), decision(REJECT), sending_back(3, FIRST_TIME, N04),
 ], ids=["approve", "reject", "send back"])
 def test_the_same_decision_twice_decides_nothing_the_second_time(
         awaiting: PlanState, command: RecordApprovalDecision) -> None:

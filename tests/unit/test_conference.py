@@ -16,6 +16,12 @@ from domain.plan_terms import Vote
 from tests.support.plans import (
     COMMITTEE,
     DEPARTMENT,
+    N01,
+    N02,
+    N03,
+    N04,
+    N05,
+    N99,
     all_steps,
     conference,
     ids,
@@ -60,8 +66,8 @@ def test_after_step_1_the_group_is_at_step_2(ready: PlanState) -> None:
 
     assert state.phase is PlanPhase.IN_PROCEDURE
     assert state.progress[(COMMITTEE, INCUMBENT)] == GroupProgress(step=2, started=True)
-    assert state.nominations["n01"].status is NominationStatus.STANDING
-    assert state.nominations["n01"].last_passed_step == 1
+    assert state.nominations[N01].status is NominationStatus.STANDING
+    assert state.nominations[N01].last_passed_step == 1
     assert state.last_held_on == date(2025, 5, 1)
 
 
@@ -122,14 +128,14 @@ def test_more_valid_ballots_than_issued(ready: PlanState) -> None:
 
 
 def test_more_yes_votes_than_valid_ballots(ready: PlanState) -> None:
-    yes = {**votes(FOUR, 12), "n03": 13}
+    yes = {**votes(FOUR, 12), N03: 13}
     command = conference(1, INCUMBENT, yes, attending=13, ballots_issued=13, ballots_valid=12)
 
     then_rejected(ready, command, field="votes[2].yes", rule="within_valid_ballots")
 
 
 def test_a_negative_tally(ready: PlanState) -> None:
-    then_rejected(ready, conference(1, INCUMBENT, {**votes(FOUR), "n04": -1}),
+    then_rejected(ready, conference(1, INCUMBENT, {**votes(FOUR), N04: -1}),
                   field="votes[3].yes", rule="within_valid_ballots")
 
 
@@ -141,27 +147,27 @@ def test_a_missing_tally(ready: PlanState) -> None:
 
 def test_a_duplicate_tally(ready: PlanState) -> None:
     command = conference(1, INCUMBENT, votes(FOUR))
-    command = replace(command, votes=(*command.votes, Vote(nomination_id="n01", yes=3)))
+    command = replace(command, votes=(*command.votes, Vote(nomination_id=N01, yes=3)))
 
     then_rejected(ready, command, field="votes", rule="one_tally_each")
 
 
 def test_a_tally_for_someone_not_on_the_step(ready: PlanState) -> None:
-    then_rejected(ready, conference(1, INCUMBENT, votes([*FOUR, "n99"])),
+    then_rejected(ready, conference(1, INCUMBENT, votes([*FOUR, N99])),
                   field="votes", rule="on_the_list")
 
 
 def test_a_tally_for_a_candidate_of_the_other_group(ready: PlanState) -> None:
-    then_rejected(ready, conference(1, INCUMBENT, votes([*FOUR, "n05"])),
+    then_rejected(ready, conference(1, INCUMBENT, votes([*FOUR, N05])),
                   field="votes", rule="on_the_list")
 
 
 def test_a_dropped_candidate_is_no_longer_on_the_list() -> None:
     state = given(open_plan(seats=3), *registrations(incumbents=range(1, 6)),
-                  conference(1, INCUMBENT, {**votes(FOUR), "n05": 2}))
+                  conference(1, INCUMBENT, {**votes(FOUR), N05: 2}))
 
-    assert state.nominations["n05"].status is NominationStatus.DROPPED
-    then_rejected(state, conference(2, INCUMBENT, votes([*FOUR, "n05"])),
+    assert state.nominations[N05].status is NominationStatus.DROPPED
+    then_rejected(state, conference(2, INCUMBENT, votes([*FOUR, N05])),
                   field="votes", rule="on_the_list")
 
 
@@ -180,14 +186,14 @@ def test_a_step_cannot_be_held_twice(ready: PlanState) -> None:
 def test_first_time_candidates_wait_until_incumbents_finished(ready: PlanState) -> None:
     state = given(*all_steps(INCUMBENT, votes(FOUR), steps=range(1, 5)), state=ready)
 
-    then_rejected(state, conference(1, FIRST_TIME, votes(["n05"])),
+    then_rejected(state, conference(1, FIRST_TIME, votes([N05])),
                   field="candidate_group", rule="group_order")
 
 
 def test_first_time_candidates_go_after_incumbents_finished(ready: PlanState) -> None:
     state = given(*all_steps(INCUMBENT, votes(FOUR)), state=ready)
 
-    result = one(when(state, conference(1, FIRST_TIME, votes(["n05"]))),
+    result = one(when(state, conference(1, FIRST_TIME, votes([N05]))),
                  ConferenceResultRecorded)
     assert (result.candidate_group, result.step) == (FIRST_TIME, 1)
 
@@ -198,10 +204,10 @@ def test_a_conference_for_another_position_group_is_out_of_order(ready: PlanStat
 
 
 def test_nothing_to_vote_once_every_group_finished(ready: PlanState) -> None:
-    state = given(*all_steps(INCUMBENT, votes(FOUR)), *all_steps(FIRST_TIME, votes(["n05"])),
+    state = given(*all_steps(INCUMBENT, votes(FOUR)), *all_steps(FIRST_TIME, votes([N05])),
                   state=ready)
 
-    then_rejected(state, conference(1, FIRST_TIME, votes(["n05"]), command_id="late"),
+    then_rejected(state, conference(1, FIRST_TIME, votes([N05]), command_id="late"),
                   field="step", rule="nothing_to_vote")
 
 
@@ -235,7 +241,7 @@ def test_the_steps_need_a_full_list_before_they_begin() -> None:
 def test_the_list_minimum_counts_both_groups() -> None:
     state = given(open_plan(seats=3), *registrations(incumbents=[1, 2], first_time=[3, 4]))
 
-    assert one(when(state, conference(1, INCUMBENT, votes(["n01", "n02"]))),
+    assert one(when(state, conference(1, INCUMBENT, votes([N01, N02]))),
                ConferenceResultRecorded).standing_after == 4
 
 

@@ -31,6 +31,11 @@ from domain.plan import NominationStatus, PlanState
 from domain.procedure import EligibilityRule
 from tests.support.plans import (
     DEPARTMENT,
+    N01,
+    N02,
+    N03,
+    N04,
+    N05,
     NOW,
     all_steps,
     candidate,
@@ -192,9 +197,10 @@ def test_a_discipline_bar_ends_on_its_day(kind: DisciplineKind, months: int,
     the_day_before = check(disciplined, INCUMBENT, "discipline_bar", on=date(2025, 5, 31))
 
     assert_outcome(on_the_day, True)
-    assert f"đã qua {months} tháng" in on_the_day.detail
+    assert f"đã qua {months} tháng (được giới thiệu từ ngày 01/06/2025)" in on_the_day.detail
     assert_outcome(the_day_before, False)
-    assert f"chưa qua {months} tháng (đến 2025-06-01)" in the_day_before.detail
+    assert (f"chưa qua {months} tháng, chưa được giới thiệu ứng cử trước ngày 01/06/2025"
+            in the_day_before.detail)
 
 
 @pytest.mark.parametrize(("kind", "months"), [(REPRIMAND, 12), (WARNING, 30), (DISMISSAL, 60)],
@@ -236,8 +242,8 @@ def test_every_discipline_record_is_checked() -> None:
     bars = [c for c in checks_of(who, INCUMBENT) if c.code == "discipline_bar"]
 
     assert [c.passed for c in bars] == [True, False]
-    assert "khiển trách ngày 2020-01-01" in bars[0].detail
-    assert "cảnh cáo ngày 2024-01-01" in bars[1].detail
+    assert "khiển trách ngày 01/01/2020" in bars[0].detail
+    assert "cảnh cáo ngày 01/01/2024" in bars[1].detail
 
 
 def test_no_discipline_no_discipline_check() -> None:
@@ -305,18 +311,18 @@ def test_registration_records_the_checks_on_the_nomination(opened: PlanState) ->
 
     assert types(events) == ["CandidateRegistered", "EligibilityChecked"]
     checked = one(events, EligibilityChecked)
-    assert (checked.nomination_id, checked.occasion) == ("n01", "registration")
+    assert (checked.nomination_id, checked.occasion) == (N01, "registration")
     assert checked.checks == check_eligibility(SHORT_OF_48, INCUMBENT, term_start=TERM_START,
                                                term_months=60, rules=D45, on=TODAY)
     assert (checked.actor, checked.command_id, checked.occurred_at) == (DEPARTMENT, "reg-1", NOW)
-    assert stream_of(checked) == "nomination-n01"
+    assert stream_of(checked) == f"nomination-{N01}"
 
 
 def test_a_failing_check_does_not_stop_a_registration(opened: PlanState) -> None:
     events = when(opened, register(1, INCUMBENT, person=SHORT_OF_48))
 
     assert one(events, CandidateRegistered).candidate == SHORT_OF_48
-    nomination = given(events, state=opened).nominations["n01"]
+    nomination = given(events, state=opened).nominations[N01]
     assert nomination.status is NominationStatus.REGISTERED and nomination.in_play
     assert [(c.code, c.passed, c.severity) for c in nomination.eligibility] == [
         ("retirement_margin", False, "disqualifying")]
@@ -331,14 +337,14 @@ def test_a_failing_candidate_stays_on_the_list_and_is_checked_again_at_submissio
 
     events = when(state, submit())
 
-    assert one(events, PlanSubmitted).lists[0].nominations == ("n01", "n02", "n03", "n04")
+    assert one(events, PlanSubmitted).lists[0].nominations == (N01, N02, N03, N04)
     assert not of_type(events, NominationDropped)
     at_submission = {e.nomination_id: e for e in of_type(events, EligibilityChecked)}
-    assert sorted(at_submission) == ["n01", "n02", "n03", "n04"]
+    assert sorted(at_submission) == [N01, N02, N03, N04]
     assert {e.occasion for e in at_submission.values()} == {"submission"}
-    assert [c.passed for c in at_submission["n01"].checks] == [False]
+    assert [c.passed for c in at_submission[N01].checks] == [False]
     after = given(events, state=state)
-    assert after.nominations["n01"].status is NominationStatus.LISTED
+    assert after.nominations[N01].status is NominationStatus.LISTED
 
 
 def test_submission_checks_on_its_own_day_and_only_those_listed(opened: PlanState) -> None:
@@ -348,22 +354,22 @@ def test_submission_checks_on_its_own_day_and_only_those_listed(opened: PlanStat
         DisciplineRecord(kind=REPRIMAND, decided_on=date(2024, 6, 15)),))
     state = given(register(1, INCUMBENT, person=reprimanded),
                   *(register(i, INCUMBENT) for i in (2, 3, 5)), register(4, FIRST_TIME),
-                  *all_steps(INCUMBENT, {**votes(ids([1, 2, 3])), "n05": 2}, steps=[1]),
+                  *all_steps(INCUMBENT, {**votes(ids([1, 2, 3])), N05: 2}, steps=[1]),
                   *all_steps(INCUMBENT, votes(ids([1, 2, 3])), steps=range(2, 6)),
                   *all_steps(FIRST_TIME, votes(ids([4]))), state=opened)
-    at_registration = state.nominations["n01"].eligibility
+    at_registration = state.nominations[N01].eligibility
 
     events = when(state, submit(), now=datetime(2025, 6, 20, 9, 0, tzinfo=UTC))
 
     assert [(c.code, c.passed) for c in at_registration] == [
         ("retirement_margin", True), ("discipline_bar", False)]
     checked = {e.nomination_id: e for e in of_type(events, EligibilityChecked)}
-    assert sorted(checked) == ["n01", "n02", "n03", "n04"]
-    assert [(c.code, c.passed) for c in checked["n01"].checks] == [
+    assert sorted(checked) == [N01, N02, N03, N04]
+    assert [(c.code, c.passed) for c in checked[N01].checks] == [
         ("retirement_margin", True), ("discipline_bar", True)]
-    assert state.nominations["n05"].status is NominationStatus.DROPPED
+    assert state.nominations[N05].status is NominationStatus.DROPPED
     after = given(events, state=state)
-    assert after.nominations["n01"].eligibility == checked["n01"].checks
+    assert after.nominations[N01].eligibility == checked[N01].checks
 
 
 # --- the statutory retirement schedule (Nghị định 135/2020/NĐ-CP) ---------------------------
@@ -383,4 +389,5 @@ def test_the_schedule_decides_the_margin_of_an_incumbent() -> None:
     # Born 6/1965: 61y6m reached 12/2026, 17 months after the term starts: far short of 48.
     found = check(person(date(1965, 6, 1)), INCUMBENT, "retirement_margin", STATUTORY)
     assert_outcome(found, False)
-    assert "2026-12-01" in found.detail
+    assert found.detail == ("còn 17 tháng đến tuổi nghỉ hưu (01/12/2026) tính từ ngày bắt "
+                            "đầu nhiệm kỳ 01/07/2025, cần ít nhất 48 tháng để tái cử")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -20,7 +21,13 @@ from domain.commands import PlanCommand
 from domain.errors import CommandRejected
 from domain.events import (
     EVENT_TYPES,
+    ApprovalOverdue,
     DomainEvent,
+    EligibilityChecked,
+    NominationAdvanced,
+    NominationDropped,
+    NominationRevoteRequired,
+    StructureAssessed,
     event_from_data,
     event_to_data,
     nomination_stream,
@@ -32,15 +39,28 @@ from domain.plan import PlanState, evolve, fold
 from domain.serialization import to_data
 from tests.support.plans import (
     DEPARTMENT,
+    N01,
+    N02,
+    N03,
+    N04,
+    N05,
+    N06,
+    N07,
+    N99,
     NOW,
     all_steps,
+    batch,
+    cancel,
+    candidate,
     conference,
+    correct,
     ids,
     open_plan,
     register,
     registrations,
     submit,
     votes,
+    withdraw,
 )
 from tests.unit.gwt import given, recorded, types, when
 from tests.unit.review import (
@@ -72,16 +92,17 @@ def whole_plan() -> list[DomainEvent]:
         open_plan(seats=3),  # a list of exactly 4
         *registrations(incumbents=range(1, 5), first_time=[5, 6, 7]),
         conference(1, INCUMBENT, votes(ids(range(1, 5)), 2)),  # 0 + 3 waiting < 4: repeat
-        conference(1, INCUMBENT, {**votes(THREE), "n04": 2}, command_id="step-1-lan-2"),
+        conference(1, INCUMBENT, {**votes(THREE), N04: 2}, command_id="step-1-lan-2"),
         *all_steps(INCUMBENT, votes(THREE), steps=range(2, 6)),
-        *all_steps(FIRST_TIME, votes(["n05", "n06", "n07"]), steps=range(1, 5)),
-        conference(5, FIRST_TIME, {"n05": 12, "n06": 12, "n07": 10}, tie_break=("n06",)),
+        *all_steps(FIRST_TIME, votes([N05, N06, N07]), steps=range(1, 5)),
+        conference(5, FIRST_TIME, {N05: 12, N06: 12, N07: 10}, tie_break=(N06,)),
         submit(),
     )
 
 
 PREPARATION_TYPES = {
-    "PlanOpened", "CandidateRegistered", "EligibilityChecked", "ConferenceResultRecorded",
+    "PlanOpened", "PlanTermClaimed", "CandidateRegistered", "EligibilityChecked",
+    "ConferenceResultRecorded",
     "NominationAdvanced", "NominationDropped", "NominationRevoteRequired",
     "GroupCompletedSteps", "PlanSubmitted", "StructureAssessed",
 }
@@ -94,24 +115,24 @@ def reviewed_plan() -> list[DomainEvent]:
     life = History()
     life.add(whole_plan())
     life.add(opened_appraisals(life.state))  # n01, n02, n03, n06
-    life.add(reminder(life.state, "n01"))
+    life.add(reminder(life.state, N01))
     for agency in AGENCIES:
-        life.find(finding("n01", agency))
-    life.find(finding("n02", AGENCIES[0], CONCERN))
-    life.find(finding("n02", AGENCIES[0], CLEARED))  # amends the concern
+        life.find(finding(N01, agency))
+    life.find(finding(N02, AGENCIES[0], CONCERN))
+    life.find(finding(N02, AGENCIES[0], CLEARED))  # amends the concern
     for agency in AGENCIES[1:]:
-        life.find(finding("n02", agency))
-    life.find(finding("n03", AGENCIES[0]))
-    life.add(deadline_passed(life.state, "n03"))
-    life.find(finding("n06", AGENCIES[0]))
-    life.find(finding("n06", AGENCIES[1], CONCERN))
-    life.find(finding("n06", AGENCIES[2]))
+        life.find(finding(N02, agency))
+    life.find(finding(N03, AGENCIES[0]))
+    life.add(deadline_passed(life.state, N03))
+    life.find(finding(N06, AGENCIES[0]))
+    life.find(finding(N06, AGENCIES[1], CONCERN))
+    life.find(finding(N06, AGENCIES[2]))
     life.add(conclude_appraisals(life.state, now=NOW))
     life.add(approval_reminder(life.state, now=NOW))
     life.add(approval_overdue(life.state, now=NOW))
-    life.decide(sending_back(4, FIRST_TIME, "n06"))
-    life.decide(conference(4, FIRST_TIME, {"n06": 12}, held_on=date(2025, 5, 20)),
-                conference(5, FIRST_TIME, {"n06": 12}, held_on=date(2025, 5, 21)),
+    life.decide(sending_back(4, FIRST_TIME, N06))
+    life.decide(conference(4, FIRST_TIME, {N06: 12}, held_on=date(2025, 5, 20)),
+                conference(5, FIRST_TIME, {N06: 12}, held_on=date(2025, 5, 21)),
                 submit("submit-2"))
     life.appraise()  # n06 again, in round 2
     life.add(conclude_appraisals(life.state, now=NOW))
@@ -124,9 +145,9 @@ def other_endings() -> list[list[DomainEvent]]:
     a rejection: the decisions the reviewed plan does not take."""
     excluded, rejected = History(), History()
     excluded.decide(*large_plan_commands())
-    excluded.appraise({"n05": {AGENCIES[1]: DISQUALIFYING}})
+    excluded.appraise({N05: {AGENCIES[1]: DISQUALIFYING}})
     excluded.add(conclude_appraisals(excluded.state, now=NOW))
-    excluded.decide(decision(Decision.APPROVE_WITH_EXCLUSIONS, excluded=(exclusion("n05"),)))
+    excluded.decide(decision(Decision.APPROVE_WITH_EXCLUSIONS, excluded=(exclusion(N05),)))
     rejected.decide(*small_plan_commands())
     rejected.appraise()
     rejected.add(conclude_appraisals(rejected.state, now=NOW))
@@ -134,8 +155,22 @@ def other_endings() -> list[list[DomainEvent]]:
     return [excluded.events, rejected.events]
 
 
+def amended_and_cancelled() -> list[DomainEvent]:
+    """A plan whose list is imported at once, one candidate's particulars corrected, another
+    withdrawn, and which is then cancelled: its term is released."""
+    born_again = replace(candidate(2), birth_date=date(1975, 3, 3))
+    return recorded(open_plan(seats=3), batch(incumbents=range(1, 5), first_time=[5]),
+                    correct(2, born_again), withdraw(3), cancel())
+
+
 def every_history() -> list[list[DomainEvent]]:
+    """The histories of a plan through review and decision (tests/projections reads them)."""
     return [whole_plan(), reviewed_plan(), *other_endings()]
+
+
+def all_histories() -> list[list[DomainEvent]]:
+    """Every history, with the amended and cancelled plan: every event type between them."""
+    return [*every_history(), amended_and_cancelled()]
 
 
 def stored(event: DomainEvent) -> DomainEvent:
@@ -162,15 +197,21 @@ def test_the_review_uses_every_other_event_type() -> None:
     review = set(types(reviewed_plan()))
     endings = [set(types(events)) for events in other_endings()]
 
-    assert review == set(EVENT_TYPES) - {"NominationExcluded", "PlanRejected"}
+    amended = set(types(amended_and_cancelled()))
+    changes = {"CandidateWithdrawn", "RegistrationCorrected", "PlanCancelled"}
+
+    assert review == set(EVENT_TYPES) - {"NominationExcluded", "PlanRejected",
+                                         "PlanTermReleased"} - changes
     assert "NominationExcluded" in endings[0] and "PlanRejected" in endings[1]
     assert "PlanRejected" not in endings[0] and "PlanApproved" not in endings[1]
-    assert set().union(review, *endings) == set(EVENT_TYPES)
+    assert "PlanTermReleased" in endings[1] and "PlanTermReleased" in amended
+    assert amended >= changes
+    assert set().union(review, *endings, amended) == set(EVENT_TYPES)
 
 
 def test_every_event_round_trips_through_json() -> None:
     seen = set()
-    for events in every_history():
+    for events in all_histories():
         for event in events:
             data = event_to_data(event)
             assert floats_in(data) == [], event.TYPE
@@ -180,10 +221,10 @@ def test_every_event_round_trips_through_json() -> None:
     assert seen == set(EVENT_TYPES)
 
 
-@pytest.mark.parametrize("history", range(4), ids=["prepared", "reviewed", "excluded",
-                                                    "rejected"])
+@pytest.mark.parametrize("history", range(5), ids=["prepared", "reviewed", "excluded",
+                                                    "rejected", "amended"])
 def test_events_read_back_fold_to_the_same_state(history: int) -> None:
-    events = every_history()[history]
+    events = all_histories()[history]
 
     assert fold(stored(e) for e in events) == fold(events)
 
@@ -228,7 +269,7 @@ def test_each_event_belongs_to_the_plan_or_to_one_nomination() -> None:
     assert streams["GroupCompletedSteps"] == "plan-plan-1"
     assert streams["PlanSubmitted"] == "plan-plan-1"
     registered = [e for e in events if e.TYPE == "CandidateRegistered"]
-    assert stream_of(registered[0]) == "nomination-n01" == nomination_stream("n01")
+    assert stream_of(registered[0]) == f"nomination-{N01}" == nomination_stream(N01)
 
 
 def test_stream_versions_count_each_streams_events() -> None:
@@ -236,9 +277,9 @@ def test_stream_versions_count_each_streams_events() -> None:
                   conference(1, INCUMBENT, votes(ids(range(1, 5)))))
 
     assert state.version_of("plan-plan-1") == 2  # opened, conference
-    assert state.version_of("nomination-n01") == 3  # registered, eligibility checked, advanced
-    assert state.version_of("nomination-n04") == 3
-    assert state.version_of("nomination-n99") == 0
+    assert state.version_of(f"nomination-{N01}") == 3  # registered, eligibility checked, advanced
+    assert state.version_of(f"nomination-{N04}") == 3
+    assert state.version_of(f"nomination-{N99}") == 0
 
 
 def test_stream_versions_over_a_whole_plan() -> None:
@@ -250,14 +291,14 @@ def test_stream_versions_over_a_whole_plan() -> None:
     # Each nomination's eligibility is checked when it is registered; only those on the
     # submitted list are checked again at submission.
     # n04: registered, checked, repeat, dropped at the second attempt
-    assert state.version_of("nomination-n04") == 4
+    assert state.version_of(f"nomination-{N04}") == 4
     # n01: registered, checked, repeat, advanced at steps 1 to 5, checked at submission
-    assert state.version_of("nomination-n01") == 9
+    assert state.version_of(f"nomination-{N01}") == 9
     # n06: registered, checked, advanced at steps 1 to 5 (kept by the head's decision on the
     # tie), checked at submission
-    assert state.version_of("nomination-n06") == 8
+    assert state.version_of(f"nomination-{N06}") == 8
     # n05 (lost the tie) and n07: registered, checked, advanced at steps 1 to 4, cut at step 5
-    assert state.version_of("nomination-n05") == state.version_of("nomination-n07") == 7
+    assert state.version_of(f"nomination-{N05}") == state.version_of(f"nomination-{N07}") == 7
     # opened, 11 conferences (6 incumbent, 5 first-time), 2 groups completed, submitted,
     # structure assessed
     assert state.version_of("plan-plan-1") == 1 + 11 + 2 + 1 + 1
@@ -268,7 +309,7 @@ def test_the_review_of_a_nomination_is_on_its_own_stream() -> None:
     state = fold(events)
 
     assert state.versions == dict(Counter(stream_of(e) for e in events))
-    n06 = [e.TYPE for e in events if stream_of(e) == "nomination-n06"]
+    n06 = [e.TYPE for e in events if stream_of(e) == f"nomination-{N06}"]
     assert n06 == [
         "CandidateRegistered", "EligibilityChecked", *["NominationAdvanced"] * 5,
         "EligibilityChecked",
@@ -329,3 +370,35 @@ def test_a_rejected_command_is_not_remembered() -> None:
     corrected = conference(1, INCUMBENT, votes(ids(range(1, 5)), 12), attending=12,
                            command_id="bien-ban-1")
     assert when(state, corrected)
+
+
+# --- what the domain writes in events is Vietnamese ---------------------------------------------
+ENGLISH = re.compile(r"\b(is|not|must|the|be|may|only|cannot|has|have|are|of|for|with|"
+                     r"and|already|needs?|given|passed|failed|step|votes?)\b", re.IGNORECASE)
+DATE_ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def texts_written_by_the_domain(events: list[DomainEvent]) -> list[tuple[str, str]]:
+    """(event type, text) of every reason, detail and escalation the domain composes (the
+    reasons people give in commands are theirs, not the domain's)."""
+    found: list[tuple[str, str]] = []
+    for e in events:
+        if isinstance(e, NominationAdvanced | NominationDropped | NominationRevoteRequired):
+            found.append((e.TYPE, e.reason))
+        if isinstance(e, EligibilityChecked):
+            found.extend((e.TYPE, c.detail) for c in e.checks)
+        if isinstance(e, StructureAssessed):
+            found.extend((e.TYPE, s.detail) for a in e.lists for s in a.shortfalls)
+        if isinstance(e, ApprovalOverdue):
+            found.append((e.TYPE, e.escalated_to))
+    return found
+
+
+def test_every_reason_and_detail_the_domain_writes_is_vietnamese() -> None:
+    texts = [t for events in all_histories() for t in texts_written_by_the_domain(events)]
+
+    assert {kind for kind, _ in texts} >= {"NominationAdvanced", "NominationDropped",
+                                           "NominationRevoteRequired", "EligibilityChecked",
+                                           "ApprovalOverdue"}
+    assert [t for t in texts if ENGLISH.search(t[1])] == []
+    assert [t for t in texts if DATE_ISO.search(t[1])] == []  # days are written 05/05/2025

@@ -20,6 +20,8 @@ from domain.plan import NominationStatus, PlanState
 from domain.procedure import PassBase, ProcedureDefinition
 from tests.support.plans import (
     COMMITTEE,
+    N01,
+    N05,
     all_steps,
     conference,
     ids,
@@ -45,7 +47,7 @@ def five_incumbents(procedure: ProcedureDefinition | None = None) -> PlanState:
 
 
 def fifth_gets(yes: int, *, others: int = 15) -> dict[str, int]:
-    return {**votes(FOUR, others), "n05": yes}
+    return {**votes(FOUR, others), N05: yes}
 
 
 @pytest.mark.parametrize(("summoned", "yes", "outcome"), [
@@ -58,7 +60,7 @@ def test_more_than_half_of_those_summoned(summoned: int, yes: int, outcome: str)
     events = when(five_incumbents(),
                   conference(1, INCUMBENT, fifth_gets(yes, others=summoned), summoned=summoned))
 
-    assert by_nomination(events)["n05"] == outcome
+    assert by_nomination(events)[N05] == outcome
     assert one(events, ConferenceResultRecorded).base_count == summoned
 
 
@@ -67,28 +69,28 @@ def test_a_candidate_below_the_mark_is_dropped_with_the_tally() -> None:
     events = when(state, conference(1, INCUMBENT, fifth_gets(8, others=16), summoned=16))
 
     dropped = one(events, NominationDropped)
-    assert dropped.nomination_id == "n05"
+    assert dropped.nomination_id == N05
     assert dropped.reason_code == "below_threshold"
     assert dropped.tally is not None
     assert (dropped.tally.yes, dropped.tally.needed, dropped.tally.base_count) == (8, 9, 16)
     assert dropped.tally.pass_base == "summoned" and dropped.tally.threshold == "1/2"
     assert one(events, ConferenceResultRecorded).passed == tuple(FOUR)
     after = given(events, state=state)
-    assert after.nominations["n05"].status is NominationStatus.DROPPED
-    assert not after.nominations["n05"].in_play
+    assert after.nominations[N05].status is NominationStatus.DROPPED
+    assert not after.nominations[N05].in_play
 
 
 def test_those_attending_are_not_the_base() -> None:
     """8 of 11 present is a clear majority of the room, but not of the 16 summoned."""
     command = conference(1, INCUMBENT, fifth_gets(8, others=11), summoned=16, attending=11)
 
-    assert by_nomination(when(five_incumbents(), command))["n05"] == "NominationDropped"
+    assert by_nomination(when(five_incumbents(), command))[N05] == "NominationDropped"
 
 
 def test_valid_ballots_are_not_the_base() -> None:
     command = conference(1, INCUMBENT, fifth_gets(8, others=10), summoned=16, ballots_valid=10)
 
-    assert by_nomination(when(five_incumbents(), command))["n05"] == "NominationDropped"
+    assert by_nomination(when(five_incumbents(), command))[N05] == "NominationDropped"
 
 
 def test_a_procedure_counting_valid_ballots_changes_the_result() -> None:
@@ -98,10 +100,10 @@ def test_a_procedure_counting_valid_ballots_changes_the_result() -> None:
 
     events = when(five_incumbents(on_valid), command)
 
-    assert by_nomination(events)["n05"] == "NominationAdvanced"
+    assert by_nomination(events)[N05] == "NominationAdvanced"
     result = one(events, ConferenceResultRecorded)
     assert (result.pass_base, result.base_count) == ("valid_ballots", 10)
-    assert by_nomination(when(five_incumbents(), command))["n05"] == "NominationDropped"
+    assert by_nomination(when(five_incumbents(), command))[N05] == "NominationDropped"
 
 
 @pytest.mark.parametrize(("yes", "outcome"), [(7, "NominationAdvanced"),
@@ -113,7 +115,7 @@ def test_a_procedure_counting_those_attending_changes_the_result(yes: int,
 
     events = when(five_incumbents(on_attending), command)
 
-    assert by_nomination(events)["n05"] == outcome
+    assert by_nomination(events)[N05] == outcome
     assert one(events, ConferenceResultRecorded).base_count == 12
 
 
@@ -122,7 +124,7 @@ def test_a_procedure_with_a_two_thirds_mark() -> None:
 
     events = when(five_incumbents(two_thirds), conference(1, INCUMBENT, fifth_gets(10)))
 
-    assert by_nomination(events)["n05"] == "NominationDropped"
+    assert by_nomination(events)[N05] == "NominationDropped"
     assert one(events, NominationDropped).tally.needed == 11  # type: ignore[union-attr]
 
 
@@ -133,11 +135,11 @@ def test_a_step_may_override_the_base() -> None:
     state = five_incumbents(replace(base, steps=steps))
     command = conference(1, INCUMBENT, fifth_gets(7, others=12), summoned=16, attending=12)
 
-    assert by_nomination(when(state, command))["n05"] == "NominationDropped"  # step 1: 16
+    assert by_nomination(when(state, command))[N05] == "NominationDropped"  # step 1: 16
     state = given(conference(1, INCUMBENT, votes(ids(range(1, 6)), 16), summoned=16),
                   state=state)
     command = replace(command, step=2, command_id="step-2")
-    assert by_nomination(when(state, command))["n05"] == "NominationAdvanced"  # step 2: 12
+    assert by_nomination(when(state, command))[N05] == "NominationAdvanced"  # step 2: 12
 
 
 def test_a_consultative_step_drops_nobody() -> None:
@@ -146,7 +148,7 @@ def test_a_consultative_step_drops_nobody() -> None:
     state = given(conference(1, INCUMBENT, votes(ids(range(1, 6)))),
                   state=five_incumbents(replace(base, steps=steps)))
 
-    events = when(state, conference(2, INCUMBENT, {**votes(FOUR, 1), "n05": 0}))
+    events = when(state, conference(2, INCUMBENT, {**votes(FOUR, 1), N05: 0}))
 
     assert types(events) == ["ConferenceResultRecorded"] + ["NominationAdvanced"] * 5
     result = one(events, ConferenceResultRecorded)
@@ -168,7 +170,7 @@ def test_when_a_whole_group_is_dropped_it_completes_early() -> None:
     state = given(open_plan(seats=3), *registrations(incumbents=range(1, 5), first_time=[5]),
                   *all_steps(INCUMBENT, votes(FOUR)))
 
-    events = when(state, conference(1, FIRST_TIME, {"n05": 7}))
+    events = when(state, conference(1, FIRST_TIME, {N05: 7}))
 
     assert types(events) == ["ConferenceResultRecorded", "NominationDropped",
                              "GroupCompletedSteps"]
@@ -184,7 +186,7 @@ def test_when_a_whole_group_is_dropped_it_completes_early() -> None:
 def test_when_all_incumbents_are_dropped_first_time_candidates_go_next() -> None:
     state = given(open_plan(seats=3), *registrations(incumbents=[1], first_time=range(2, 6)))
 
-    events = when(state, conference(1, INCUMBENT, {"n01": 2}))
+    events = when(state, conference(1, INCUMBENT, {N01: 2}))
 
     assert types(events) == ["ConferenceResultRecorded", "NominationDropped",
                              "GroupCompletedSteps"]

@@ -18,7 +18,7 @@ from domain.people import SYSTEM_ACTOR_ID, Actor, Role
 from domain.plan import PlanPhase, PlanState
 from domain.procedure import duration, parse_procedure
 from domain.serialization import to_data
-from tests.support.plans import NOW, conference, open_plan, registrations, submit
+from tests.support.plans import N04, NOW, conference, open_plan, registrations, submit
 from tests.unit.gwt import given, types, when
 from tests.unit.review import (
     FIRST_TIME,
@@ -95,7 +95,8 @@ def test_past_the_deadline_the_level_above_is_told_once(awaiting: PlanState) -> 
 def test_the_superior_committee_still_decides_after_the_deadline(awaiting: PlanState) -> None:
     state = given(approval_overdue(awaiting, now=LATER), state=awaiting)
 
-    assert types(when(state, decision(Decision.REJECT), now=LATER)) == ["PlanRejected"]
+    assert types(when(state, decision(Decision.REJECT), now=LATER)) == [
+        "PlanRejected", "PlanTermReleased"]
 
 
 def plan_in(phase: str) -> PlanState:
@@ -108,7 +109,7 @@ def plan_in(phase: str) -> PlanState:
         return appraised(small_plan())
     state = awaiting_approval(small_plan())
     command = {"approved": decision(Decision.APPROVE), "rejected": decision(Decision.REJECT),
-               "sent back": sending_back(3, FIRST_TIME, "n04")}[phase]
+               "sent back": sending_back(3, FIRST_TIME, N04)}[phase]
     return given(command, state=state)
 
 
@@ -124,8 +125,8 @@ def test_no_reminder_and_no_escalation_unless_awaiting_approval(phase: str) -> N
 
 def test_a_new_round_has_its_own_reminders_and_deadline(awaiting: PlanState) -> None:
     state, _ = reminders(awaiting, 2)
-    state = given(approval_overdue(state, now=LATER), sending_back(5, FIRST_TIME, "n04"),
-                  conference(5, FIRST_TIME, {"n04": 12}, command_id="r2-step-5"),
+    state = given(approval_overdue(state, now=LATER), sending_back(5, FIRST_TIME, N04),
+                  conference(5, FIRST_TIME, {N04: 12}, command_id="r2-step-5"),
                   submit("submit-2"), state=state)
     state = appraised(state)
     state = given(conclude_appraisals(state, now=LATER), state=state)
@@ -156,7 +157,7 @@ def test_a_duration(text: str, value: timedelta) -> None:
     "ten d", "1e3s", "²d", "١٠d", "d10",
 ])
 def test_a_malformed_duration_is_refused(text: str) -> None:
-    with pytest.raises(InvalidDefinition, match="not a duration"):
+    with pytest.raises(InvalidDefinition, match="không phải thời hạn"):
         duration(text)
 
 
@@ -180,5 +181,5 @@ def test_a_definition_with_a_malformed_duration_is_refused(section: str, key: st
     data: dict[str, Any] = deepcopy(to_data(procedures.load()))
     data[section][key] = text
 
-    with pytest.raises(InvalidDefinition, match="not a duration"):
+    with pytest.raises(InvalidDefinition, match="không phải thời hạn"):
         parse_procedure(data)

@@ -36,12 +36,20 @@ from domain.plan import GroupProgress, NominationStatus, PlanPhase, PlanState, f
 from tests.support.plans import (
     COMMITTEE,
     DEPARTMENT,
+    N01,
+    N02,
+    N03,
+    N04,
+    N05,
+    N20,
+    N99,
     all_steps,
     conference,
     ids,
     open_plan,
     registrations,
     submit,
+    tallies,
     votes,
 )
 from tests.unit.gwt import given, of_type, one, rules_of, then_rejected, types, when
@@ -71,7 +79,7 @@ def again(step: int, group: CandidateGroup, yes: dict[str, int], *, round: int =
           held_on: date = LATER) -> RecordConferenceResult:
     """A conference of a later round, under a minutes' id of its own."""
     return conference(step, group, yes, held_on=held_on,
-                      command_id=f"r{round}-{group.value}-{step}-{sorted(yes)}")
+                      command_id=f"r{round}-{group.value}-{step}-{tallies(yes)}")
 
 
 @pytest.fixture
@@ -83,13 +91,13 @@ def awaiting() -> PlanState:
 @pytest.fixture
 def sent_back(awaiting: PlanState) -> PlanState:
     """n04 sent back to step 3 of the first-time group."""
-    return given(sending_back(3, FIRST_TIME, "n04"), state=awaiting)
+    return given(sending_back(3, FIRST_TIME, N04), state=awaiting)
 
 
 # --- the decision --------------------------------------------------------------------------
 def test_named_candidates_are_sent_back_to_a_named_step(awaiting: PlanState) -> None:
     command = decision(Decision.SEND_BACK, reasons="Làm rõ đơn thư",
-                       send_back=back_to(3, INCUMBENT, "n01", "n02"))
+                       send_back=back_to(3, INCUMBENT, N01, N02))
 
     events = when(awaiting, command)
 
@@ -98,16 +106,16 @@ def test_named_candidates_are_sent_back_to_a_named_step(awaiting: PlanState) -> 
         plan_id="plan-1", occurred_at=events[0].occurred_at, actor=APPROVER,
         command_id=command.command_id, round=1, decision_ref="125-QĐ/HU",
         reasons="Làm rõ đơn thư", position_group=COMMITTEE, candidate_group=INCUMBENT, step=3,
-        nominations=("n01", "n02"))
+        nominations=(N01, N02))
     assert [(e.nomination_id, e.round, e.step, e.reasons, stream_of(e))
             for e in of_type(events, NominationSentBack)] == [
-        ("n01", 1, 3, "Làm rõ đơn thư", "nomination-n01"),
-        ("n02", 1, 3, "Làm rõ đơn thư", "nomination-n02")]
+        (N01, 1, 3, "Làm rõ đơn thư", f"nomination-{N01}"),
+        (N02, 1, 3, "Làm rõ đơn thư", f"nomination-{N02}")]
 
 
 @pytest.mark.parametrize("step", [0, 6, 9])
 def test_the_step_must_be_a_step_of_the_procedure(awaiting: PlanState, step: int) -> None:
-    rejection = then_rejected(awaiting, sending_back(step, FIRST_TIME, "n04"),
+    rejection = then_rejected(awaiting, sending_back(step, FIRST_TIME, N04),
                               field="send_back.step", rule="known_step")
 
     assert rules_of(rejection) == {("send_back.step", "known_step")}
@@ -115,13 +123,13 @@ def test_the_step_must_be_a_step_of_the_procedure(awaiting: PlanState, step: int
 
 def test_the_group_must_be_a_group_of_the_plan(awaiting: PlanState) -> None:
     command = decision(Decision.SEND_BACK,
-                       send_back=back_to(3, INCUMBENT, "n01", position_group="secretary"))
+                       send_back=back_to(3, INCUMBENT, N01, position_group="secretary"))
 
     then_rejected(awaiting, command, field="send_back.position_group", rule="known_group")
 
 
 def test_the_candidates_must_be_of_the_named_group(awaiting: PlanState) -> None:
-    rejection = then_rejected(awaiting, sending_back(3, FIRST_TIME, "n04", "n01"),
+    rejection = then_rejected(awaiting, sending_back(3, FIRST_TIME, N04, N01),
                               field="send_back.nominations[1]", rule="listed_in_group")
 
     assert rules_of(rejection) == {("send_back.nominations[1]", "listed_in_group")}
@@ -131,11 +139,11 @@ def test_the_candidates_must_be_on_the_list() -> None:
     """n05 fell below the mark at step 1; n99 was never registered."""
     state = awaiting_approval(given(
         open_plan(seats=3), *registrations(incumbents=[1, 2, 3, 5], first_time=[4]),
-        *all_steps(INCUMBENT, {**votes(ids([1, 2, 3])), "n05": 2}, steps=[1]),
+        *all_steps(INCUMBENT, {**votes(ids([1, 2, 3])), N05: 2}, steps=[1]),
         *all_steps(INCUMBENT, votes(ids([1, 2, 3])), steps=range(2, 6)),
-        *all_steps(FIRST_TIME, votes(["n04"])), submit()))
+        *all_steps(FIRST_TIME, votes([N04])), submit()))
 
-    rejection = then_rejected(state, sending_back(2, INCUMBENT, "n05", "n99"),
+    rejection = then_rejected(state, sending_back(2, INCUMBENT, N05, N99),
                               field="send_back.nominations[0]", rule="listed_in_group")
 
     assert rules_of(rejection) == {("send_back.nominations[0]", "listed_in_group"),
@@ -150,7 +158,7 @@ def test_a_send_back_names_the_candidates(awaiting: PlanState) -> None:
 
 
 def test_a_candidate_is_sent_back_once(awaiting: PlanState) -> None:
-    then_rejected(awaiting, sending_back(3, FIRST_TIME, "n04", "n04"),
+    then_rejected(awaiting, sending_back(3, FIRST_TIME, N04, N04),
                   field="send_back.nominations", rule="once_each")
 
 
@@ -164,38 +172,38 @@ def test_after_a_send_back_the_group_resumes_at_the_named_step(sent_back: PlanSt
                                                                     started=True)
     assert state.progress[(COMMITTEE, INCUMBENT)] == awaiting.progress[(COMMITTEE, INCUMBENT)]
     assert state.current_track() == (COMMITTEE, FIRST_TIME)
-    n04 = state.nominations["n04"]
+    n04 = state.nominations[N04]
     assert (n04.status, n04.last_passed_step) == (NominationStatus.STANDING, 2)
-    assert [n.nomination_id for n in state.all_listed()] == ["n01", "n02", "n03"]
-    assert set(state.appraisals) == {"n01", "n02", "n03"}
+    assert [n.nomination_id for n in state.all_listed()] == [N01, N02, N03]
+    assert set(state.appraisals) == {N01, N02, N03}
     assert state.to_appraise() == []
 
 
 def test_only_the_sent_back_candidates_vote_at_the_step(awaiting: PlanState) -> None:
-    state = given(sending_back(2, INCUMBENT, "n01", "n02"), state=awaiting)
-    assert [n.nomination_id for n in state.all_listed()] == ["n03", "n04"]
+    state = given(sending_back(2, INCUMBENT, N01, N02), state=awaiting)
+    assert [n.nomination_id for n in state.all_listed()] == [N03, N04]
 
     then_rejected(state, conference(2, INCUMBENT, votes(ids([1, 2, 3])), held_on=LATER),
                   field="votes", rule="on_the_list")
-    then_rejected(state, conference(2, INCUMBENT, votes(["n01"]), held_on=LATER),
+    then_rejected(state, conference(2, INCUMBENT, votes([N01]), held_on=LATER),
                   field="votes", rule="complete")
-    then_rejected(state, conference(3, INCUMBENT, votes(["n01", "n02"]), held_on=LATER),
+    then_rejected(state, conference(3, INCUMBENT, votes([N01, N02]), held_on=LATER),
                   field="step", rule="step_order")
-    then_rejected(state, conference(2, FIRST_TIME, votes(["n04"]), held_on=LATER),
+    then_rejected(state, conference(2, FIRST_TIME, votes([N04]), held_on=LATER),
                   field="candidate_group", rule="group_order")
-    then_rejected(state, conference(2, INCUMBENT, votes(["n01", "n02"]),
+    then_rejected(state, conference(2, INCUMBENT, votes([N01, N02]),
                                     held_on=date(2025, 4, 30)),
                   field="held_on", rule="chronological")
 
-    events = when(state, conference(2, INCUMBENT, votes(["n01", "n02"]), held_on=LATER))
+    events = when(state, conference(2, INCUMBENT, votes([N01, N02]), held_on=LATER))
 
-    assert {e.nomination_id for e in events if hasattr(e, "nomination_id")} == {"n01", "n02"}
+    assert {e.nomination_id for e in events if hasattr(e, "nomination_id")} == {N01, N02}
     assert given(events, state=state).progress[(COMMITTEE, INCUMBENT)].step == 3
 
 
 def test_a_send_back_keeps_the_rest_of_the_list(sent_back: PlanState) -> None:
     """The candidates not named keep their place and their appraisal."""
-    for n in ("n01", "n02", "n03"):
+    for n in (N01, N02, N03):
         assert sent_back.nominations[n].status is NominationStatus.LISTED
         appraisal = sent_back.appraisals[n]
         assert (appraisal.completed, appraisal.round, appraisal.outcome) == (True, 1, "cleared")
@@ -204,10 +212,10 @@ def test_a_send_back_keeps_the_rest_of_the_list(sent_back: PlanState) -> None:
 def test_a_sent_back_candidate_who_fails_again_repeats_the_step_if_the_list_would_be_short(
         sent_back: PlanState) -> None:
     """A list of 3 seats must keep 4 names: the step is held again rather than drop n04."""
-    events = when(sent_back, conference(3, FIRST_TIME, {"n04": 2}, held_on=LATER))
+    events = when(sent_back, conference(3, FIRST_TIME, {N04: 2}, held_on=LATER))
 
     assert types(events) == ["ConferenceResultRecorded", "NominationRevoteRequired"]
-    assert one(events, NominationRevoteRequired).nomination_id == "n04"
+    assert one(events, NominationRevoteRequired).nomination_id == N04
     assert given(events, state=sent_back).progress[(COMMITTEE, FIRST_TIME)].attempt == 2
 
 
@@ -218,9 +226,9 @@ def test_a_sent_back_candidate_can_fall_when_the_list_keeps_its_surplus() -> Non
         open_plan(seats=20), *registrations(incumbents=range(1, 16), first_time=range(16, 24)),
         *all_steps(INCUMBENT, votes(ids(range(1, 16)))),
         *all_steps(FIRST_TIME, votes(ids(range(16, 24)))), submit()))
-    state = given(sending_back(2, FIRST_TIME, "n20"), state=state)
+    state = given(sending_back(2, FIRST_TIME, N20), state=state)
 
-    events = when(state, conference(2, FIRST_TIME, {"n20": 2}, held_on=LATER))
+    events = when(state, conference(2, FIRST_TIME, {N20: 2}, held_on=LATER))
 
     assert one(events, NominationDropped).reason_code == "below_threshold"
     assert one(events, GroupCompletedSteps).listed == ()
@@ -233,23 +241,23 @@ def test_a_sent_back_candidate_can_fall_when_the_list_keeps_its_surplus() -> Non
 
 # --- the second round ----------------------------------------------------------------------
 def test_the_sent_back_candidate_is_appraised_again_once_listed(sent_back: PlanState) -> None:
-    state = given(*(again(step, FIRST_TIME, {"n04": 12})
+    state = given(*(again(step, FIRST_TIME, {N04: 12})
                     for step in (3, 4, 5)), state=sent_back)
 
-    assert state.nominations["n04"].status is NominationStatus.LISTED
-    assert [n.nomination_id for n in state.to_appraise()] == ["n04"]
+    assert state.nominations[N04].status is NominationStatus.LISTED
+    assert [n.nomination_id for n in state.to_appraise()] == [N04]
     events = when(state, submit("submit-2"))
     assert one(events, StructureAssessed).round == 2
     assert one(events, PlanSubmitted).lists == (
-        ListEntry(position_group=COMMITTEE, seats=3, nominations=("n01", "n02", "n03", "n04")),)
+        ListEntry(position_group=COMMITTEE, seats=3, nominations=(N01, N02, N03, N04)),)
     assert sorted(e.nomination_id for e in of_type(events, EligibilityChecked)) == [
-        "n01", "n02", "n03", "n04"]
+        N01, N02, N03, N04]
     state = given(events, state=state)
 
     opened = opened_appraisals(state)
 
     assert [(e.nomination_id, e.round, e.command_id) for e in of_type(opened, AppraisalOpened)] \
-        == [("n04", 2, "appraisal-n04-r2-open")]
+        == [(N04, 2, f"appraisal-{N04}-r2-open")]
 
 
 def second_round() -> History:
@@ -259,8 +267,8 @@ def second_round() -> History:
     life.decide(*small_plan_commands())
     life.appraise(by=ROUND_1)
     life.add(conclude_appraisals(life.state, now=life.events[-1].occurred_at))
-    life.decide(sending_back(3, FIRST_TIME, "n04"))
-    life.decide(*(again(step, FIRST_TIME, {"n04": 12})
+    life.decide(sending_back(3, FIRST_TIME, N04))
+    life.decide(*(again(step, FIRST_TIME, {N04: 12})
                   for step in (3, 4, 5)), submit("submit-2"))
     life.appraise(by=ROUND_2)
     life.add(conclude_appraisals(life.state, now=life.events[-1].occurred_at))
@@ -273,8 +281,8 @@ def test_the_second_round_goes_up_and_is_approved() -> None:
     concluded = of_type(life.events, AppraisalsCompleted)
     assert [(e.round, len(e.results)) for e in concluded] == [(1, 4), (2, 4)]
     assert before.phase is PlanPhase.AWAITING_APPROVAL
-    assert before.appraisals["n04"].round == 2
-    assert before.appraisals["n01"].round == 1
+    assert before.appraisals[N04].round == 2
+    assert before.appraisals[N01].round == 1
 
     approved = life.decide(decision(command_id="quyet-dinh-2"))
 
@@ -296,7 +304,7 @@ def test_the_whole_second_round_folds_consistently() -> None:
     assert fold(stored(e) for e in life.events) == life.state
     assert life.state.versions == dict(Counter(stream_of(e) for e in life.events))
     assert life.state.round == 2
-    n04 = [e.TYPE for e in life.events if stream_of(e) == "nomination-n04"]
+    n04 = [e.TYPE for e in life.events if stream_of(e) == f"nomination-{N04}"]
     assert n04.count("AppraisalOpened") == 2
     assert n04[n04.index("NominationSentBack"):] == [
         "NominationSentBack", *["NominationAdvanced"] * 3, "EligibilityChecked",
@@ -326,11 +334,11 @@ def test_the_committee_that_sent_the_plan_back_decides_again() -> None:
 def test_a_plan_can_be_sent_back_twice() -> None:
     life = second_round()
 
-    events = life.decide(sending_back(5, FIRST_TIME, "n04", command_id="quyet-dinh-2"))
+    events = life.decide(sending_back(5, FIRST_TIME, N04, command_id="quyet-dinh-2"))
 
     assert one(events, PlanSentBack).round == 2
     assert life.state.round == 3
     assert life.state.progress[(COMMITTEE, FIRST_TIME)].step == 5
-    assert one(life.decide(again(5, FIRST_TIME, {"n04": 12}, round=3,
+    assert one(life.decide(again(5, FIRST_TIME, {N04: 12}, round=3,
                                  held_on=date(2025, 5, 25)),
                            submit("submit-3")), StructureAssessed).round == 3

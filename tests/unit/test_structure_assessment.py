@@ -25,6 +25,11 @@ from domain.procedure import StructurePolicy
 from domain.structure import STANDING_COMMITTEE, assess_lists
 from tests.support.plans import (
     COMMITTEE,
+    N01,
+    N02,
+    N03,
+    N04,
+    N05,
     all_steps,
     candidate,
     conference,
@@ -65,7 +70,7 @@ def committee(*, women: tuple[int, ...] = (), young: tuple[int, ...] = (),
 
 def finished(opened: OpenPlan, registered: list[RegisterCandidate]) -> PlanState:
     return given(opened, *registered, *all_steps(INCUMBENT, votes(ids([1, 2, 3]))),
-                 *all_steps(FIRST_TIME, votes(["n04"])))
+                 *all_steps(FIRST_TIME, votes([N04])))
 
 
 # --- structure shortfalls warn by default -----------------------------------------------------
@@ -109,8 +114,8 @@ def test_a_list_that_meets_every_target_has_no_shortfall() -> None:
                   register(2, INCUMBENT, person=candidate(2, born=date(1990, 1, 1),
                                                           ethnicity="Khmer")),
                   register(3, FIRST_TIME), register(4, FIRST_TIME)]
-    state = given(opened, *registered, *all_steps(INCUMBENT, votes(["n01", "n02"])),
-                  *all_steps(FIRST_TIME, votes(["n03", "n04"])))
+    state = given(opened, *registered, *all_steps(INCUMBENT, votes([N01, N02])),
+                  *all_steps(FIRST_TIME, votes([N03, N04])))
 
     assessed = one(when(state, submit()), StructureAssessed)
 
@@ -168,7 +173,7 @@ def two_groups(policy: StructurePolicy | None = None) -> PlanState:
     opened = replace(opened, seats=(*opened.seats,
                                     SeatAllocation(position_group="secretary", seats=1)))
     return given(opened, *committee(women=(1,)), *all_steps(INCUMBENT, votes(ids([1, 2, 3]))),
-                 *all_steps(FIRST_TIME, votes(["n04"])))
+                 *all_steps(FIRST_TIME, votes([N04])))
 
 
 def test_a_list_below_its_minimum_blocks() -> None:
@@ -184,13 +189,13 @@ def test_a_list_above_its_maximum_blocks() -> None:
     three seats), the submission is refused, not passed on."""
     history = recorded(opening(), *committee(women=(1,)), register(5, FIRST_TIME),
                        *all_steps(INCUMBENT, votes(ids([1, 2, 3]))),
-                       *all_steps(FIRST_TIME, votes(["n04", "n05"]), steps=range(1, 5)),
-                       conference(5, FIRST_TIME, {"n04": 15, "n05": 10}))
+                       *all_steps(FIRST_TIME, votes([N04, N05]), steps=range(1, 5)),
+                       conference(5, FIRST_TIME, {N04: 15, N05: 10}))
     state = given(history)
-    assert state.nominations["n05"].status is NominationStatus.DROPPED  # a list of 4 at most
+    assert state.nominations[N05].status is NominationStatus.DROPPED  # a list of 4 at most
     listed_n04 = next(e for e in history if isinstance(e, NominationAdvanced)
-                      and e.nomination_id == "n04" and e.next_step is None)
-    state = given(replace(listed_n04, nomination_id="n05", command_id="hand-made"),
+                      and e.nomination_id == N04 and e.next_step is None)
+    state = given(replace(listed_n04, nomination_id=N05, command_id="hand-made"),
                   state=state)
     assert len(state.listed(COMMITTEE)) == 5
 
@@ -220,14 +225,15 @@ def standing(*women: int, targets: StructureTargets | None = None,
     """The committee (with two women, n01 and n04) and one standing committee seat: a list of
     two incumbents, s1 and s2, women only when named."""
     standing_list = [register(i, INCUMBENT, position_group=STANDING_COMMITTEE,
-                              nomination_id=f"s{i}", command_id=f"reg-s{i}",
+                              command_id=f"reg-s{i}",
                               person=candidate(i, female=i in women))
                      for i in (1, 2)]
     return given(opening(standing_seats=1, targets=targets, policy=policy),
                  *committee(women=(1, 4)), *standing_list,
                  *all_steps(INCUMBENT, votes(ids([1, 2, 3]))),
-                 *all_steps(FIRST_TIME, votes(["n04"])),
-                 *all_steps(INCUMBENT, votes(["s1", "s2"]), position_group=STANDING_COMMITTEE))
+                 *all_steps(FIRST_TIME, votes([N04])),
+                 *all_steps(INCUMBENT, votes(ids([1, 2], STANDING_COMMITTEE)),
+                           position_group=STANDING_COMMITTEE))
 
 
 def test_a_standing_committee_list_without_a_woman_blocks() -> None:

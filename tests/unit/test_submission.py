@@ -13,6 +13,10 @@ from domain.plan_terms import SeatAllocation
 from tests.support.plans import (
     COMMITTEE,
     DEPARTMENT,
+    N01,
+    N02,
+    N03,
+    N04,
     all_steps,
     conference,
     ids,
@@ -37,8 +41,8 @@ def registered() -> PlanState:
 
 @pytest.fixture
 def finished(registered: PlanState) -> PlanState:
-    return given(*all_steps(INCUMBENT, votes(["n01", "n02", "n03"])),
-                 *all_steps(FIRST_TIME, votes(["n04"])), state=registered)
+    return given(*all_steps(INCUMBENT, votes([N01, N02, N03])),
+                 *all_steps(FIRST_TIME, votes([N04])), state=registered)
 
 
 def test_no_submission_before_any_conference(registered: PlanState) -> None:
@@ -48,7 +52,7 @@ def test_no_submission_before_any_conference(registered: PlanState) -> None:
 
 
 def test_no_submission_while_a_group_is_in_the_steps(registered: PlanState) -> None:
-    state = given(*all_steps(INCUMBENT, votes(["n01", "n02", "n03"])), state=registered)
+    state = given(*all_steps(INCUMBENT, votes([N01, N02, N03])), state=registered)
 
     then_rejected(state, submit(), field="plan_id", rule="steps_unfinished")
 
@@ -57,7 +61,7 @@ def test_the_submitted_plan_lists_who_went_through_every_step(finished: PlanStat
     event = one(when(finished, submit()), PlanSubmitted)
 
     assert event.lists == (ListEntry(position_group=COMMITTEE, seats=3,
-                                     nominations=("n01", "n02", "n03", "n04")),)
+                                     nominations=(N01, N02, N03, N04)),)
     assert event.actor == DEPARTMENT
     state = given(event, state=finished)
     assert state.phase is PlanPhase.SUBMITTED
@@ -78,7 +82,7 @@ def test_every_position_group_needs_its_list() -> None:
 def test_two_position_groups_are_listed_separately() -> None:
     seats = (SeatAllocation(position_group=COMMITTEE, seats=3),
              SeatAllocation(position_group="secretary", seats=1))
-    secretary = ["n01-secretary", "n02-secretary"]
+    secretary = ids([1, 2], "secretary")
     state = given(replace(open_plan(), seats=seats), *registrations(incumbents=range(1, 5)),
                   *registrations(incumbents=[1, 2], position_group="secretary"),
                   *all_steps(INCUMBENT, votes(FOUR)),
@@ -107,7 +111,7 @@ def test_a_submitted_plan_accepts_no_further_change(finished: PlanState) -> None
     state = given(submit(), state=finished)
 
     then_rejected(state, register(9, FIRST_TIME), field="plan_id", rule="already_submitted")
-    then_rejected(state, conference(1, FIRST_TIME, votes(["n04"]), command_id="late"),
+    then_rejected(state, conference(1, FIRST_TIME, votes([N04]), command_id="late"),
                   field="plan_id", rule="already_submitted")
     then_rejected(state, submit("submit-2"), field="plan_id", rule="already_submitted")
     then_rejected(state, open_plan(command_id="open-2"), field="plan_id", rule="already_opened")

@@ -1,0 +1,374 @@
+"""The one catalogue of Vietnamese words shown for codes, and the Vietnamese way of writing
+numbers, shares, days and moments.
+
+Codes (enum values, event types, rule codes, field names) stay English in events and JSON;
+every word a person reads for one of them comes from here, for the command line and the web
+interface alike: ``label("decision", "send_back")`` -> "Trả lại để điều chỉnh, bổ sung".
+Official terms are used as the party's documents write them (Ban Thường vụ, Ban Chấp hành,
+thẩm định, phê duyệt, tái cử, lần đầu tham gia ...).
+
+This module imports nothing of the domain, so every other module may import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
+from fractions import Fraction
+
+#: Giờ Việt Nam (Indochina Time): every moment shown to a person is shown in it.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+# --- who acts ---------------------------------------------------------------------------------
+ROLES: dict[str, str] = {
+    "organization_department": "Ban Tổ chức cấp ủy",
+    "superior_standing_committee": "Ban Thường vụ cấp ủy cấp trên",
+    "appraisal_agency": "Cơ quan chuyên môn thẩm định",
+    "vote_counting_committee": "Ban Kiểm phiếu",
+    "auditor": "Cơ quan kiểm tra, thanh tra, kiểm toán",
+    "system": "Hệ thống (tự động)",
+    "administrator": "Quản trị hệ thống",
+}
+
+ORGANIZATION_LEVELS: dict[str, str] = {
+    "central": "Trung ương",
+    "province": "Tỉnh, thành phố",
+    "district": "Huyện, quận, thị xã, thành phố thuộc tỉnh",
+    "commune": "Xã, phường, đặc khu",
+    "grassroots": "Cơ sở",
+}
+
+# --- candidates ---------------------------------------------------------------------------------
+CANDIDATE_GROUPS: dict[str, str] = {
+    "incumbent": "tái cử",
+    "first_time": "lần đầu tham gia",
+}
+
+GENDERS: dict[str, str] = {"male": "Nam", "female": "Nữ"}
+
+DISCIPLINES: dict[str, str] = {
+    "reprimand": "khiển trách",
+    "warning": "cảnh cáo",
+    "dismissal": "cách chức",
+}
+
+POSITION_GROUPS: dict[str, str] = {
+    "committee_member": "Ủy viên Ban Chấp hành (cấp ủy viên)",
+    "standing_committee_member": "Ủy viên Ban Thường vụ",
+    "deputy_secretary": "Phó Bí thư",
+    "secretary": "Bí thư",
+    "inspection_committee_member": "Ủy viên Ủy ban Kiểm tra",
+    "upper_congress_delegate": "Đại biểu dự đại hội cấp trên",
+}
+
+# --- the plan and its nominations ---------------------------------------------------------------
+PHASES: dict[str, str] = {
+    "not_opened": "Chưa lập",
+    "open": "Đang lập",
+    "in_procedure": "Đang thực hiện 5 bước",
+    "submitted": "Đã trình cấp trên, đang thẩm định",
+    "awaiting_approval": "Chờ cấp trên phê duyệt",
+    "approved": "Đã phê duyệt",
+    "rejected": "Không được phê duyệt",
+    "cancelled": "Đã hủy đề án",
+}
+
+NOMINATION_STATUSES: dict[str, str] = {
+    "registered": "Đã đăng ký",
+    "standing": "Đang xem xét",
+    "listed": "Vào danh sách",
+    "dropped": "Dừng",
+    "approved": "Được phê duyệt",
+    "excluded": "Bị cấp trên loại",
+    "withdrawn": "Đã rút khỏi danh sách",
+}
+
+# --- the five steps ------------------------------------------------------------------------------
+CONFERENCE_BODIES: dict[str, str] = {
+    "standing_committee": "Ban Thường vụ",
+    "key_cadres_conference": "Hội nghị cán bộ chủ chốt",
+    "executive_committee": "Ban Chấp hành",
+}
+
+PASS_BASES: dict[str, str] = {
+    "summoned": "số được triệu tập",
+    "attending": "số có mặt",
+    "valid_ballots": "số phiếu hợp lệ",
+}
+
+CONFERENCE_OUTCOMES: dict[str, str] = {
+    "advanced": "Giới thiệu tiếp",
+    "consultative": "Bước tham khảo",
+    "revote_required": "Phải bỏ phiếu lại",
+}
+
+REASON_CODES: dict[str, str] = {
+    "below_threshold": "không đạt quá số phiếu cần thiết",
+    "over_list_maximum": "vượt số lượng tối đa của danh sách",
+    "cancelled": "đề án bị hủy",
+    "rejected": "đề án không được phê duyệt",
+}
+
+# --- appraisal and approval -----------------------------------------------------------------------
+APPRAISAL_AGENCIES: dict[str, str] = {
+    "organization_department": "Ban Tổ chức cấp ủy cấp trên",
+    "inspection_committee": "Ủy ban Kiểm tra cấp ủy cấp trên",
+    "internal_affairs": "Ban Nội chính cấp ủy cấp trên",
+}
+
+FINDING_OUTCOMES: dict[str, str] = {
+    "cleared": "Đạt",
+    "concern": "Có vấn đề cần lưu ý",
+    "disqualifying": "Không đủ tiêu chuẩn, điều kiện",
+}
+
+APPRAISAL_RESULTS: dict[str, str] = {
+    "cleared": "Đạt",
+    "concern": "Có vấn đề cần lưu ý",
+    "disqualified": "Không đủ tiêu chuẩn",
+    "incomplete": "Chưa đủ kết luận",
+}
+
+DECISIONS: dict[str, str] = {
+    "approve": "Phê duyệt",
+    "approve_with_exclusions": "Phê duyệt, loại một số nhân sự",
+    "send_back": "Trả lại để điều chỉnh, bổ sung",
+    "reject": "Không phê duyệt",
+}
+
+# --- standards, conditions and structure ----------------------------------------------------------
+ELIGIBILITY_CHECKS: dict[str, str] = {
+    "retirement_margin": "thời gian công tác còn lại đến tuổi nghỉ hưu (tái cử)",
+    "full_term": "đủ tuổi công tác trọn một nhiệm kỳ (lần đầu tham gia)",
+    "discipline_bar": "thời hạn chưa được giới thiệu ứng cử sau kỷ luật",
+    "cadre_plan": "trong quy hoạch",
+}
+
+ELIGIBILITY_OCCASIONS: dict[str, str] = {
+    "registration": "khi đăng ký",
+    "submission": "khi trình",
+    "correction": "khi đính chính",
+}
+
+SEVERITIES: dict[str, str] = {
+    "concern": "cần lưu ý",
+    "disqualifying": "không đủ điều kiện",
+    "block": "không được trình",
+    "warn": "cảnh báo",
+}
+
+STRUCTURE_MEASURES: dict[str, str] = {
+    "women": "Nữ",
+    "under_40": "Dưới 40 tuổi",
+    "ethnic_minority": "Dân tộc thiểu số",
+    "first_time": "Tham gia lần đầu",
+    "woman_on_standing_committee": "Có cán bộ nữ trong Ban Thường vụ",
+    "list_bounds": "Số lượng danh sách (số dư)",
+}
+
+# --- what happened (every event type) -----------------------------------------------------------
+EVENT_TYPES: dict[str, str] = {
+    "PlanOpened": "Lập đề án",
+    "PlanTermClaimed": "Đăng ký nhiệm kỳ cho đề án",
+    "PlanTermReleased": "Giải phóng nhiệm kỳ",
+    "CandidateRegistered": "Đăng ký nhân sự",
+    "CandidateWithdrawn": "Rút khỏi danh sách",
+    "RegistrationCorrected": "Đính chính thông tin nhân sự",
+    "EligibilityChecked": "Kiểm tra tiêu chuẩn, điều kiện",
+    "ConferenceResultRecorded": "Ghi kết quả hội nghị",
+    "NominationAdvanced": "Được giới thiệu tiếp",
+    "NominationDropped": "Dừng giới thiệu",
+    "NominationRevoteRequired": "Phải bỏ phiếu lại",
+    "GroupCompletedSteps": "Hoàn thành quy trình 5 bước",
+    "PlanSubmitted": "Trình đề án lên cấp trên",
+    "PlanCancelled": "Hủy đề án",
+    "StructureAssessed": "Đánh giá cơ cấu, số dư",
+    "AppraisalOpened": "Bắt đầu thẩm định",
+    "FindingRecorded": "Ghi kết luận thẩm định",
+    "AppraisalReminderSent": "Nhắc thẩm định",
+    "AppraisalOverdue": "Quá hạn thẩm định",
+    "AppraisalCompleted": "Kết thúc thẩm định",
+    "AppraisalsCompleted": "Hoàn thành thẩm định đề án",
+    "ApprovalReminderSent": "Nhắc phê duyệt",
+    "ApprovalOverdue": "Quá hạn phê duyệt",
+    "PlanApproved": "Phê duyệt đề án",
+    "PlanSentBack": "Trả lại đề án để điều chỉnh, bổ sung",
+    "PlanRejected": "Không phê duyệt đề án",
+    "NominationApproved": "Nhân sự được phê duyệt",
+    "NominationExcluded": "Nhân sự bị loại khỏi danh sách",
+    "NominationSentBack": "Nhân sự được trả lại để xem xét lại",
+}
+
+# --- the rules a command can break (every Violation.rule of the domain) --------------------------
+RULES: dict[str, str] = {
+    # who may act
+    "role_not_permitted": "vai trò không được phép",
+    "outside_scope": "ngoài phạm vi tổ chức",
+    "separation_of_duties": "phân tách trách nhiệm",
+    # input at the door
+    "required": "bắt buộc phải có",
+    "identifier": "mã định danh hợp lệ",
+    "uuid_format": "mã đề cử dạng UUID",
+    "party_card_format": "số thẻ đảng viên hợp lệ",
+    "nfc": "văn bản Unicode dựng sẵn (NFC)",
+    "no_control_characters": "không có ký tự điều khiển",
+    "max_length": "không vượt độ dài tối đa",
+    "range": "giá trị trong khoảng hợp lý",
+    "plausible_date": "ngày tháng hợp lý",
+    "list_size": "không vượt số người tối đa được đăng ký",
+    "duplicate_in_batch": "không trùng lặp trong danh sách nhập",
+    "format": "đúng định dạng",
+    "ratio": "tỷ lệ từ 0 đến 1",
+    "positive": "số dương",
+    "duplicate": "không trùng lặp",
+    "once_each": "mỗi mục một lần",
+    "unchanged": "có thay đổi để đính chính",
+    # the plan
+    "already_opened": "mỗi mã đề án chỉ lập một lần",
+    "already_planned": "mỗi tổ chức một đề án cho một nhiệm kỳ",
+    "not_opened": "đề án phải được lập trước",
+    "already_submitted": "đề án đã trình cấp trên",
+    "plan_cancelled": "đề án đã bị hủy",
+    "not_own_parent": "tổ chức không là cấp trên của chính mình",
+    "term_length": "nhiệm kỳ đúng số năm",
+    "within_term": "ngày bắt đầu trong năm đầu nhiệm kỳ",
+    "not_in_force": "quy trình đã có hiệu lực",
+    "unknown_group": "nhóm chức danh có trong quy trình",
+    "no_seats": "nhóm chức danh có chỉ tiêu",
+    # registration
+    "already_nominated": "nhân sự chưa được giới thiệu trong nhóm chức danh",
+    "plausible_age": "tuổi hợp lý",
+    "not_in_future": "không phải ngày trong tương lai",
+    "registration_closed": "còn trong thời gian đăng ký",
+    "unknown_nomination": "nhân sự có trong đề án",
+    "not_withdrawable": "nhân sự còn trong danh sách để rút",
+    "not_correctable": "nhân sự còn trong danh sách để đính chính",
+    "eligibility_blocks": "đủ tiêu chuẩn, điều kiện bắt buộc",
+    # the five steps
+    "nothing_to_vote": "còn nhóm cần bỏ phiếu",
+    "group_order": "đúng thứ tự nhóm",
+    "step_order": "đúng thứ tự bước",
+    "list_minimum": "đủ số lượng tối thiểu của danh sách",
+    "list_maximum": "không vượt số lượng tối đa của danh sách",
+    "chronological": "đúng trình tự thời gian",
+    "within_summoned": "số có mặt không vượt số được triệu tập",
+    "quorum": "đủ số đại biểu dự họp",
+    "within_attending": "số phiếu phát ra không vượt số có mặt",
+    "within_issued": "số phiếu hợp lệ không vượt số phiếu phát ra",
+    "one_tally_each": "mỗi người một kết quả kiểm phiếu",
+    "on_the_list": "có trong danh sách",
+    "complete": "đủ kết quả cho mọi người",
+    "within_valid_ballots": "không vượt số phiếu hợp lệ",
+    "no_tie": "chỉ quyết định khi có bằng phiếu",
+    "head_decides_tie": "người đứng đầu quyết định khi bằng phiếu",
+    "minutes_mismatch": "biên bản đúng đề án, tổ chức và lần bỏ phiếu",
+    # submission and structure
+    "steps_unfinished": "hoàn thành quy trình 5 bước",
+    "women": "tỷ lệ nữ",
+    "under_40": "tỷ lệ dưới 40 tuổi",
+    "ethnic_minority": "tỷ lệ dân tộc thiểu số",
+    "first_time": "tỷ lệ tham gia lần đầu",
+    "woman_on_standing_committee": "có cán bộ nữ trong Ban Thường vụ",
+    # appraisal
+    "not_under_appraisal": "nhân sự đang được thẩm định",
+    "unknown_agency": "cơ quan thẩm định của đề án",
+    "reason_required": "phải nêu lý do",
+    "evidence_required": "phải nêu căn cứ",
+    # approval
+    "not_awaiting_approval": "đề án đang chờ phê duyệt",
+    "only_when_sending_back": "chỉ khi trả lại",
+    "use_approve_with_exclusions": "dùng quyết định phê duyệt, loại một số nhân sự",
+    "only_when_approving": "chỉ khi phê duyệt",
+    "disqualified_not_excluded": "loại nhân sự không đủ tiêu chuẩn",
+    "list_longer_than_seats": "danh sách nhiều hơn số chỉ tiêu",
+    "known_step": "bước có trong quy trình",
+    "known_group": "nhóm có trong đề án",
+    "listed_in_group": "nhân sự có trong danh sách của nhóm",
+    "eligibility_unacknowledged": "ghi nhận tiêu chuẩn, điều kiện chưa đạt",
+    "acknowledgement_unknown": "ghi nhận đúng nhân sự và tiêu chuẩn chưa đạt",
+}
+
+# Old names, kept for the packages that import them.
+STATUS_VI = NOMINATION_STATUSES
+PHASE_VI = PHASES
+APPRAISAL_RESULT_VI = APPRAISAL_RESULTS
+
+#: kind -> catalogue, for ``label``.
+CATALOGUE: Mapping[str, Mapping[str, str]] = {
+    "role": ROLES,
+    "level": ORGANIZATION_LEVELS,
+    "candidate_group": CANDIDATE_GROUPS,
+    "gender": GENDERS,
+    "discipline": DISCIPLINES,
+    "position_group": POSITION_GROUPS,
+    "phase": PHASES,
+    "nomination_status": NOMINATION_STATUSES,
+    "body": CONFERENCE_BODIES,
+    "pass_base": PASS_BASES,
+    "conference_outcome": CONFERENCE_OUTCOMES,
+    "reason": REASON_CODES,
+    "agency": APPRAISAL_AGENCIES,
+    "finding": FINDING_OUTCOMES,
+    "appraisal_result": APPRAISAL_RESULTS,
+    "decision": DECISIONS,
+    "check": ELIGIBILITY_CHECKS,
+    "occasion": ELIGIBILITY_OCCASIONS,
+    "severity": SEVERITIES,
+    "measure": STRUCTURE_MEASURES,
+    "event": EVENT_TYPES,
+    "rule": RULES,
+}
+
+
+def label(kind: str, code: str) -> str:
+    """The Vietnamese term for ``code`` of ``kind`` ("role", "event", "rule", ...); an unknown
+    kind or code is shown as the code itself. Never raises."""
+    text = str(code)
+    catalogue = CATALOGUE.get(kind)
+    if catalogue is None:
+        return text
+    return catalogue.get(text, text)
+
+
+# --- writing numbers, shares, days and moments the Vietnamese way --------------------------------
+def number(value: int) -> str:
+    """16549 -> "16.549": the dot groups thousands."""
+    sign = "-" if value < 0 else ""
+    return sign + f"{abs(int(value)):,}".replace(",", ".")
+
+
+def percent(value: Fraction | float | int, digits: int = 1) -> str:
+    """A share (0.412 or Fraction(7, 17)) as a percentage, rounded half away from zero:
+    "41,2%". The comma marks the decimals, the dot groups thousands."""
+    exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    scale = 10 ** max(digits, 0)
+    scaled = abs(exact) * 100 * scale
+    rounded = int(scaled + Fraction(1, 2))
+    whole, part = divmod(rounded, scale)
+    sign = "-" if exact < 0 and rounded else ""
+    text = number(whole)
+    if digits > 0:
+        text += "," + str(part).rjust(digits, "0")
+    return f"{sign}{text}%"
+
+
+def day(value: date) -> str:
+    """date(2025, 5, 5) -> "05/05/2025"."""
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+def moment(value: datetime) -> str:
+    """An aware datetime in Vietnam's time: "05/05/2025 14:03:22 (giờ Việt Nam, UTC+07:00)".
+    A naive datetime names no moment and is refused (ValueError)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a moment needs a timezone-aware datetime")
+    local = value.astimezone(VIETNAM)
+    return f"{day(local.date())} {local:%H:%M:%S} (giờ Việt Nam, UTC+07:00)"
+
+
+def person(full_name: str, party_card_number: str | None = None) -> str:
+    """How a message names a person: "Nguyễn Văn A (thẻ đảng TD-100003)", or the name alone
+    when no card number is known."""
+    if party_card_number:
+        return f"{full_name} (thẻ đảng {party_card_number})"
+    return full_name
