@@ -669,6 +669,14 @@ _PERCENT = re.compile(r"([0-9]{1,3}(?:[.,][0-9]{1,4})?)\s*%")
 _FRACTION = re.compile(r"([0-9]{1,6})\s*/\s*([0-9]{1,6})")
 
 
+def _loads(procedure: str) -> bool:
+    try:
+        procedures.load(procedure)
+    except procedures.ProcedureError:
+        return False
+    return True
+
+
 def read_plan(path: Path) -> PlanFile:
     """A plan file (đề án nhân sự), TOML in UTF-8."""
     data = read_file(path)
@@ -686,16 +694,17 @@ def read_plan_text(text: str, filename: str) -> PlanFile:
                 "term = \"2025-2030\"")
         term = None
     term_start = doc.day(top, "term_start", what="ngày bắt đầu nhiệm kỳ")
-    available = procedures.available()
     procedure = doc.text(top, "procedure", example='procedure = "directive-45-2025"')
-    if procedure is not None and procedure not in available:
+    known = procedure is not None and _loads(procedure)
+    if procedure is not None and not known:
         doc.add(("procedure",), "known_procedure",
-                f"không có quy trình {show(procedure)}; các quy trình hiện có: "
-                f"{', '.join(available)} (lệnh «nhansu procedures» liệt kê)")
+                f"không có quy trình {show(procedure)} (hoặc tệp quy trình đã bị sửa); các "
+                f"quy trình hiện có: {', '.join(procedures.available())} (lệnh «nhansu "
+                f"procedures» liệt kê)")
     org = doc.table(top, ("organization",), ORGANIZATION_KEYS, required=True)
     org_id, org_name, parent_id, level = _organization(doc, org) if org is not None else (
         None, None, None, None)
-    seats = _seats(doc, top, procedure if procedure in available else None)
+    seats = _seats(doc, top, procedure if known else None)
     targets = _targets(doc, top)
     doc.problems.raise_if_any()
     assert plan_id and term and term_start and procedure and org_id and org_name and level

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,9 +51,9 @@ from domain.commands import (
 )
 from domain.decide import decide
 from domain.errors import CommandRejected, Violation
-from domain.events import plan_stream
+from domain.events import plan_stream, term_stream
 from domain.idempotency import DIGEST_METADATA_KEY, command_digest
-from domain.plan import PlanPhase, PlanState, evolve, fold
+from domain.plan import PlanPhase, PlanState, evolve, fold, term_claims
 from domain.serialization import from_data
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
@@ -129,6 +129,11 @@ class PlanService:
                 field="plan_id", rule="already_opened",
                 message=f"Đề án «{command.plan_id}» đã được lập trước đó (bằng một lệnh khác); "
                         f"mỗi đề án chỉ lập một lần."),))
+        # One plan per organization and term: the term stream says who holds it. A plan
+        # opened meanwhile by someone else fails the append on that stream (Conflict).
+        claims = term_claims(to_domain(e) for e in await self._store.read_stream(
+            term_stream(command.organization.organization_id, command.term)))
+        command = replace(command, term_claims=claims)
         _precheck(PlanState(), command, now or self._clock())
         operation = WithStartWorkflowOperation(
             PersonnelPlanWorkflow.run, PlanWorkflowInput(),
@@ -363,8 +368,9 @@ def _translate_failure(exc: WorkflowUpdateFailedError, command_id: str) -> Excep
         if cause.type == rejections.CONCURRENT_CHANGE:
             return Conflict((Violation(
                 field="plan_id", rule="concurrent_change",
-                message="Một lệnh khác vừa thay đổi cùng dữ liệu; không có gì được ghi. Hãy "
-                        "xem lại rồi gửi lại."),))
+                message="Một lệnh khác vừa thay đổi cùng dữ liệu (ví dụ một đề án khác vừa "
+                        "được lập cho cùng tổ chức và nhiệm kỳ); không có gì được ghi. Hãy xem "
+                        "lại rồi gửi lại."),))
         if cause.type == rejections.STORE_REFUSED:
             return Rejected((Violation(
                 field="command", rule="store_refused_value",

@@ -15,13 +15,17 @@ from typing import Any
 from domain.serialization import to_data
 
 DIGEST_METADATA_KEY = "command_digest"
+# Facts the caller read from the store to go with a command (the term stream's claims): not
+# what the user asked for, and different on a retry once the first attempt has been applied.
+READ_FACTS = ("term_claims",)
 
 
 def command_digest(command: Any) -> str:
     """sha256 of the command's canonical JSON, less its id: who asks, and what."""
     data = to_data(command)
     if isinstance(data, dict):
-        data.pop("command_id", None)
+        for name in ("command_id", *READ_FACTS):
+            data.pop(name, None)
     canonical = json.dumps({"type": type(command).__name__, "data": data}, sort_keys=True,
                            separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

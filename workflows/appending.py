@@ -3,7 +3,6 @@ by the idempotent activity with the versions the workflow expects its streams to
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
@@ -12,7 +11,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.event_store import NON_RETRYABLE, EventStoreActivities
     from activities.messages import AppendRequest, EventEnvelope
-    from domain.events import DomainEvent, stream_of
+    from domain.events import DomainEvent
     from workflows.envelopes import envelopes
 
 # An append takes milliseconds; a worker that died mid-append is retried on another soon.
@@ -22,18 +21,18 @@ APPEND_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200),
                            non_retryable_error_types=list(NON_RETRYABLE))
 
 
-async def append(events: list[DomainEvent], version_of: Callable[[str], int],
+async def append(events: list[DomainEvent], expected: dict[str, int],
                  seen_position: int = 0, *, command_digest: str | None = None,
                  ) -> tuple[list[EventEnvelope], list[int]]:
     """Append ``events`` decided on a state that had folded everything up to global position
-    ``seen_position``; return their envelopes and global positions. ``command_digest`` (the
-    content of the user's command) goes into each event's metadata, so a retry with the same
-    key can be told from a reuse of the key long after the workflow has ended."""
+    ``seen_position``, expecting each stream they touch at the version ``expected`` gives
+    (``domain.plan.expected_versions``); return their envelopes and global positions.
+    ``command_digest`` (the content of the user's command) goes into each event's metadata,
+    so a retry with the same key can be told from a reuse of the key long after the workflow
+    has ended."""
     if not events:
         return [], []
     info = workflow.info()
-    streams = list(dict.fromkeys(stream_of(e) for e in events))
-    expected = {stream: version_of(stream) for stream in streams}
     batch = envelopes(events, new_id=lambda: str(workflow.uuid4()),
                       workflow_id=info.workflow_id, run_id=info.run_id,
                       decided_on={"position": seen_position, "versions": expected},

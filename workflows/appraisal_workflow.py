@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         remind,
     )
     from domain.errors import CommandRejected
-    from domain.events import DomainEvent, nomination_stream
+    from domain.events import DomainEvent, nomination_stream, stream_of
     from domain.idempotency import command_digest
     from workflows.appending import append
     from workflows.messages import AppraisalInput, AppraisalOutcome
@@ -114,14 +114,10 @@ class NominationAppraisalWorkflow:
 
     async def _record(self, events: list[DomainEvent], digest: str | None = None) -> None:
         stream = nomination_stream(self._input.nomination_id)
-
-        def version_of(stream_id: str) -> int:
-            if stream_id != stream:
-                raise ApplicationError(f"an appraisal writes only to {stream}",
-                                       non_retryable=True)
-            return self._version
-
-        batch, positions = await append(events, version_of, self._seen, command_digest=digest)
+        if any(stream_of(e) != stream for e in events):
+            raise ApplicationError(f"an appraisal writes only to {stream}", non_retryable=True)
+        batch, positions = await append(events, {stream: self._version}, self._seen,
+                                        command_digest=digest)
         self._seen = max([self._seen, *positions])
         for event in events:
             self._state = evolve_appraisal(self._state, event)

@@ -27,17 +27,21 @@ with workflow.unsafe.imports_passed_through():
         conclude_appraisals,
     )
     from domain.commands import (
+        CancelPlan,
+        CorrectRegistration,
         OpenPlan,
         PlanCommand,
         RecordConferenceResult,
         RegisterCandidate,
+        RegisterCandidates,
         SubmitPlan,
+        WithdrawCandidate,
     )
     from domain.decide import decide
     from domain.errors import CommandRejected
     from domain.events import DomainEvent, event_from_data
     from domain.idempotency import command_digest
-    from domain.plan import PlanPhase, PlanState, evolve
+    from domain.plan import PlanPhase, PlanState, evolve, expected_versions
     from domain.procedure import duration
     from domain.snapshot import from_snapshot, to_snapshot
     from workflows.appending import append
@@ -55,6 +59,9 @@ with workflow.unsafe.imports_passed_through():
 # Histories recorded before appraisal and approval existed end at submission.
 REVIEW_PATCH = "appraisal-and-approval"
 DECIDED = (PlanPhase.APPROVED, PlanPhase.REJECTED)
+# Runs from before this patch decide as they did then (nomination ids that are not UUIDs,
+# approvals without acknowledgements, no term claims): their histories must replay.
+DOOR_CHECKS_PATCH = "door-checks-term-claims"
 # A run started by update-with-start whose opening was refused (a bad file, a concurrent
 # opening of the same organization's term) ends after this long instead of waiting forever.
 OPENING_WINDOW = timedelta(hours=1)
@@ -69,6 +76,8 @@ class PersonnelPlanWorkflow:
         self._results: dict[str, CommandResult] = {}
         self._digests: dict[str, str] = dict(input.digests)
         self._seen = input.seen_position
+        # Decided once per run, here: a validator may not record a patch marker.
+        self._legacy = not workflow.patched(DOOR_CHECKS_PATCH)
 
     @workflow.run
     async def run(self, input: PlanWorkflowInput) -> PlanOutcome:
@@ -82,7 +91,11 @@ class PersonnelPlanWorkflow:
             except TimeoutError:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return PlanOutcome(plan_id="", phase=PlanPhase.NOT_OPENED.value, listed={})
-        await workflow.wait_condition(lambda: self._state.phase is PlanPhase.SUBMITTED)
+        await workflow.wait_condition(
+            lambda: self._state.phase in (PlanPhase.SUBMITTED, PlanPhase.CANCELLED))
+        if self._state.phase is PlanPhase.CANCELLED:  # hủy đề án: nothing more to do
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            return self._outcome()
         if workflow.patched(REVIEW_PATCH):
             await self._appraise()
             await self._await_decision()
@@ -92,6 +105,9 @@ class PersonnelPlanWorkflow:
                     open_plan=input.open_plan, resume=to_snapshot(self._state),
                     seen_position=self._seen, digests=self._digests))
         await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._outcome()
+
+    def _outcome(self) -> PlanOutcome:
         return PlanOutcome(
             plan_id=self._state.plan_id, phase=self._state.phase.value,
             listed={s.position_group: [n.nomination_id for n in self._state.in_position_group(
@@ -116,6 +132,39 @@ class PersonnelPlanWorkflow:
 
     @register_candidate.validator
     def _validate_register_candidate(self, command: RegisterCandidate) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def register_candidates(self, command: RegisterCandidates) -> CommandResult:
+        """A whole list at once (an import): one decision, one append, all or none."""
+        return await self._execute(command)
+
+    @register_candidates.validator
+    def _validate_register_candidates(self, command: RegisterCandidates) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def withdraw_candidate(self, command: WithdrawCandidate) -> CommandResult:
+        return await self._execute(command)
+
+    @withdraw_candidate.validator
+    def _validate_withdraw_candidate(self, command: WithdrawCandidate) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def correct_registration(self, command: CorrectRegistration) -> CommandResult:
+        return await self._execute(command)
+
+    @correct_registration.validator
+    def _validate_correct_registration(self, command: CorrectRegistration) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def cancel(self, command: CancelPlan) -> CommandResult:
+        return await self._execute(command)
+
+    @cancel.validator
+    def _validate_cancel(self, command: CancelPlan) -> None:
         self._validate(command)
 
     @workflow.update
@@ -208,7 +257,7 @@ class PersonnelPlanWorkflow:
         if self._retried(command, command_digest(command)) is not None:
             return  # a retry: answered from the recorded result
         try:
-            decide(self._state, command, now=workflow.now())
+            decide(self._state, command, now=workflow.now(), legacy=self._legacy)
         except CommandRejected as exc:
             raise rejection(exc) from None
 
@@ -239,7 +288,7 @@ class PersonnelPlanWorkflow:
             if retried is not None:
                 return retried
             try:
-                events = decide(self._state, command, now=workflow.now())
+                events = decide(self._state, command, now=workflow.now(), legacy=self._legacy)
             except CommandRejected as exc:
                 raise rejection(exc) from None
             try:
@@ -256,8 +305,8 @@ class PersonnelPlanWorkflow:
             return result
 
     async def _record(self, events: list[DomainEvent], digest: str | None = None) -> list[int]:
-        _, positions = await append(events, self._state.version_of, self._seen,
-                                    command_digest=digest)
+        _, positions = await append(events, expected_versions(self._state, events),
+                                    self._seen, command_digest=digest)
         self._seen = max([self._seen, *positions])
         for event in events:
             self._state = evolve(self._state, event)

@@ -1,7 +1,10 @@
 """One full personnel plan as a list of commands, used by integration, replay and crash
 tests: 15 seats, 11 incumbents and 8 first-time candidates; an incumbent drops at step 2;
 the first-time group's step 2 is repeated because the list fell one short of 17; one
-first-time candidate drops at the repeat; the plan is submitted with 17 on the list."""
+first-time candidate drops at the repeat; the plan is submitted with 17 on the list.
+
+Each plan is of an organization of its own (one plan per organization and term), under the
+same superior committee, and its commands are its own organization department's."""
 
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ from domain.commands import (
     RegisterCandidate,
     SubmitPlan,
 )
-from domain.people import CandidateGroup
-from tests.support.plans import conference, open_plan, register, submit
+from domain.people import Actor, CandidateGroup, Organization
+from tests.support.plans import DEPARTMENT, ORG, conference, open_plan, register, submit
 
 INCUMBENTS = range(0, 11)
 FIRST_TIME = range(11, 19)
@@ -31,12 +34,21 @@ def nomination(plan_id: str, i: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"nhansu:{plan_id}:n{i:02d}"))
 
 
+def organization(plan_id: str) -> Organization:
+    return replace(ORG, organization_id=f"org-{plan_id}"[:64].rstrip("-"))
+
+
+def department(plan_id: str) -> Actor:
+    return replace(DEPARTMENT, organization_id=organization(plan_id).organization_id)
+
+
 def registrations(plan_id: str) -> list[RegisterCandidate]:
     commands = []
     for i in [*INCUMBENTS, *FIRST_TIME]:
         group = CandidateGroup.INCUMBENT if i in INCUMBENTS else CandidateGroup.FIRST_TIME
         c = register(i, group, nomination_id=nomination(plan_id, i))
-        commands.append(replace(c, command_id=f"{plan_id}-reg-{i}"))
+        commands.append(replace(c, command_id=f"{plan_id}-reg-{i}",
+                                actor=department(plan_id)))
     return commands
 
 
@@ -56,9 +68,10 @@ def conferences(plan_id: str) -> list[PlanCommand]:
                            or (group is CandidateGroup.FIRST_TIME and step == 2
                                and (i == SHORT[0] or (i == SHORT[1] and attempt == 1))))
                     yes[nomination(plan_id, i)] = 5 if low else 12
-                commands.append(conference(
+                commands.append(replace(conference(
                     step, group, yes, held_on=held_on,
-                    command_id=f"{plan_id}-{group.value}-{step}-{attempt}"))
+                    command_id=f"{plan_id}-{group.value}-{step}-{attempt}"),
+                    actor=department(plan_id)))
                 held_on += timedelta(days=2)
     return commands
 
@@ -72,7 +85,7 @@ def first_conference(plan_id: str) -> RecordConferenceResult:
 def all_commands(plan_id: str) -> list[PlanCommand]:
     """Everything after opening, in order."""
     return [*registrations(plan_id), *conferences(plan_id),
-            submit(command_id=f"{plan_id}-submit")]
+            replace(submit(command_id=f"{plan_id}-submit"), actor=department(plan_id))]
 
 
 async def send(service: PlanService, plan_id: str, command: PlanCommand) -> None:
@@ -80,7 +93,8 @@ async def send(service: PlanService, plan_id: str, command: PlanCommand) -> None
 
 
 def opening(plan_id: str) -> OpenPlan:
-    return open_plan(plan_id=plan_id, command_id=f"{plan_id}-open")
+    return replace(open_plan(plan_id=plan_id, command_id=f"{plan_id}-open"),
+                   organization=organization(plan_id), actor=department(plan_id))
 
 
 async def send_result(service: PlanService, plan_id: str,
@@ -101,11 +115,13 @@ def conferences_from(plan_id: str, *, step: int, members: list[str], prefix: str
     held_on = date(2025, 6, 1)
     commands: list[PlanCommand] = []
     for number in range(step, 6):
-        commands.append(conference(number, group, dict.fromkeys(members, 12), held_on=held_on,
-                                   command_id=f"{plan_id}-{prefix}-{group.value}-{number}"))
+        commands.append(replace(
+            conference(number, group, dict.fromkeys(members, 12), held_on=held_on,
+                       command_id=f"{plan_id}-{prefix}-{group.value}-{number}"),
+            actor=department(plan_id)))
         held_on += timedelta(days=2)
     return commands
 
 
 def submit_command(plan_id: str, suffix: str) -> SubmitPlan:
-    return submit(command_id=f"{plan_id}-submit-{suffix}")
+    return replace(submit(command_id=f"{plan_id}-submit-{suffix}"), actor=department(plan_id))
