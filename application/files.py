@@ -394,6 +394,34 @@ class _RowReader:
         )
 
 
+# One candidate given as command-line options (or form fields): the same rules as a row.
+OPTION_NAMES = {"full_name": "--name", "birth_date": "--born", "gender": "--gender",
+                "ethnicity": "--ethnicity", "candidate_group": "--group",
+                "current_post": "--post", "party_card_number": "--party-card",
+                "position_group": "--position-group", "in_cadre_plan": "--in-cadre-plan",
+                "discipline": "--discipline"}
+
+
+class _FieldReader(_RowReader):
+    def where(self, code: str) -> str:
+        return f"tùy chọn {self.columns[code][1]}"
+
+
+def candidate_from_fields(values: Mapping[str, str | None],
+                          names: Mapping[str, str] = OPTION_NAMES) -> CandidateRow:
+    """One candidate from named fields (codes as in ``OPTION_NAMES``), checked exactly as a
+    row of a list is; each problem names the field as the person wrote it (``names``)."""
+    codes = list(OPTION_NAMES)
+    cells: tuple[Cell, ...] = tuple(values.get(code) or None for code in codes)
+    columns = {code: (i, names.get(code, code)) for i, code in enumerate(codes)}
+    header: tuple[Cell, ...] = tuple(names.get(code, code) for code in codes)
+    problems = Problems()
+    row = _FieldReader("", 1, cells, columns, header, problems).candidate()
+    problems.raise_if_any()
+    assert row is not None
+    return row
+
+
 def _person_key(candidate: Candidate) -> tuple[str, date]:
     return " ".join(candidate.full_name.casefold().split()), candidate.birth_date
 
