@@ -124,6 +124,11 @@ class PostgresEventStore:
             )
         return cast(int, version or 0)
 
+    async def max_position(self) -> int:
+        """The highest position of any stored event (0 for none), settled or not."""
+        async with self._driver() as conn:
+            return int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """The next settled events of the global log after the event at ``after_position``
         (0: from the start). Pass the position of the last event received to continue.
