@@ -9,7 +9,7 @@ and if its schema version is newer than this code reads, it was written by a new
 
 from __future__ import annotations
 
-from domain.events import EVENT_TYPES, DomainEvent, event_from_data
+from domain.events import EVENT_TYPES, DomainEvent, event_from_data, stream_of
 from domain.upcasting import UnknownSchemaVersion
 from eventstore.model import RecordedEvent
 from eventstore.verification import recompute_hash
@@ -20,11 +20,16 @@ DETAIL_LIMIT = 300
 
 def decode(recorded: RecordedEvent) -> DomainEvent:
     """The domain event of ``recorded``, upcast to the current shape; CorruptRecord if it
-    cannot be read."""
+    cannot be read, or if it belongs to another stream than the one it is stored in (a
+    nomination's event naming another nomination)."""
     try:
-        return event_from_data(recorded.event_type, recorded.schema_version, recorded.data)
+        event = event_from_data(recorded.event_type, recorded.schema_version, recorded.data)
+        belongs = stream_of(event)
     except Exception as error:  # whatever the decoder tripped over
         raise corrupt(recorded, error) from error
+    if belongs != recorded.stream_id:
+        raise corrupt(recorded, f"sự kiện thuộc luồng {belongs}, không phải luồng lưu nó")
+    return event
 
 
 def corrupt(recorded: RecordedEvent, error: BaseException | str) -> CorruptRecord:
