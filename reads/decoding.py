@@ -20,12 +20,20 @@ DETAIL_LIMIT = 300
 
 def decode(recorded: RecordedEvent) -> DomainEvent:
     """The domain event of ``recorded``, upcast to the current shape; CorruptRecord if it
-    cannot be read, or if it belongs to another stream than the one it is stored in (a
-    nomination's event naming another nomination)."""
+    cannot be read."""
     try:
-        event = event_from_data(recorded.event_type, recorded.schema_version, recorded.data)
-        belongs = stream_of(event)
+        return event_from_data(recorded.event_type, recorded.schema_version, recorded.data)
     except Exception as error:  # whatever the decoder tripped over
+        raise corrupt(recorded, error) from error
+
+
+def decode_in_place(recorded: RecordedEvent) -> DomainEvent:
+    """``decode``, and the event must belong to the stream that holds it (a nomination's
+    event naming another nomination is corrupt): for reads that fold a plan's streams."""
+    event = decode(recorded)
+    try:
+        belongs = stream_of(event)
+    except Exception as error:
         raise corrupt(recorded, error) from error
     if belongs != recorded.stream_id:
         raise corrupt(recorded, f"sự kiện thuộc luồng {belongs}, không phải luồng lưu nó")

@@ -35,7 +35,7 @@ from domain.events import (
 from domain.plan import PlanState, evolve
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
-from reads.decoding import corrupt, decode
+from reads.decoding import corrupt, decode, decode_in_place
 
 #: Vietnam time (Indochina Time, UTC+7 all year round): the calendar of business dates.
 VIETNAM = timezone(timedelta(hours=7), "ICT")
@@ -117,7 +117,7 @@ async def plan_history(store: PostgresEventStore, plan_id: str, *,
     recorded = await store.read_correlated(plan_stream(plan_id), as_of=as_of)
     if at_position is not None:
         recorded = [r for r in recorded if r.position <= at_position]
-    history = [(r, decode(r)) for r in recorded]
+    history = [(r, decode_in_place(r)) for r in recorded]
     return history if as_of_date is None else happened_by(history, as_of_date)
 
 

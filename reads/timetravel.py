@@ -13,8 +13,8 @@ from domain.events import DomainEvent
 from domain.plan import PlanState
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
-from reads.decoding import corrupt
-from reads.plans import load_plan, plan_events, to_domain
+from reads.decoding import corrupt, decode_in_place
+from reads.plans import load_plan, plan_events
 
 
 class EventNotFound(LookupError):
@@ -41,7 +41,7 @@ async def find_event(store: PostgresEventStore, plan_id: str, event_id: str) -> 
 async def decision_basis(store: PostgresEventStore, plan_id: str,
                          event_id: str) -> DecisionBasis:
     recorded = await find_event(store, plan_id, event_id)
-    decision = to_domain(recorded)
+    decision = decode_in_place(recorded)
     try:
         decided_on = recorded.metadata.get("decided_on") or {}
         seen = int(decided_on.get("position", 0))

@@ -23,7 +23,7 @@ from domain.procedure import ProcedureDefinition
 from domain.serialization import to_data
 from eventstore.model import RecordedEvent, VerificationReport
 from eventstore.store import PostgresEventStore
-from reads.decoding import corrupt, decode
+from reads.decoding import corrupt, decode_in_place
 from reads.describe import describe
 from reads.errors import CorruptRecord
 from reads.plans import business_date, check_aware, conference_dates, plan_history
@@ -77,18 +77,18 @@ async def nomination_trail(store: PostgresEventStore, nomination_id: str, *,
     recorded = await store.read_stream(stream, as_of=as_of)
     if not recorded:
         raise NominationNotFound(_not_found(nomination_id, as_of, as_of_date))
-    first = decode(recorded[0])
+    first = decode_in_place(recorded[0])
     if not isinstance(first, CandidateRegistered):
         raise corrupt(recorded[0], "sự kiện đầu tiên của hồ sơ nhân sự không phải là đăng ký")
     plan_events = await store.read_stream(plan_stream(first.plan_id), as_of=as_of)
-    decoded_plan = [(r, decode(r)) for r in plan_events]
+    decoded_plan = [(r, decode_in_place(r)) for r in plan_events]
     if not decoded_plan or not isinstance(decoded_plan[0][1], PlanOpened):
         raise corrupt(plan_events[0] if plan_events else recorded[0],
                       f"đề án {first.plan_id} của hồ sơ không có sự kiện lập đề án")
     opened = decoded_plan[0][1]
     assert isinstance(opened, PlanOpened)
     held = conference_dates(e for _, e in decoded_plan)
-    mine = [(r, decode(r)) for r in recorded]
+    mine = [(r, decode_in_place(r)) for r in recorded]
     if as_of_date is not None:
         happened = {r.position for r, _ in await plan_history(
             store, first.plan_id, as_of=as_of, as_of_date=as_of_date)}
