@@ -252,3 +252,25 @@ async def test_catch_up_and_rebuild_report_progress(db: Db) -> None:
     await runner.catch_up(db.engine, db.store, read_models(),
                           progress=lambda done, total: nothing.append((done, total)))
     assert nothing == [(0, 0)]
+
+
+async def test_a_count_that_fits_a_bigint_is_stored_not_set_aside(db: Db) -> None:
+    """The issue's seat count, 2**63 - 1, overflowed the 32-bit column; it is now kept."""
+    steps = steps_of("lon", [open_plan(plan_id="lon", seats=2**63 - 1, command_id="lon-open")])
+    await append_all(db.store, steps)
+    await runner.catch_up(db.engine, db.store, read_models())
+    assert await reading.set_aside(db.engine) == []
+    [row] = await reading.plans(db.engine)
+    assert row.seats == 2**63 - 1
+    [figures] = await reading.structure(db.engine)
+    assert figures.seats == 2**63 - 1
+
+
+async def test_status_still_answers_when_the_event_at_a_position_is_gone(db: Db) -> None:
+    log = await append_all(db.store, a_plan("mat"))
+    await runner.catch_up(db.engine, db.store, read_models())
+    await tamper(db.engine, f"DELETE FROM events WHERE position = {log[-1].position}")
+    status = await reading.freshness(db.engine, db.store)
+    assert {f.name for f in status} == {p.name for p in read_models()}
+    assert not any(f.behind for f in status)
+    assert (await reading.plans(db.engine))[0].plan_id == "mat"
