@@ -6,12 +6,14 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.messages import AppendRequest, AppendResult
-from eventstore.errors import EventIdReused, WrongExpectedVersion
+from eventstore.errors import EventIdReused, StoreRefusedValue, WrongExpectedVersion
 from eventstore.model import NewEvent
 from eventstore.store import PostgresEventStore
 
 #: Errors a retry cannot cure: the workflow (single writer of its streams) must be told.
-NON_RETRYABLE = ("WrongExpectedVersion", "EventIdReused")
+#: ``StoreRefusedValue``: a value the store cannot keep (see eventstore.errors); connection
+#: errors and timeouts stay retryable.
+NON_RETRYABLE = ("WrongExpectedVersion", "EventIdReused", "StoreRefusedValue")
 
 
 class EventStoreActivities:
@@ -37,6 +39,11 @@ class EventStoreActivities:
                                    non_retryable=True) from exc
         except EventIdReused as exc:
             raise ApplicationError(str(exc), type="EventIdReused", non_retryable=True) from exc
+        except StoreRefusedValue as exc:
+            # Not chained: a cause travels with the failure, and a driver's message can quote
+            # the refused value (personal data). The message names SQLSTATE and event types.
+            raise ApplicationError(str(exc), exc.sqlstate, list(exc.event_types),
+                                   type="StoreRefusedValue", non_retryable=True) from None
         activity.logger.debug("appended %d events", len(recorded),
                              extra={"streams": sorted(request.expected_versions)})
         return AppendResult(positions=[r.position for r in recorded])

@@ -33,6 +33,7 @@ from eventstore.ledger_reads import (
     read_checkpoints,
     snapshot,
 )
+from eventstore.progress import Progress, Reporter
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,15 +117,20 @@ class _Files:
                 path.unlink(missing_ok=True)
 
 
-async def export_on(conn: Any, directory: Path) -> ExportSummary:
+async def export_on(conn: Any, directory: Path, *,
+                    progress: Progress | None = None) -> ExportSummary:
     """Export through a raw asyncpg connection; inside the caller's transaction if it has one
-    (a test exports what it has just tampered with), else in a snapshot of its own."""
+    (a test exports what it has just tampered with), else in a snapshot of its own.
+    ``progress(done, total)``: lines of ``events.jsonl`` written, out of the events stored
+    (eventstore/progress.py)."""
     async with snapshot(conn):
-        return await _export(conn, directory)
+        return await _export(conn, directory, Reporter(progress))
 
 
-async def _export(conn: Any, directory: Path) -> ExportSummary:
+async def _export(conn: Any, directory: Path, reporter: Reporter) -> ExportSummary:
     started = time.perf_counter()
+    if reporter.active:  # one line per event (and per ledger entry whose event is gone)
+        reporter.total = int(await conn.fetchval("SELECT count(*) FROM events"))
     checkpoints = await read_checkpoints(conn)
     events = sealed = 0
     files = _Files(directory)
@@ -135,6 +141,7 @@ async def _export(conn: Any, directory: Path) -> ExportSummary:
             files.write(EVENTS, record)
             events += 1
             sealed += record["ledger_seq"] is not None
+            reporter.reach(events)
         files.write(HEADER, {"format": EXPORT_FORMAT, "version": EXPORT_VERSION,
                              "origin": ORIGIN, "events": events, "ledger_size": sealed,
                              "checkpoints": len(checkpoints)})
@@ -142,13 +149,18 @@ async def _export(conn: Any, directory: Path) -> ExportSummary:
         files.close(keep=False)
         raise
     files.close(keep=True)
+    reporter.finish(events)
     return ExportSummary(directory=directory, events=events, sealed=sealed,
                          checkpoints=len(checkpoints),
                          latest_checkpoint=checkpoints[-1] if checkpoints else None,
                          seconds=time.perf_counter() - started)
 
 
-async def export(engine: AsyncEngine, directory: Path) -> ExportSummary:
+async def export(engine: AsyncEngine, directory: Path, *,
+                 progress: Progress | None = None) -> ExportSummary:
+    """Export the whole log into ``directory`` (see the module doc). A long job at national
+    scale: give it an engine without a statement timeout. ``progress(done, total)``: lines
+    of ``events.jsonl`` written, out of the events stored."""
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
-        return await export_on(raw.driver_connection, directory)
+        return await export_on(raw.driver_connection, directory, progress=progress)

@@ -8,7 +8,8 @@ from audit/README.md "Export format".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from audit.spec import Note
@@ -18,6 +19,43 @@ HEADER, CHECKPOINTS, EVENTS = "header.json", "checkpoints.jsonl", "events.jsonl"
 
 
 Line = tuple[int, bytes, bool]  # (line number, the line without its newline, had one)
+
+#: ``progress(done, total)``: event lines checked, out of ``total`` (None when unknown);
+#: called every ``PROGRESS_EVERY`` lines and once at the end with done == total. The same
+#: contract as the store's (eventstore/progress.py), restated here: this module needs nothing
+#: of the project beyond audit.spec and audit.verifier.
+Progress = Callable[[int, int | None], None]
+PROGRESS_EVERY = 1000
+
+
+class _Counted:
+    """The event lines, reporting how many were taken."""
+
+    def __init__(self, lines: Iterable[Line], progress: Progress, total: int | None) -> None:
+        self._lines = lines
+        self._progress = progress
+        self.total = total
+        self.done = 0
+
+    def __iter__(self) -> Iterator[Line]:
+        for line in self._lines:
+            yield line
+            self.done += 1
+            if self.done % PROGRESS_EVERY == 0:
+                total = None if self.total is None else max(self.total, self.done)
+                self._progress(self.done, total)
+
+    def finish(self) -> None:
+        self._progress(self.done, self.done)
+
+
+def _declared_events(path: Path) -> int | None:
+    """The header's count of event lines, for a progress total (it is checked later)."""
+    try:
+        value = json.loads(path.read_bytes()).get("events")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if type(value) is int and value >= 0 else None
 
 
 def _numbered(raws: Iterable[bytes]) -> Iterator[Line]:
@@ -84,13 +122,26 @@ def verify_lines(
 
 
 def verify_export(directory: Path, keys: dict[str, bytes], *, trusted: Note | None = None,
-                  min_size: int | None = None, max_failures: int = 100) -> Report:
+                  min_size: int | None = None, max_failures: int = 100,
+                  progress: Progress | None = None) -> Report:
+    """Verify the export in ``directory``. ``progress(done, total)``: lines of
+    ``events.jsonl`` checked, out of the count its header declares."""
     missing = [n for n in (HEADER, CHECKPOINTS, EVENTS) if not (directory / n).is_file()]
     if missing:
         verifier = LedgerVerifier(keys)
         for name in missing:
             verifier.fail(name, None, f"no such file in {directory}")
+        if progress is not None:
+            progress(0, 0)
         return verifier.finish(trusted=trusted, min_size=min_size)
-    return verify_lines(keys, _lines(directory / HEADER), _lines(directory / CHECKPOINTS),
-                        _lines(directory / EVENTS), trusted=trusted, min_size=min_size,
-                        max_failures=max_failures)
+    events: Iterable[Line] = _lines(directory / EVENTS)
+    counted = None
+    if progress is not None:
+        counted = _Counted(events, progress, _declared_events(directory / HEADER))
+        events = counted
+    report = verify_lines(keys, _lines(directory / HEADER), _lines(directory / CHECKPOINTS),
+                          events, trusted=trusted, min_size=min_size,
+                          max_failures=max_failures)
+    if counted is not None:
+        counted.finish()
+    return report

@@ -4,7 +4,7 @@ its latest event covered by a valid signed checkpoint (which one)?"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,8 +28,12 @@ class TrailReport:
 
 
 async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nomination_id: str,
-                       keys: dict[str, bytes], *, as_of: datetime | None = None) -> TrailReport:
-    trail = await nomination_trail(store, nomination_id, as_of=as_of)
+                       keys: dict[str, bytes], *, as_of: datetime | None = None,
+                       as_of_date: date | None = None) -> TrailReport:
+    """The nomination's trail (recorded by ``as_of``, timezone-aware; happened by
+    ``as_of_date``, a business date: see reads/plans.py) with its two verdicts. Raises
+    ``reads.errors.CorruptRecord`` for a stored event that cannot be read."""
+    trail = await nomination_trail(store, nomination_id, as_of=as_of, as_of_date=as_of_date)
     last = trail.entries[-1]
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()

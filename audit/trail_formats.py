@@ -15,13 +15,14 @@ from typing import Any
 from audit.trail import TrailReport, chain_statement, coverage_statement
 from domain.plan_terms import Tally
 from eventstore.hashing import utc_iso
-from reads.trail import TrailEntry, trail_as_json
+from reads.describe import label
+from reads.trail import Trail, TrailEntry, trail_as_json
 
 CSV_COLUMNS = (
     "Phiên bản", "Vị trí", "Loại sự kiện", "Kết quả", "Bước", "Lần", "Ngày hội nghị",
     "Hội nghị", "Số triệu tập", "Số có mặt", "Phiếu hợp lệ", "Số đồng ý", "Cơ sở tính",
     "Số cơ sở", "Ngưỡng (hơn)", "Cần đạt", "Lý do", "Người thực hiện", "Vai trò", "Tổ chức",
-    "Thời điểm", "Ghi lúc", "Mã băm",
+    "Thời điểm", "Ghi lúc", "Ngày diễn ra", "Mã băm",
 )
 
 
@@ -70,18 +71,29 @@ def trail_csv(report: TrailReport) -> str:
         writer.writerow([_cell(v) for v in (
             e.version, e.position, e.event_type, e.outcome_vi, e.step, e.attempt,
             *_tally_cells(e.tally), e.reason, e.actor, e.role, e.organization_id,
-            utc_iso(e.occurred_at), utc_iso(e.recorded_at), e.hash)])
+            utc_iso(e.occurred_at), utc_iso(e.recorded_at), e.business_date.isoformat(),
+            e.hash)])
     writer.writerow([])
-    for label, value in (
-        ("Họ và tên", t.full_name), ("Mã hồ sơ", t.nomination_id), ("Đề án", t.plan_id),
-        ("Nhóm vị trí", t.position_group), ("Nhóm ứng viên", t.candidate_group),
-        ("Quy trình", f"{t.procedure} ({t.procedure_digest})"),
-        ("Tính đến", utc_iso(t.as_of) if t.as_of else "hiện tại"),
+    for name, value in (
+        *_info(t, f"{t.procedure} ({t.procedure_digest})"),
         ("Kiểm tra chuỗi băm", chain_statement(t.verification)),
         ("Kiểm tra điểm chốt có chữ ký", coverage_statement(report.coverage)),
     ):
-        writer.writerow([_cell(label), _cell(value)])
+        writer.writerow([_cell(name), _cell(value)])
     return out.getvalue()
+
+
+def _info(t: Trail, procedure: str) -> list[tuple[str, str]]:
+    rows = [
+        ("Họ và tên", t.full_name), ("Mã hồ sơ", t.nomination_id), ("Đề án", t.plan_id),
+        ("Nhóm vị trí", label("position_group", t.position_group)),
+        ("Nhóm ứng viên", label("candidate_group", t.candidate_group)),
+        ("Quy trình", procedure),
+        ("Tính đến", utc_iso(t.as_of) if t.as_of else "hiện tại"),
+    ]
+    if t.as_of_date is not None:
+        rows.append(("Tính đến ngày (theo ngày diễn ra)", t.as_of_date.isoformat()))
+    return rows
 
 
 _STYLE = """
@@ -108,22 +120,25 @@ def _e(value: object) -> str:
 def _tally_html(tally: Tally | None) -> str:
     if tally is None:
         return ""
-    return (f"Hội nghị ngày {_e(tally.held_on.isoformat())} ({_e(tally.body)}): "
-            f"<strong>{_e(tally.yes)}</strong>/{_e(tally.base_count)} đồng ý "
-            f"(cơ sở: {_e(tally.pass_base)}; cần hơn {_e(tally.threshold)}, tức ít nhất "
+    return (f"Hội nghị ngày {_e(tally.held_on.isoformat())} ({_e(label('body', tally.body))}):"
+            f" <strong>{_e(tally.yes)}</strong>/{_e(tally.base_count)} đồng ý "
+            f"(cơ sở: {_e(label('pass_base', tally.pass_base))}; cần hơn "
+            f"{_e(tally.threshold)}, tức ít nhất "
             f"{_e(tally.needed)}); có mặt {_e(tally.attending)}/{_e(tally.summoned)}; "
             f"phiếu hợp lệ {_e(tally.ballots_valid)}")
 
 
 def _row(e: TrailEntry) -> str:
-    step = "" if e.step is None else f"bước {e.step}, lần {e.attempt}"
+    step = "" if e.step is None else f"bước {e.step}" + (
+        "" if e.attempt is None else f", lần {e.attempt}")
     return ("<tr>"
             f"<td>{_e(e.version)}</td>"
-            f"<td>{_e(utc_iso(e.occurred_at))}<br><small>ghi lúc {_e(utc_iso(e.recorded_at))}"
-            "</small></td>"
+            f"<td>{_e(e.business_date.isoformat())}<br><small>thời điểm "
+            f"{_e(utc_iso(e.occurred_at))}, ghi lúc {_e(utc_iso(e.recorded_at))}</small></td>"
             f"<td><strong>{_e(e.outcome_vi)}</strong><br><small>{_e(e.event_type)}</small></td>"
             f"<td>{_e(step)}</td><td>{_tally_html(e.tally)}</td><td>{_e(e.reason)}</td>"
-            f"<td>{_e(e.actor)}<br><small>{_e(e.role)}, {_e(e.organization_id)}</small></td>"
+            f"<td>{_e(e.actor)}<br><small>{_e(label('role', e.role))}, "
+            f"{_e(e.organization_id)}</small></td>"
             f"<td class=\"hash\">vị trí {_e(e.position)}<br>{_e(e.hash)}</td>"
             "</tr>")
 
@@ -133,12 +148,8 @@ def trail_html(report: TrailReport, *, now: datetime | None = None) -> str:
     chain_class = "ok" if t.verification.ok else "fail"
     coverage = report.coverage
     cover_class = "ok" if coverage.ok else "fail" if coverage.failed else "pending"
-    info = "".join(f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>" for label, value in (
-        ("Họ và tên", t.full_name), ("Mã hồ sơ", t.nomination_id), ("Đề án", t.plan_id),
-        ("Nhóm vị trí", t.position_group), ("Nhóm ứng viên", t.candidate_group),
-        ("Quy trình", f"{t.procedure} (sha256 {t.procedure_digest})"),
-        ("Tính đến", utc_iso(t.as_of) if t.as_of else "hiện tại"),
-    ))
+    info = "".join(f"<tr><th>{_e(name)}</th><td>{_e(value)}</td></tr>"
+                   for name, value in _info(t, f"{t.procedure} (sha256 {t.procedure_digest})"))
     note = (f"<p>Điểm chốt có chữ ký (C2SP signed note), để đối chiếu độc lập:</p>"
             f"<pre>{_e(report.signed_note)}</pre>" if report.signed_note else "")
     made = utc_iso(now or datetime.now(UTC))

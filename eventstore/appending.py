@@ -21,9 +21,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg.exceptions as pg
 from asyncpg.exceptions import UniqueViolationError
+from asyncpg.exceptions import _base as pg_base
 
-from eventstore.errors import StaleTransaction, WrongExpectedVersion
+from eventstore.errors import StaleTransaction, StoreRefusedValue, WrongExpectedVersion
 from eventstore.hashing import (
     GENESIS_HASH,
     canonical_from_encoded,
@@ -67,20 +69,60 @@ def _validated(events: Sequence[NewEvent], expected: Mapping[str, int]) -> list[
         raise ValueError(f"expected versions must be >= 0: {bad}")
     batch = []
     for e in events:
-        check_json(e.data, "data")
-        check_json(e.metadata, "metadata")
-        _check_text(e.stream_id, "stream_id", e.event_id)
-        _check_text(e.event_type, "event_type", e.event_id)
-        if e.correlation_id is not None:
-            _check_text(e.correlation_id, "correlation_id", e.event_id)
-        if type(e.schema_version) is not int or e.schema_version < 1:
-            raise ValueError(f"event {e.event_id}: schema_version must be an int >= 1")
-        # The stored uuid reads back in this spelling; the hash must use the same one.
-        canonical_id = str(uuid.UUID(e.event_id))
-        batch.append(e if canonical_id == e.event_id else replace(e, event_id=canonical_id))
+        try:
+            batch.append(_checked(e))
+        except ValueError as error:
+            raise StoreRefusedValue((_type_name(e),), str(error)) from error
     if len({e.event_id for e in batch}) != len(batch):
         raise ValueError("the same event id appears twice in one append")
     return batch
+
+
+def _checked(e: NewEvent) -> NewEvent:
+    check_json(e.data, "data")
+    check_json(e.metadata, "metadata")
+    _check_text(e.stream_id, "stream_id", e.event_id)
+    _check_text(e.event_type, "event_type", e.event_id)
+    if e.correlation_id is not None:
+        _check_text(e.correlation_id, "correlation_id", e.event_id)
+    if type(e.schema_version) is not int or e.schema_version < 1:
+        raise ValueError(f"event {e.event_id}: schema_version must be an int >= 1")
+    # The stored uuid reads back in this spelling; the hash must use the same one.
+    canonical_id = str(uuid.UUID(e.event_id))
+    return e if canonical_id == e.event_id else replace(e, event_id=canonical_id)
+
+
+def _type_name(e: NewEvent) -> str:
+    """The event's type for a message: a code, or "?" if it is not a usable one."""
+    name = e.event_type
+    if type(name) is not str or not name or len(name) > 100 or not name.isprintable():
+        return "?"
+    return name
+
+
+def _types(batch: Sequence[NewEvent]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_type_name(e) for e in batch))
+
+
+# What the database says about a value rather than about the statement or the connection:
+# data exceptions (class 22: out of range, invalid text, untranslatable characters, too
+# long...), a check or not-null constraint, and a value too large for a row or an index
+# (54000). asyncpg's own DataError (an argument it cannot encode) is one too.
+_VALUE_ERRORS: tuple[type[BaseException], ...] = (
+    pg.DataError, pg.CheckViolationError, pg.NotNullViolationError,
+    pg.ProgramLimitExceededError, pg_base.DataError)
+
+
+def _refused(error: BaseException, batch: Sequence[NewEvent]) -> StoreRefusedValue:
+    """The refusal, naming the SQLSTATE and the error's kind; never its message, which can
+    quote the value."""
+    sqlstate = getattr(error, "sqlstate", None)
+    detail = type(error).__name__
+    constraint = getattr(error, "constraint_name", None)
+    if constraint:
+        detail += f" ({constraint})"
+    return StoreRefusedValue(_types(batch), detail,
+                             sqlstate=sqlstate if isinstance(sqlstate, str) else None)
 
 
 def _check_text(value: object, name: str, event_id: str) -> None:
@@ -120,7 +162,12 @@ async def append_on(
             links[stream] = head.hash
 
     recorded_at = datetime.now(UTC)
-    columns = _chain(batch, expected_versions, links, recorded_at)
+    try:
+        columns = _chain(batch, expected_versions, links, recorded_at)
+    except ValueError as error:  # text that is not UTF-8, an int too long to write out
+        detail = (f"{type(error).__name__}: {error.reason}"
+                  if isinstance(error, UnicodeEncodeError) else str(error))
+        raise StoreRefusedValue(_types(batch), detail) from None
     try:
         if in_transaction:
             async with conn.transaction():
@@ -132,6 +179,8 @@ async def append_on(
             for stream in streams:
                 cache.forget(stream)
         return await _after_violation(conn, batch, expected_versions)
+    except _VALUE_ERRORS as error:
+        raise _refused(error, batch) from None  # the driver's message may quote the value
     positions = sorted(r[0] for r in rows)
     versions, previous, hashes = columns[1], columns[10], columns[11]
     recorded = [

@@ -34,6 +34,7 @@ from typing import Any
 
 from eventstore.hashing import GENESIS_HASH, dumps
 from eventstore.model import VerificationReport
+from eventstore.progress import Progress, Reporter
 
 try:  # optional accelerator; everything below works with the standard library alone
     import orjson
@@ -84,20 +85,32 @@ else:  # pragma: no cover - depends on the installation
     _canonical = _stdlib_canonical
 
 
-async def verify_all_fast(conn: Any, page: int = 5000) -> VerificationReport | None:
+async def verify_all_fast(conn: Any, page: int = 5000, *,
+                          progress: Progress | Reporter | None = None
+                          ) -> VerificationReport | None:
     """The report for the whole store when every chain holds; None at the first anomaly (the
-    caller then runs the reference walk to describe it). One REPEATABLE READ snapshot."""
+    caller then runs the reference walk to describe it). One REPEATABLE READ snapshot.
+    ``progress`` (see eventstore/progress.py) counts events checked out of the events in the
+    snapshot; given a ``Reporter``, the caller makes the final call."""
+    reporter = progress if isinstance(progress, Reporter) else Reporter(progress)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
+        if reporter.active and reporter.total is None:
+            reporter.total = int(await conn.fetchval("SELECT count(*) FROM events"))
         estimate = int(await conn.fetchval(_ESTIMATE) or 0)
         passes = max(1, -(-estimate // STREAMS_PER_PASS))
         streams = events = 0
         for part in range(passes):
             query, args = (_ONE_PASS, ()) if passes == 1 else (_PASS, (passes, part))
-            result = await _verify_pass(await conn.cursor(query, *args), page)
+            result = await _verify_pass(await conn.cursor(query, *args), page, reporter,
+                                        events)
             if result is None:
+                if reporter is not progress:
+                    reporter.finish()
                 return None
             streams += result[0]
             events += result[1]
+    if reporter is not progress:
+        reporter.finish(events)
     return VerificationReport(streams_checked=streams, events_checked=events, first_broken=None)
 
 
@@ -108,10 +121,12 @@ class _Pass:
         self.last_position = 0
 
 
-async def _verify_pass(cursor: Any, page: int) -> tuple[int, int] | None:
+async def _verify_pass(cursor: Any, page: int, reporter: Reporter,
+                       before: int) -> tuple[int, int] | None:
     """While one page is checked, PostgreSQL already produces the next (the request goes out
     first, and the check yields to the event loop now and then to take in what arrived):
-    the server's share of the work runs on another core."""
+    the server's share of the work runs on another core. ``before``: events checked by
+    earlier passes, for the progress."""
     state = _Pass()
     rows = await cursor.fetch(page)
     while rows:
@@ -123,6 +138,7 @@ async def _verify_pass(cursor: Any, page: int) -> tuple[int, int] | None:
                 intact = _check(rows[start:start + _SLICE], state)
                 if not intact:
                     break
+                reporter.reach(before + state.events)
                 await asyncio.sleep(0)
         finally:
             rows = await following  # the connection is idle again before the snapshot ends

@@ -36,6 +36,7 @@ from eventstore.hashing import GENESIS_HASH
 from eventstore.ledger_chain import LEDGER_GENESIS, ledger_link
 from eventstore.ledger_reads import latest_checkpoint, ledger_links, snapshot
 from eventstore.model import RecordedEvent
+from eventstore.progress import Progress, Reporter
 from eventstore.store import PostgresEventStore
 from eventstore.verification import recompute_hash
 
@@ -103,16 +104,22 @@ async def seal(
     trusted_keys: dict[str, bytes] | None = None,
     batch: int = 1000,
     wait_seconds: float = 0.0,
+    progress: Progress | None = None,
 ) -> SealResult:
     """Extend the ledger to every settled event, then sign a checkpoint if ``policy`` says so
     (never without a ``signer``). ``trusted_keys`` verify the previous checkpoint before it is
     extended (default: the signer's own key; add old public keys after a rotation). Waits up
-    to ``wait_seconds`` for another sealer to finish, then answers ``busy``."""
+    to ``wait_seconds`` for another sealer to finish, then answers ``busy``.
+    ``progress(done, total)``: events sealed out of the events not yet in the ledger
+    (eventstore/progress.py); the final call comes before the checkpoint is signed."""
+    reporter = Reporter(progress)
     async with _sealer_lock(engine, wait_seconds) as conn:
         if conn is None:
+            reporter.finish(0)
             return SealResult(busy=True, sealed=0, ledger_size=0, checkpoint=None,
                               latest_checkpoint=None)
-        sealed, size = await _extend(conn, store, batch)
+        sealed, size = await _extend(conn, store, batch, reporter)
+        reporter.finish(sealed)
         latest = await latest_checkpoint(conn)
         made = None
         if signer is not None and size > 0:
@@ -151,10 +158,13 @@ async def _sealer_lock(engine: AsyncEngine, wait_seconds: float) -> AsyncIterato
         await greenlet_spawn(fairy.close)
 
 
-async def _extend(conn: Any, store: PostgresEventStore, batch: int) -> tuple[int, int]:
+async def _extend(conn: Any, store: PostgresEventStore, batch: int,
+                  reporter: Reporter) -> tuple[int, int]:
     head = await conn.fetchrow("SELECT ledger_seq, event_position, ledger_hash FROM ledger "
                                "ORDER BY ledger_seq DESC LIMIT 1")
     seq, position, link = (0, 0, LEDGER_GENESIS) if head is None else tuple(head)
+    if reporter.active:  # every event is sealed once, so the rest is the events beyond seq
+        reporter.total = max(0, int(await conn.fetchval("SELECT count(*) FROM events")) - seq)
     sealed = 0
     while True:
         try:
@@ -176,6 +186,7 @@ async def _extend(conn: Any, store: PostgresEventStore, batch: int) -> tuple[int
             links.append(link)
         await conn.execute(_INSERT_LINKS, seqs, positions, links)
         sealed += len(events)
+        reporter.reach(sealed)
         position = events[-1].position
 
 

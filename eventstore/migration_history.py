@@ -47,7 +47,7 @@ class MigrationHistory:
 
     async def current_revision(self, database_url: str) -> str | None:
         """The revision the database is at; None before the first migration."""
-        engine = create_engine(database_url, poolclass=NullPool)
+        engine = create_engine(database_url, poolclass=NullPool, command_timeout=None)
         try:
             async with engine.connect() as conn:
                 return await conn.run_sync(self._current)
@@ -68,7 +68,7 @@ class MigrationHistory:
             command.downgrade(config, revision)
 
     async def _migrate(self, database_url: str, action: str, revision: str) -> None:
-        engine = create_engine(database_url, poolclass=NullPool)
+        engine = create_engine(database_url, poolclass=NullPool, command_timeout=None)
         try:
             async with engine.begin() as conn:
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
@@ -102,7 +102,7 @@ def run_environment(context: Any, metadata: MetaData | None, version_table: str)
             context.run_migrations()
 
     async def run_online(address: str) -> None:
-        engine = create_engine(address, poolclass=NullPool)
+        engine = create_engine(address, poolclass=NullPool, command_timeout=None)
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(run_on)

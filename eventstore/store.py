@@ -13,6 +13,7 @@ from sqlalchemy.util import greenlet_spawn
 from eventstore.appending import append_on
 from eventstore.heads import HeadCache
 from eventstore.model import NewEvent, RecordedEvent, VerificationReport
+from eventstore.progress import Progress
 from eventstore.rows import COLUMNS, to_recorded
 from eventstore.verification import verify_on
 
@@ -48,6 +49,12 @@ SELECT DISTINCT stream_id FROM events
 WHERE $1::text IS NULL OR starts_with(stream_id, $1)
 ORDER BY stream_id
 """
+
+
+def _check_aware(moment: datetime | None) -> None:
+    """A naive time would be read as UTC by the driver, silently hours off: refuse it."""
+    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+        raise ValueError(f"as_of must be timezone-aware, not {moment!r}")
 
 
 class PostgresEventStore:
@@ -93,7 +100,9 @@ class PostgresEventStore:
     async def read_stream(
         self, stream_id: str, *, to_version: int | None = None, as_of: datetime | None = None
     ) -> list[RecordedEvent]:
-        """The stream in version order, up to ``to_version`` and/or as recorded by ``as_of``."""
+        """The stream in version order, up to ``to_version`` and/or as recorded by ``as_of``
+        (timezone-aware)."""
+        _check_aware(as_of)
         async with self._driver() as conn:
             rows = await conn.fetch(_STREAM, stream_id, to_version, as_of)
         return [to_recorded(r) for r in rows]
@@ -101,7 +110,9 @@ class PostgresEventStore:
     async def read_correlated(
         self, correlation_id: str, *, as_of: datetime | None = None
     ) -> list[RecordedEvent]:
-        """Every event sharing ``correlation_id`` (a plan's streams), by position."""
+        """Every event sharing ``correlation_id`` (a plan's streams), by position; as recorded
+        by ``as_of`` (timezone-aware) if given."""
+        _check_aware(as_of)
         async with self._driver() as conn:
             rows = await conn.fetch(_CORRELATED, correlation_id, as_of)
         return [to_recorded(r) for r in rows]
@@ -112,6 +123,11 @@ class PostgresEventStore:
                 "SELECT max(stream_version) FROM events WHERE stream_id = $1", stream_id
             )
         return cast(int, version or 0)
+
+    async def max_position(self) -> int:
+        """The highest position of any stored event (0 for none), settled or not."""
+        async with self._driver() as conn:
+            return int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """The next settled events of the global log after the event at ``after_position``
@@ -140,10 +156,13 @@ class PostgresEventStore:
                 raise ValueError(f"no event at position {after_position} to continue after")
         return [to_recorded(r) for r in rows]
 
-    async def verify(self, stream_id: str | None = None) -> VerificationReport:
-        """Recompute the hash chain of one stream, or of every stream; see verification.py."""
+    async def verify(self, stream_id: str | None = None, *,
+                     progress: Progress | None = None) -> VerificationReport:
+        """Recompute the hash chain of one stream, or of every stream; see verification.py.
+        ``progress(done, total)``: events checked (eventstore/progress.py). Over the whole
+        store this is a long job: give it an engine without a statement timeout."""
         async with self._driver() as conn:
-            return await verify_on(conn, stream_id)
+            return await verify_on(conn, stream_id, progress=progress)
 
     async def list_streams(self, prefix: str | None = None) -> list[str]:
         async with self._driver() as conn:

@@ -13,10 +13,13 @@ from typing import Any
 from eventstore.fast_verification import verify_all_fast
 from eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
 from eventstore.model import BrokenLink, RecordedEvent, VerificationReport
+from eventstore.progress import Progress, Reporter
 from eventstore.rows import COLUMNS, to_recorded
 
 _ALL = f"SELECT {COLUMNS} FROM events ORDER BY stream_id, stream_version"
 _ONE = f"SELECT {COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"
+_COUNT_ALL = "SELECT count(*) FROM events"
+_COUNT_ONE = "SELECT count(*) FROM events WHERE stream_id = $1"
 
 
 def recompute_hash(event: RecordedEvent, previous_hash: str) -> str:
@@ -61,20 +64,27 @@ class _Chain:
 
 
 async def verify_on(conn: Any, stream_id: str | None, prefetch: int = 2000, *,
-                    fast: bool = True) -> VerificationReport:
+                    fast: bool = True, progress: Progress | None = None) -> VerificationReport:
     """Verify one stream or all, streaming rows through a server-side cursor in one
     REPEATABLE READ snapshot, so memory stays flat and concurrent appends do not interfere.
     Stops at the first broken link; the counts then cover what was checked up to it.
-    ``fast=False`` skips the fast pass (the benchmark times the walk alone)."""
+    ``fast=False`` skips the fast pass (the benchmark times the walk alone). ``progress``
+    (eventstore/progress.py): events checked out of the events to check; after the fast pass
+    meets an anomaly, the walk's count continues from where the fast pass stood."""
+    reporter = Reporter(progress)
     if stream_id is None and fast:
         # The whole store: a faster pass (fast_verification.py) confirms an intact store; only
         # when it meets an anomaly does the walk below run, to find and describe it.
-        report = await verify_all_fast(conn)
+        report = await verify_all_fast(conn, progress=reporter)
         if report is not None:
+            reporter.finish(report.events_checked)
             return report
     chain = _Chain()
     query, args = (_ALL, ()) if stream_id is None else (_ONE, (stream_id,))
     async with conn.transaction(isolation="repeatable_read", readonly=True):
+        if reporter.active and reporter.total is None:
+            reporter.total = int(await conn.fetchval(_COUNT_ALL) if stream_id is None
+                                 else await conn.fetchval(_COUNT_ONE, stream_id))
         async for row in conn.cursor(query, *args, prefetch=prefetch):
             event = to_recorded(row)
             reason = chain.check(event)
@@ -82,7 +92,10 @@ async def verify_on(conn: Any, stream_id: str | None, prefetch: int = 2000, *,
                 broken = BrokenLink(stream_id=event.stream_id,
                                     stream_version=event.stream_version,
                                     position=event.position, reason=reason)
+                reporter.finish(chain.events)
                 return VerificationReport(streams_checked=chain.streams,
                                           events_checked=chain.events, first_broken=broken)
+            reporter.reach(chain.events)
+    reporter.finish(chain.events)
     return VerificationReport(streams_checked=chain.streams, events_checked=chain.events,
                               first_broken=None)

@@ -13,7 +13,8 @@ from domain.events import DomainEvent
 from domain.plan import PlanState
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
-from reads.plans import load_plan, plan_events, to_domain
+from reads.decoding import corrupt, decode_in_place
+from reads.plans import load_plan, plan_events
 
 
 class EventNotFound(LookupError):
@@ -40,11 +41,16 @@ async def find_event(store: PostgresEventStore, plan_id: str, event_id: str) -> 
 async def decision_basis(store: PostgresEventStore, plan_id: str,
                          event_id: str) -> DecisionBasis:
     recorded = await find_event(store, plan_id, event_id)
-    decided_on = recorded.metadata.get("decided_on") or {}
-    seen = int(decided_on.get("position", 0))
+    decision = decode_in_place(recorded)
+    try:
+        decided_on = recorded.metadata.get("decided_on") or {}
+        seen = int(decided_on.get("position", 0))
+        versions: dict[str, int] = {str(k): int(v)
+                                    for k, v in decided_on.get("versions", {}).items()}
+    except (AttributeError, TypeError, ValueError) as error:
+        raise corrupt(recorded, f"metadata decided_on không hợp lệ ({error})") from error
     state = await load_plan(store, plan_id, at_position=seen)
-    versions: dict[str, int] = {k: int(v) for k, v in decided_on.get("versions", {}).items()}
     mismatches = {stream: (version, state.version_of(stream))
                   for stream, version in versions.items() if state.version_of(stream) != version}
-    return DecisionBasis(event=recorded, decision=to_domain(recorded), seen_position=seen,
+    return DecisionBasis(event=recorded, decision=decision, seen_position=seen,
                          state=state, versions_match=not mismatches, mismatches=mismatches)

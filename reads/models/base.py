@@ -10,6 +10,10 @@ each event takes effect exactly once, whatever crashes. A projection therefore:
 - derives every column from events (no ``now()``, no random ids), so that a rebuild from the
   start gives exactly the rows the live projection has;
 - ignores event types it does not handle (the log carries many).
+
+An event a projection cannot apply (its ``handle`` raises for that event, or the event cannot
+be decoded) is set aside for that projection (``runner``, ``projection_quarantine``): the
+projection moves past it and the others are not held back.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from domain.events import EVENT_TYPES, DomainEvent, event_from_data
+from domain.events import EVENT_TYPES, DomainEvent
 from eventstore.model import RecordedEvent
+from reads import decoding
+from reads.errors import CorruptRecord, ReadError
 
 
 class Connection(Protocol):
@@ -56,23 +62,28 @@ class Projection(Protocol):
         ...
 
 
-class UnreadableEvent(RuntimeError):
-    """A domain event this code cannot decode (e.g. a schema version written by a newer
-    release): the runner stops in front of it instead of skipping it for good."""
+class UnreadableEvent(ReadError, RuntimeError):
+    """A domain event written by a newer release (its schema version is newer than this code
+    reads, and the row matches its hash): the runner stops in front of it and waits for an
+    upgrade, rather than set aside an event that nothing is wrong with."""
 
     def __init__(self, recorded: RecordedEvent, cause: Exception) -> None:
         super().__init__(f"event at position {recorded.position} ({recorded.event_type} "
                          f"v{recorded.schema_version}, stream {recorded.stream_id}) cannot be "
-                         f"read: {cause}")
+                         f"read by this release: {cause}")
         self.position = recorded.position
 
 
 def decode(recorded: RecordedEvent) -> DomainEvent | None:
     """The domain event, or None for a type the domain does not define (not a domain event:
-    projections have nothing to do with it, and the runner moves past it)."""
+    projections have nothing to do with it, and the runner moves past it). Raises
+    ``CorruptRecord`` for an event that cannot be read (the runner sets it aside), and
+    ``UnreadableEvent`` for one written by a newer release (the runner stops)."""
     if recorded.event_type not in EVENT_TYPES:
         return None
     try:
-        return event_from_data(recorded.event_type, recorded.schema_version, recorded.data)
-    except Exception as error:  # any decoding failure: the event must not be skipped
-        raise UnreadableEvent(recorded, error) from error
+        return decoding.decode(recorded)
+    except CorruptRecord as error:
+        if error.newer_schema:
+            raise UnreadableEvent(recorded, error) from error
+        raise

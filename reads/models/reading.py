@@ -117,20 +117,68 @@ async def structure(engine: AsyncEngine, *, position_group: str | None = None,
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetAside:
+    """An event a projection could not apply, set aside so that it goes on with the rest."""
+
+    projection: str
+    position: int
+    event_id: str
+    stream_id: str
+    event_type: str
+    schema_version: int
+    error: str  # the error's kind and message (the message may quote the value)
+    set_aside_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class Freshness:
     name: str
     position: int
     events_processed: int
     updated_at: datetime | None  # None: it never ran
     behind: bool  # the settled log holds events it has not applied yet
+    set_aside: int = 0  # events it could not apply and went past
+    first_set_aside: tuple[SetAside, ...] = ()  # the first few of them, by position
+
+
+FIRST_SET_ASIDE = 5
+
+_SET_ASIDE = """
+SELECT projection, position, event_id::text, stream_id, event_type, schema_version, error,
+       set_aside_at
+FROM (SELECT q.*, row_number() OVER (PARTITION BY projection ORDER BY position) AS n
+      FROM projection_quarantine AS q
+      WHERE CAST(:names AS text[]) IS NULL OR projection = ANY(CAST(:names AS text[]))) AS q
+WHERE CAST(:per_projection AS bigint) IS NULL OR n <= :per_projection
+ORDER BY projection, position
+"""
+
+_SET_ASIDE_COUNTS = """
+SELECT projection, count(*) AS n FROM projection_quarantine GROUP BY projection
+"""
+
+
+async def set_aside(engine: AsyncEngine, names: Sequence[str] | None = None, *,
+                    per_projection: int | None = None) -> list[SetAside]:
+    """The events set aside by each projection (all, or those of ``names``), by projection
+    and position; at most ``per_projection`` of each if given."""
+    rows = await _rows(engine, _SET_ASIDE, names=None if names is None else list(names),
+                       per_projection=per_projection)
+    return [SetAside(**row) for row in rows]
 
 
 async def freshness(engine: AsyncEngine, store: PostgresEventStore,
                     names: Sequence[str] | None = None) -> list[Freshness]:
-    """Where each projection stands, and whether the log has moved past it. A projection that
-    never ran has no row yet and is reported at position 0."""
+    """Where each projection stands, whether the log has moved past it, and how many events
+    it set aside (with the first few). A projection that never ran has no row yet and is
+    reported at position 0."""
     found = {p.name: p for p in await positions(engine)}
     wanted = list(names) if names is not None else sorted(found)
+    counts = {r["projection"]: int(r["n"]) for r in await _rows(engine, _SET_ASIDE_COUNTS)}
+    first: dict[str, list[SetAside]] = {}
+    if any(counts.get(name) for name in wanted):
+        for item in await set_aside(engine, wanted, per_projection=FIRST_SET_ASIDE):
+            first.setdefault(item.projection, []).append(item)
     result = []
     for name in wanted:
         row = found.get(name)
@@ -138,5 +186,6 @@ async def freshness(engine: AsyncEngine, store: PostgresEventStore,
         result.append(Freshness(
             name=name, position=position, events_processed=row.events_processed if row else 0,
             updated_at=row.updated_at if row else None,
-            behind=await is_behind(store, position)))
+            behind=await is_behind(store, position), set_aside=counts.get(name, 0),
+            first_set_aside=tuple(first.get(name, ()))))
     return result

@@ -17,8 +17,20 @@
 - **Prompt.** ``run`` LISTENs on ``nhansu_events`` (see ``notify.py``) and polls every
   ``poll_seconds`` as the fallback; a wake-up that finds nothing (the new events are still
   held back by an older transaction) is followed by short retries.
+- **Never frozen by one event.** An event a projection cannot apply (its ``handle`` raises:
+  a value out of range for a column, a row tampered with, an event that cannot be decoded)
+  is *set aside* for that projection: recorded in ``projection_quarantine`` in the same
+  transaction that moves the projection past it, and logged; the projection goes on with
+  the rest, and the other projections apply it as usual. A batch is first applied whole; if
+  it fails (the transaction rolls back), it is applied again event by event, each in a
+  savepoint, and only what fails then is set aside, so a failure that does not repeat sets
+  nothing aside. Failures of the database itself (connection lost, timeouts, deadlocks) are
+  not the event's fault: the pass fails and is retried, as before. An event written by a
+  newer release (``UnreadableEvent``) is not set aside either: the runner stops in front of
+  it until the code is upgraded.
 - **Rebuild** builds a projection from the start into fresh tables in a schema of its own,
-  then swaps the rows into the live tables in one transaction, with the fresh position.
+  then swaps the rows into the live tables in one transaction, with the fresh position; the
+  projection's set-aside events are replaced by those of the fresh build.
 """
 
 from __future__ import annotations
@@ -34,21 +46,35 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.events import DomainEvent
+from eventstore.errors import is_unavailable
 from eventstore.model import RecordedEvent
+from eventstore.progress import Progress, Reporter
 from eventstore.store import PostgresEventStore
+from reads.errors import CorruptRecord
 from reads.models.base import Projection, UnreadableEvent, decode
 from reads.models.connections import driver, quote
 from reads.models.notify import CHANNEL
 
 DEFAULT_BATCH_SIZE = 500
 POSITIONS = "projection_positions"
+QUARANTINE = "projection_quarantine"
+ERROR_LIMIT = 1000  # characters of an error kept with an event set aside
 # After a wake-up that found nothing: look again after 10 ms, 20, 40, ... up to the poll.
 RETRY_START_SECONDS = 0.01
 MAX_FAILURE_DELAY_SECONDS = 60.0
 
 log = structlog.get_logger("nhansu.projections")
 
-Batch = list[tuple[RecordedEvent, DomainEvent | None]]
+
+
+@dataclass(frozen=True)
+class _Item:
+    recorded: RecordedEvent
+    event: DomainEvent | None  # None: not a domain event, or unreadable
+    unreadable: CorruptRecord | None = None
+
+
+Batch = list[_Item]
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,7 @@ class _Session:
         self.conn = conn
         self.home = home
         self.positions = f"{quote(home)}.{POSITIONS}"
+        self.quarantine = f"{quote(home)}.{QUARANTINE}"
 
     @classmethod
     async def open(cls, conn: Any) -> _Session:
@@ -99,8 +126,21 @@ class _Session:
 
     async def apply(self, targets: Sequence[_Target], cursor: int, batch: Batch) -> bool:
         """Apply ``batch`` (read after ``cursor``) to ``targets`` and move their positions, in
-        one transaction. False, with nothing written, if another runner moved them first."""
+        one transaction. False, with nothing written, if another runner moved them first.
+        A batch that fails is applied again event by event, setting aside what fails."""
+        try:
+            return await self._apply(targets, cursor, batch, careful=False)
+        except Exception as error:
+            if self.conn.is_closed() or _not_the_events_fault(error):
+                raise
+            log.info("batch failed; applying it event by event", error=_error_kind(error),
+                     after_position=cursor, events=len(batch))
+        return await self._apply(targets, cursor, batch, careful=True)
+
+    async def _apply(self, targets: Sequence[_Target], cursor: int, batch: Batch, *,
+                     careful: bool) -> bool:
         keys = sorted(t.key for t in targets)
+        set_aside: list[tuple[str, RecordedEvent, BaseException]] = []
         async with self.conn.transaction():
             locked = await self.conn.fetch(
                 f"SELECT name, position FROM {self.positions} WHERE name = ANY($1::text[]) "
@@ -110,36 +150,90 @@ class _Session:
             for target in targets:
                 await self.conn.execute("SELECT set_config('search_path', $1, true)",
                                         quote(target.schema or self.home))
-                for recorded, event in batch:
-                    if event is not None:
-                        await target.projection.handle(self.conn, recorded, event)
+                for item in batch:
+                    if item.unreadable is not None:
+                        set_aside.append((target.key, item.recorded, item.unreadable))
+                    elif item.event is None:
+                        continue
+                    elif not careful:
+                        await target.projection.handle(self.conn, item.recorded, item.event)
+                    else:
+                        try:
+                            async with self.conn.transaction():  # a savepoint
+                                await target.projection.handle(self.conn, item.recorded,
+                                                               item.event)
+                        except Exception as error:
+                            if self.conn.is_closed() or _not_the_events_fault(error):
+                                raise
+                            set_aside.append((target.key, item.recorded, error))
+            if set_aside:
+                await self.conn.executemany(
+                    f"INSERT INTO {self.quarantine} (projection, position, event_id, "
+                    "stream_id, event_type, schema_version, error) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    [(key, r.position, r.event_id, r.stream_id, r.event_type,
+                      r.schema_version, _error_text(cause)) for key, r, cause in set_aside])
             await self.conn.execute(
                 f"UPDATE {self.positions} SET position = $2, updated_at = now(), "
                 "events_processed = events_processed + $3 WHERE name = ANY($1::text[])",
-                keys, batch[-1][0].position, len(batch))
+                keys, batch[-1].recorded.position, len(batch))
+        for key, r, cause in set_aside:
+            log.warning("event set aside: the projection cannot apply it", projection=key,
+                        position=r.position, stream_id=r.stream_id, event_type=r.event_type,
+                        error=_error_kind(cause))
         return True
 
 
+def _sqlstate(error: BaseException) -> str | None:
+    state = getattr(error, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def _not_the_events_fault(error: BaseException) -> bool:
+    """The database failing rather than the event: lost connection, timeouts, deadlocks and
+    serialization failures, lock timeouts. Retried as a whole later, never set aside."""
+    state = _sqlstate(error) or ""
+    return is_unavailable(error) or state.startswith("40") or state == "55P03"
+
+
+def _error_kind(error: BaseException) -> str:
+    """The error's kind for a log line (its class and SQLSTATE), without its message, which
+    can quote the value (personal data); the message is kept in the quarantine table."""
+    state = _sqlstate(error)
+    return type(error).__name__ + (f" (SQLSTATE {state})" if state else "")
+
+
+def _error_text(error: BaseException) -> str:
+    text = f"{_error_kind(error)}: {error}"
+    return text if len(text) <= ERROR_LIMIT else text[:ERROR_LIMIT - 1] + "…"
+
+
 def _decode_all(recorded: Sequence[RecordedEvent]) -> tuple[Batch, UnreadableEvent | None]:
-    """Decoded events up to the first one that cannot be read (returned separately)."""
+    """Decoded events up to the first one written by a newer release (returned separately);
+    an event that cannot be read is kept, marked, to be set aside."""
     batch: Batch = []
     for r in recorded:
         try:
-            batch.append((r, decode(r)))
+            batch.append(_Item(r, decode(r)))
         except UnreadableEvent as error:
             return batch, error
+        except CorruptRecord as error:
+            batch.append(_Item(r, None, error))
     return batch, None
 
 
 async def _catch_up(engine: AsyncEngine, store: PostgresEventStore, targets: Sequence[_Target],
-                    batch_size: int) -> int:
+                    batch_size: int, progress: Progress | None = None) -> int:
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     keys = [t.key for t in targets]
     processed = 0
+    reporter = Reporter(progress)
     async with driver(engine) as conn:
         session = await _Session.open(conn)
         await session.ensure(keys)
+        if reporter.active:
+            reporter.total = await _remaining(conn, set((await session.cursors(keys)).values()))
         while True:
             cursors = await session.cursors(keys)
             groups: dict[int, list[_Target]] = {}
@@ -153,24 +247,40 @@ async def _catch_up(engine: AsyncEngine, store: PostgresEventStore, targets: Seq
                     progressed = True  # applied, or moved on by another runner: look again
                     if await session.apply(group, cursor, batch):
                         processed += len(batch)
+                        reporter.reach(processed)
                 if unreadable is not None:
                     raise unreadable
             if not progressed:
+                reporter.finish(processed)
                 return processed
+
+
+async def _remaining(conn: Any, cursors: set[int]) -> int:
+    """About how many events the groups standing at ``cursors`` have still to read: those
+    with a higher position (one committed late below a cursor is not counted)."""
+    total = 0
+    for cursor in cursors:
+        total += int(await conn.fetchval(
+            "SELECT count(*) FROM events WHERE position > $1", cursor))
+    return total
 
 
 async def catch_up(engine: AsyncEngine, store: PostgresEventStore,
                    projections: Sequence[Projection],
-                   batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+                   batch_size: int = DEFAULT_BATCH_SIZE, *,
+                   progress: Progress | None = None) -> int:
     """Apply every settled event the projections have not seen yet, ``batch_size`` events per
     transaction; return how many events were read and applied. Projections standing at the
     same position share each read, and an event counts once for all of them; one standing
     elsewhere (just added, or rebuilt) is fed separately, and those events count again.
     Safe to run beside other runners of the same projections (batches are fenced).
 
-    Raises UnreadableEvent, after applying the events before it, for a domain event this code
-    cannot decode (a schema version from a newer release): it is never skipped."""
-    return await _catch_up(engine, store, _live(projections), batch_size)
+    An event a projection cannot apply is set aside for it (see the module doc and
+    ``reading.set_aside``) and counts as read. Raises UnreadableEvent, after applying the
+    events before it, for a domain event written by a newer release: it is never skipped.
+    ``progress(done, total)``: events read, out of about as many as are left
+    (eventstore/progress.py)."""
+    return await _catch_up(engine, store, _live(projections), batch_size, progress)
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> bool:
@@ -309,8 +419,13 @@ async def positions(engine: AsyncEngine) -> list[PositionRow]:
 
 
 async def is_behind(store: PostgresEventStore, position: int) -> bool:
-    """Whether the settled log holds an event after ``position``."""
-    return bool(await store.read_all(after_position=position, limit=1))
+    """Whether the settled log holds an event after ``position``. If the event at
+    ``position`` is gone (deleted or renumbered behind the store's back), whether any event
+    has a higher position: the question still gets an answer."""
+    try:
+        return bool(await store.read_all(after_position=position, limit=1))
+    except ValueError:  # no event at position to continue after
+        return await store.max_position() > position
 
 
 async def table_digest(conn: Any, schema: str, tables: Sequence[str]) -> tuple[int, str]:
@@ -340,10 +455,11 @@ def fresh_key(projection: Projection, schema: str) -> str:
 
 
 async def build_fresh(engine: AsyncEngine, store: PostgresEventStore, projection: Projection,
-                      schema: str, *, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+                      schema: str, *, batch_size: int = DEFAULT_BATCH_SIZE,
+                      progress: Progress | None = None) -> int:
     """Build ``projection`` from the start of the log into new, empty copies of its tables in
-    ``schema`` (dropped first if it exists), with its own position; return the events read.
-    The live tables are not touched."""
+    ``schema`` (dropped first if it exists), with its own position and its own set-aside
+    events (from a clean slate); return the events read. The live tables are not touched."""
     async with driver(engine) as conn:
         session = await _Session.open(conn)
         if schema == session.home:
@@ -360,8 +476,11 @@ async def build_fresh(engine: AsyncEngine, store: PostgresEventStore, projection
                 f"INSERT INTO {session.positions} (name) VALUES ($1) ON CONFLICT (name) DO "
                 "UPDATE SET position = 0, events_processed = 0, updated_at = now()",
                 fresh_key(projection, schema))
+            await conn.execute(f"DELETE FROM {session.quarantine} WHERE projection = $1",
+                               fresh_key(projection, schema))
     return await _catch_up(engine, store, [_Target(projection, schema,
-                                                   fresh_key(projection, schema))], batch_size)
+                                                   fresh_key(projection, schema))], batch_size,
+                           progress)
 
 
 async def discard_fresh(engine: AsyncEngine, projection: Projection, schema: str) -> None:
@@ -369,6 +488,8 @@ async def discard_fresh(engine: AsyncEngine, projection: Projection, schema: str
         session = await _Session.open(conn)
         await conn.execute(f"DROP SCHEMA IF EXISTS {quote(schema)} CASCADE")
         await conn.execute(f"DELETE FROM {session.positions} WHERE name = $1",
+                           fresh_key(projection, schema))
+        await conn.execute(f"DELETE FROM {session.quarantine} WHERE projection = $1",
                            fresh_key(projection, schema))
 
 
@@ -416,6 +537,10 @@ async def swap_in(engine: AsyncEngine, projection: Projection, schema: str,
                 f"UPDATE {session.positions} SET position = $2, updated_at = now() "
                 "WHERE name = $1", live_key, at[built_key])
             await conn.execute(f"DELETE FROM {session.positions} WHERE name = $1", built_key)
+            await conn.execute(f"DELETE FROM {session.quarantine} WHERE projection = $1",
+                               live_key)
+            await conn.execute(f"UPDATE {session.quarantine} SET projection = $1 "
+                               "WHERE projection = $2", live_key, built_key)
             await conn.execute(f"DROP SCHEMA {quote(schema)} CASCADE")
     return RebuildReport(name=projection.name, events=events, position=at[built_key],
                          rows=rows, digest=built, live_digest=live)
@@ -426,9 +551,13 @@ class RebuildRunning(RuntimeError):
 
 
 async def rebuild(engine: AsyncEngine, store: PostgresEventStore, projection: Projection,
-                  *, batch_size: int = DEFAULT_BATCH_SIZE) -> RebuildReport:
+                  *, batch_size: int = DEFAULT_BATCH_SIZE,
+                  progress: Progress | None = None) -> RebuildReport:
     """Rebuild ``projection`` from the start of the log (blue/green): build into fresh tables
-    in schema ``rebuild_<name>``, then swap them in. One rebuild per projection at a time."""
+    in schema ``rebuild_<name>``, then swap them in. One rebuild per projection at a time.
+    The events it set aside are those the fresh build set aside (what still fails).
+    ``progress(done, total)``: events read into the fresh tables (eventstore/progress.py).
+    A long job at national scale: give it an engine without a statement timeout."""
     schema = f"rebuild_{projection.name}"
     async with driver(engine) as lock_conn:
         key = _lock_key("rebuild", projection.name)
@@ -436,7 +565,7 @@ async def rebuild(engine: AsyncEngine, store: PostgresEventStore, projection: Pr
             raise RebuildRunning(f"a rebuild of {projection.name} is already running")
         try:
             events = await build_fresh(engine, store, projection, schema,
-                                       batch_size=batch_size)
+                                       batch_size=batch_size, progress=progress)
             return await swap_in(engine, projection, schema, events=events)
         finally:
             await lock_conn.execute("SELECT pg_advisory_unlock($1)", key)

@@ -14,6 +14,7 @@ from domain.events import EVENT_TYPES, NominationAdvanced, event_to_data
 from eventstore.model import NO_STREAM, NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
 from eventstore.verification import recompute_hash
+from reads.errors import CorruptRecord
 from reads.plans import to_domain
 from tests.support.golden import load, path_of
 from tests.unit.test_upcasting import _as_v1, _example_registry, _lost
@@ -83,7 +84,11 @@ async def test_a_version_from_the_future_is_refused_on_read(store: PostgresEvent
     stream_id, event = stored(doc, version=NominationAdvanced.SCHEMA_VERSION + 1)
     read = await _read_back(store, stream_id, event)
 
-    with pytest.raises(upcasting.UnknownSchemaVersion, match="newer than this code"):
+    with pytest.raises(CorruptRecord) as caught:  # the read side's one error
         to_domain(read)
+    assert isinstance(caught.value.__cause__, upcasting.UnknownSchemaVersion)
+    assert "newer than this code" in str(caught.value.__cause__)
+    assert caught.value.newer_schema and caught.value.hash_matches  # as written: upgrade
+    assert "nâng cấp nhansu" in str(caught.value)
     assert (await store.verify(stream_id)).ok
 

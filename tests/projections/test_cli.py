@@ -54,7 +54,7 @@ async def test_read_model_commands_end_to_end(pg_server: str, tmp_path: Path) ->
                "COLUMNS": "250"}
         upgraded = await nhansu(env, "db", "upgrade")
         assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
-        assert "read models at p0001" in upgraded.stdout
+        assert f"read models at {read_models_migrate.head_revision()}" in upgraded.stdout
 
         engine = create_engine(url)
         try:

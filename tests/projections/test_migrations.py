@@ -13,8 +13,9 @@ from tests.support.databases import fresh_database
 
 pytestmark = pytest.mark.projection
 
-READ_MODEL_TABLES = {"projection_positions", "rm_plans", "rm_nominations", "rm_nomination_plans",
-                     "rm_structure", "rm_structure_members", "rm_structure_plans"}
+READ_MODEL_TABLES = {"projection_positions", "projection_quarantine", "rm_plans",
+                     "rm_nominations", "rm_nomination_plans", "rm_structure",
+                     "rm_structure_members", "rm_structure_plans"}
 
 
 async def tables(url: str) -> set[str]:
@@ -31,7 +32,7 @@ async def tables(url: str) -> set[str]:
 async def test_both_histories_live_side_by_side_in_one_database(pg_server: str) -> None:
     async with fresh_database(pg_server, "histories", migrate=False) as url:
         await migrate.upgrade(url)  # the read models need nothing of the event store
-        assert await migrate.current_revision(url) == migrate.head_revision() == "p0001"
+        assert await migrate.current_revision(url) == migrate.head_revision() == "p0002"
         assert await eventstore_migrate.current_revision(url) is None
         assert await tables(url) == READ_MODEL_TABLES | {"projections_alembic_version"}
 
