@@ -1,6 +1,9 @@
 """The one place that wires concrete adapters together: database, event store, Temporal
-client, worker. Entry points (worker.py, the CLI, tests) call these; nothing else builds
-adapters."""
+client, worker, and the application context the edges use. Entry points (worker.py, the CLI,
+the HTTP API, tests) call these; nothing else builds adapters.
+
+Heavy libraries (SQLAlchemy, temporalio, the workflows) are imported where they are first
+needed, so a command that only reads starts quickly."""
 
 from __future__ import annotations
 
@@ -10,28 +13,27 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import Client
-from temporalio.converter import DataConverter
-from temporalio.worker import Worker
-
-from activities.event_store import EventStoreActivities
-from encryption.codec import new_key_spec
-from encryption.converter import data_converter
-from eventstore.checkpoints import Signer, new_signing_key_spec, parse_public_keys
-from eventstore.database import create_engine
-from eventstore.store import PostgresEventStore
-from local_services import services
-from reads.models import runner as projection_runner
-from reads.models.notify import NotifyingEventStore
-from reads.models.sets import read_models
 from settings import Settings
-from workflows.appraisal_workflow import NominationAppraisalWorkflow
-from workflows.plan_workflow import PersonnelPlanWorkflow
-from workflows.sandbox import workflow_runner
 
-WORKFLOWS = [PersonnelPlanWorkflow, NominationAppraisalWorkflow]
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+    from temporalio.client import Client
+    from temporalio.converter import DataConverter
+    from temporalio.worker import Worker
+
+    from activities.event_store import EventStoreActivities
+    from application.context import Context
+    from eventstore.checkpoints import Signer
+    from eventstore.store import PostgresEventStore
+
+
+def workflows() -> list[type]:
+    from workflows.appraisal_workflow import NominationAppraisalWorkflow
+    from workflows.plan_workflow import PersonnelPlanWorkflow
+
+    return [PersonnelPlanWorkflow, NominationAppraisalWorkflow]
 
 
 def payload_keys(settings: Settings) -> str:
@@ -40,6 +42,8 @@ def payload_keys(settings: Settings) -> str:
         return settings.payload_keys
     path = settings.data_dir / "payload.key"
     if not path.exists():
+        from encryption.codec import new_key_spec
+
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(new_key_spec(), encoding="ascii")
         path.chmod(0o600)
@@ -54,6 +58,8 @@ def ledger_signing_key(settings: Settings) -> str:
         return settings.ledger_signing_key
     path = settings.data_dir / "ledger.key"
     if not path.exists():
+        from eventstore.checkpoints import new_signing_key_spec
+
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=settings.data_dir, prefix=".ledger.key.")
         try:
@@ -68,6 +74,8 @@ def ledger_signing_key(settings: Settings) -> str:
 
 
 def ledger_signer(settings: Settings) -> Signer:
+    from eventstore.checkpoints import Signer
+
     return Signer.from_spec(ledger_signing_key(settings))
 
 
@@ -75,6 +83,8 @@ def ledger_public_keys(settings: Settings) -> dict[str, bytes]:
     """The keys a checkpoint may be signed with, for verifying: NHANSU_LEDGER_PUBLIC_KEYS and
     the signing key's own public key, if a signing key is configured or the embedded one
     exists (verifying never makes a key)."""
+    from eventstore.checkpoints import Signer, parse_public_keys
+
     keys = parse_public_keys(settings.ledger_public_keys)
     spec = settings.ledger_signing_key
     path = settings.data_dir / "ledger.key"
@@ -89,6 +99,8 @@ def ledger_public_keys(settings: Settings) -> dict[str, bytes]:
 
 
 def converter(settings: Settings) -> DataConverter:
+    from encryption.converter import data_converter
+
     return data_converter(payload_keys(settings))
 
 
@@ -102,12 +114,21 @@ class Database:
 @asynccontextmanager
 async def database(settings: Settings, *, url: str | None = None,
                    notify_projections: bool = False, start: bool = False,
-                   ) -> AsyncIterator[Database]:
+                   long_jobs: bool = False) -> AsyncIterator[Database]:
     """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset;
     started only with ``start``). With ``notify_projections`` (the worker) every append is
-    followed by a NOTIFY that wakes projection runners (reads/models/notify.py)."""
+    followed by a NOTIFY that wakes projection runners (reads/models/notify.py). Statements
+    are limited to NHANSU_DATABASE_STATEMENT_TIMEOUT, except with ``long_jobs`` (verifying,
+    exporting, rebuilding: minutes at national scale)."""
+    from eventstore.database import create_engine
+    from eventstore.store import PostgresEventStore
+    from local_services import services
+    from reads.models.notify import NotifyingEventStore
+
     resolved = url or await services.database_url(settings, start=start)
-    engine = create_engine(resolved)
+    engine = create_engine(
+        resolved, connect_timeout=settings.database_connect_timeout_seconds,
+        command_timeout=None if long_jobs else settings.database_statement_timeout_seconds)
     store = NotifyingEventStore(engine) if notify_projections else PostgresEventStore(engine)
     try:
         yield Database(url=resolved, engine=engine, store=store)
@@ -122,6 +143,9 @@ async def projector(settings: Settings, db: Database) -> AsyncIterator[asyncio.T
     """The read models' runner (plans, nominations, structure) as a background task of this
     process: LISTEN for new events, poll every ``projection_poll_seconds``. One runner per
     set works at a time (others stand by); cancelled, and its connection closed, on exit."""
+    from reads.models import runner as projection_runner
+    from reads.models.sets import read_models
+
     task = asyncio.create_task(projection_runner.run(
         db.engine, db.store, read_models(), poll_seconds=settings.projection_poll_seconds),
         name="projections")
@@ -134,6 +158,10 @@ async def projector(settings: Settings, db: Database) -> AsyncIterator[asyncio.T
 
 async def temporal_client(settings: Settings, *, address: str | None = None,
                           start: bool = False) -> Client:
+    from temporalio.client import Client
+
+    from local_services import services
+
     target = address or await services.temporal_address(settings, start=start)
     return await Client.connect(target, namespace=settings.temporal_namespace,
                                 data_converter=converter(settings))
@@ -141,6 +169,34 @@ async def temporal_client(settings: Settings, *, address: str | None = None,
 
 def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
            activities: EventStoreActivities | None = None) -> Worker:
+    from temporalio.worker import Worker
+
+    from activities.event_store import EventStoreActivities
+    from workflows.sandbox import workflow_runner
+
     activities = activities or EventStoreActivities(store)
-    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS,
+    return Worker(client, task_queue=task_queue, workflows=workflows(),
                   activities=[activities.append_events], workflow_runner=workflow_runner())
+
+
+@asynccontextmanager
+async def context(settings: Settings, *, start: bool = False, long_jobs: bool = False,
+                  task_queue: str | None = None) -> AsyncIterator[Context]:
+    """What the use cases run with. The database is reached on first use and Temporal only
+    when a command is sent, so reading works with Temporal down; neither is started unless
+    ``start`` (``services start`` and the demo)."""
+    from datetime import timedelta
+
+    from application.context import Context
+    from application.plans import PlanService
+
+    async with database(settings, start=start, long_jobs=long_jobs) as db:
+        async def connect() -> Client:
+            return await temporal_client(settings, start=start)
+
+        queue = task_queue or settings.temporal_task_queue
+        plans = PlanService(connect, db.store, queue,
+                            timedelta(seconds=settings.update_timeout_seconds))
+        yield Context(db=db, plans=plans, ledger_public_keys=lambda: ledger_public_keys(settings),
+                      ledger_signer=lambda: ledger_signer(settings), task_queue=queue,
+                      update_timeout_seconds=settings.update_timeout_seconds)

@@ -62,7 +62,7 @@ def run(main: Callable[[], Coroutine[Any, Any, T]], *, as_json: bool = False,
             output.note(f"Đã ngắt. Lệnh có thể đã được ghi: chạy lại với --idempotency-key "
                         f"{key} để biết kết quả.")
         raise typer.Exit(130) from None
-    except BaseException as exc:  # noqa: BLE001 - every failure is translated here
+    except BaseException as exc:
         fail(exc, as_json=as_json, key=key)
 
 
@@ -126,7 +126,7 @@ def principal() -> Any:
     current = settings()
     try:
         return shell_principal(current.actor_id, current.actor_role, current.actor_organization)
-    except Exception as exc:  # noqa: BLE001 - translated like every other failure
+    except Exception as exc:
         fail(exc)
 
 

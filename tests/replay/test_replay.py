@@ -12,7 +12,7 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
-from bootstrap import WORKFLOWS
+from bootstrap import workflows
 from encryption.converter import data_converter
 from tests.support.histories import HISTORIES
 from tests.support.keys import TEST_PAYLOAD_KEYS
@@ -36,7 +36,7 @@ def test_there_are_recorded_histories() -> None:
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
 async def test_recorded_history_replays(path: Path) -> None:
     history = load(path)
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(TEST_PAYLOAD_KEYS),
+    replayer = Replayer(workflows=workflows(), data_converter=data_converter(TEST_PAYLOAD_KEYS),
                         workflow_runner=workflow_runner())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

@@ -1,0 +1,208 @@
+"""Use cases of auditors and inspectors (kiểm tra, thanh tra, kiểm toán), and of the ledger:
+a nomination's trail with its verdicts, verification of every hash chain and of the ledger,
+exports an auditor verifies with no database, time travel, sealing and checkpoints. All read
+PostgreSQL alone: they work with the worker and Temporal stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from application.context import Context
+from application.errors import NotFound, Rejected
+from application.principal import Principal
+from domain.errors import Violation
+
+Progress = Callable[[int, int | None], None]
+TRAIL_FORMATS = ("text", "json", "csv", "html")
+
+
+def _refuse(field: str, rule: str, message: str) -> Rejected:
+    return Rejected((Violation(field=field, rule=rule, message=message),))
+
+
+async def _nomination_of(ctx: Context, ref: str, plan_id: str | None) -> str:
+    """A nomination named by its id, or by a party card within a plan."""
+    if plan_id is None:
+        return ref
+    from application.preparation import load, resolve
+
+    return resolve(await load(ctx, plan_id), ref).nomination_id
+
+
+async def trail(ctx: Context, principal: Principal, ref: str, *, plan_id: str | None = None,
+                as_of: datetime | None = None, as_of_date: date | None = None) -> Any:
+    """A nomination's complete history with both verdicts: its hash chain, and the signed
+    checkpoint that covers its latest event (audit.trail.TrailReport)."""
+    from audit.trail import trail_report
+    from reads.trail import NominationNotFound
+
+    nomination_id = await _nomination_of(ctx, ref, plan_id)
+    try:
+        return await trail_report(ctx.engine, ctx.store, nomination_id,
+                                  ctx.ledger_public_keys(), as_of=as_of, as_of_date=as_of_date)
+    except NominationNotFound:
+        raise NotFound("hồ sơ nhân sự", ref) from None
+
+
+def trail_document(report: Any, fmt: str) -> str:
+    """The trail as a file: json, csv (spreadsheet-safe) or html (printable)."""
+    from audit.trail_formats import trail_csv, trail_html, trail_json_text
+
+    if fmt not in ("json", "csv", "html"):
+        raise _refuse("--format", "one_of", f"«{fmt}»: chọn json, csv hoặc html")
+    return {"json": trail_json_text, "csv": trail_csv, "html": trail_html}[fmt](report)
+
+
+def trail_statements(report: Any) -> tuple[str, str]:
+    """The chain verdict and the checkpoint verdict, as sentences."""
+    from audit.trail import chain_statement, coverage_statement
+
+    return chain_statement(report.trail.verification), coverage_statement(report.coverage)
+
+
+def read_trusted_note(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from audit.spec import parse_note
+
+    try:
+        return parse_note(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise _refuse("--trusted-checkpoint", "signed_note",
+                      f"không đọc được điểm chốt trong {path}: {exc}") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verification:
+    ok: bool
+    chains: Any  # eventstore.model.VerificationReport
+    ledger_lines: tuple[str, ...]  # the ledger's verdict, line by line ("" if one stream)
+    coverage: str | None  # for one stream: the checkpoint that covers its latest event
+    ledger: Any = None  # audit.verifier.Report when the whole ledger was verified
+
+
+async def verify(ctx: Context, principal: Principal, *, stream: str | None = None,
+                 trusted_checkpoint: Path | None = None, min_size: int | None = None,
+                 progress: Progress | None = None) -> Verification:
+    """Recompute every hash chain (or one stream's) and name the first broken link; then the
+    ledger: its numbering, its chain and every signed checkpoint."""
+    from audit.coverage import coverage_on
+    from audit.database import verify_ledger
+    from audit.describe import ledger_lines
+    from audit.trail import coverage_statement
+
+    note = read_trusted_note(trusted_checkpoint)
+    keys = ctx.ledger_public_keys()
+    chains = await ctx.store.verify(stream, progress=progress)
+    if stream is not None:
+        recorded = await ctx.store.read_stream(stream)
+        if not recorded:
+            raise NotFound("luồng sự kiện", stream)
+        async with ctx.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            coverage = await coverage_on(raw.driver_connection, recorded[-1].position,
+                                         recorded[-1].hash, keys)
+        return Verification(ok=chains.ok and not coverage.failed, chains=chains,
+                            ledger_lines=(), coverage=coverage_statement(coverage))
+    ledger = await verify_ledger(ctx.engine, keys, trusted=note, min_size=min_size)
+    return Verification(ok=chains.ok and ledger.ok, chains=chains,
+                        ledger_lines=tuple(ledger_lines(ledger)), coverage=None, ledger=ledger)
+
+
+async def export(ctx: Context, principal: Principal, out: Path, *,
+                 progress: Progress | None = None) -> tuple[Any, str]:
+    """Every event with its ledger seq, and every signed checkpoint, as JSON Lines; and the
+    command an auditor runs to verify them with no database."""
+    from audit.export import export as write
+
+    try:
+        await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _refuse("--out", "writable_directory",
+                      f"không tạo được thư mục {out}: {exc.strerror or exc}") from None
+    summary = await write(ctx.engine, out, progress=progress)
+    specs = " ".join(f"--public-key {k}:{base64.b64encode(v).decode()}"
+                     for k, v in ctx.ledger_public_keys().items())
+    return summary, f"nhansu audit verify-export {out} {specs}".strip()
+
+
+def verify_export(directory: Path, public_keys: list[str], *,
+                  trusted_checkpoint: Path | None = None, min_size: int | None = None,
+                  progress: Progress | None = None) -> tuple[bool, tuple[str, ...]]:
+    """Verify an export with no database at all (an auditor's own machine)."""
+    from audit.describe import ledger_lines
+    from audit.offline import verify_export as check
+    from audit.spec import parse_public_keys
+
+    try:
+        keys = parse_public_keys(public_keys)
+    except ValueError as exc:
+        raise _refuse("--public-key", "key_spec", str(exc)) from None
+    if not directory.is_dir():
+        raise _refuse("DIRECTORY", "directory", f"{directory} không phải một thư mục")
+    report = check(directory, keys, trusted=read_trusted_note(trusted_checkpoint),
+                   min_size=min_size, progress=progress)
+    return report.ok, tuple(ledger_lines(report))
+
+
+async def plan_at_position(ctx: Context, principal: Principal, plan_id: str,
+                           position: int) -> Any:
+    from application.preparation import show_plan
+
+    return await show_plan(ctx, principal, plan_id, at_position=position)
+
+
+async def decision_basis(ctx: Context, principal: Principal, plan_id: str,
+                         event_id: str) -> tuple[Any, Any]:
+    """What the decider saw: the decision event and the plan rebuilt at the position it
+    records (reads.timetravel.DecisionBasis, application.views.PlanDetails)."""
+    from application.preparation import show_plan
+    from reads.timetravel import EventNotFound
+    from reads.timetravel import decision_basis as basis_of
+
+    try:
+        basis = await basis_of(ctx.store, plan_id, event_id)
+    except EventNotFound:
+        raise NotFound("sự kiện", event_id) from None
+    return basis, await show_plan(ctx, principal, plan_id, at_position=basis.seen_position)
+
+
+# --- the ledger -----------------------------------------------------------------------------
+async def seal(ctx: Context, principal: Principal, *, checkpoint: bool = True,
+               wait_seconds: float = 30.0, progress: Progress | None = None) -> Any:
+    """Add every committed event to the ledger and sign a checkpoint over it
+    (eventstore.ledger.SealResult)."""
+    from eventstore.ledger import seal as extend
+
+    signer = ctx.ledger_signer() if checkpoint else None
+    return await extend(ctx.engine, ctx.store, signer, trusted_keys=ctx.ledger_public_keys(),
+                        wait_seconds=wait_seconds, progress=progress)
+
+
+def signed_note(ctx: Context, checkpoint: Any) -> str:
+    keys = ctx.ledger_public_keys()
+    if checkpoint.key_id not in keys:
+        raise _refuse("NHANSU_LEDGER_PUBLIC_KEYS", "known_key",
+                      f"không có khóa công khai cho «{checkpoint.key_id}»")
+    return str(checkpoint.signed_note(keys[checkpoint.key_id]))
+
+
+async def latest_checkpoint_note(ctx: Context, principal: Principal) -> tuple[Any, str]:
+    from eventstore.ledger_reads import latest_checkpoint
+
+    async with ctx.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        checkpoint = await latest_checkpoint(raw.driver_connection)
+    if checkpoint is None:
+        raise NotFound("điểm chốt có chữ ký", "(chưa có: chạy nhansu ledger seal)")
+    return checkpoint, signed_note(ctx, checkpoint)
+
+
+def public_key(ctx: Context) -> str:
+    return str(ctx.ledger_signer().public_spec())

@@ -1,0 +1,87 @@
+"""Operator use cases: start and stop the embedded services, migrate the database, list the
+procedure versions. Only these start services; every other use case finds them running or
+says they are down."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from settings import Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class Started:
+    temporal_address: str
+    ui: str | None
+    worker_pid: int
+    worker_was_running: bool
+    embedded_postgres: bool
+
+
+async def migrate(url: str) -> tuple[str | None, str | None]:
+    """Both migration histories (event store, read models) to their heads."""
+    from eventstore import migrate as store_migrate
+    from reads.models import migrate as read_models_migrate
+
+    await store_migrate.upgrade(url)
+    await read_models_migrate.upgrade(url)
+    return (await store_migrate.current_revision(url),
+            await read_models_migrate.current_revision(url))
+
+
+async def start_services(settings: Settings) -> Started:
+    """PostgreSQL and Temporal (embedded unless configured), the migrations, a worker."""
+    import bootstrap
+    from local_services import services, worker_daemon
+
+    async with bootstrap.database(settings, start=True) as db:
+        await migrate(db.url)
+    address = await services.temporal_address(settings, start=True)
+    pid, running = await asyncio.to_thread(worker_daemon.start, settings)
+    return Started(temporal_address=address,
+                   ui=(f"http://127.0.0.1:{settings.temporal_dev_ui_port}"
+                       if settings.uses_embedded_temporal else None),
+                   worker_pid=pid, worker_was_running=running,
+                   embedded_postgres=settings.uses_embedded_postgres)
+
+
+def stop_services(settings: Settings) -> dict[str, bool]:
+    """Stop the background worker and the embedded servers; each value: was it running."""
+    from local_services import services, worker_daemon
+
+    return {"worker": worker_daemon.stop(settings), **services.stop_all(settings)}
+
+
+def service_status(settings: Settings) -> dict[str, dict[str, Any]]:
+    from local_services import services, worker_daemon
+
+    return {**services.status(settings), "worker": worker_daemon.status(settings).as_dict()}
+
+
+async def upgrade_database(settings: Settings) -> tuple[str | None, str | None]:
+    import bootstrap
+
+    async with bootstrap.database(settings) as db:
+        return await migrate(db.url)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcedureInfo:
+    key: str
+    effective_from: str
+    title: str
+    regulation: str
+
+
+def procedure_versions() -> list[ProcedureInfo]:
+    import procedures
+
+    found = []
+    for key in procedures.available():
+        definition = procedures.load(key)
+        found.append(ProcedureInfo(key=definition.key,
+                                   effective_from=definition.effective_from.isoformat(),
+                                   title=definition.title_vi, regulation=definition.regulation))
+    return found
