@@ -41,9 +41,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum, StrEnum
-from typing import Final, Protocol, TypeVar, cast
+from typing import Any, Final, Protocol, TypeVar, cast
 
-from domain.people import Role
+from domain.people import Actor, Role
 
 # --- the administrator's role -------------------------------------------------------------
 ADMINISTRATOR: Final = "administrator"
@@ -78,6 +78,16 @@ def role_named(value: str) -> Role:
 
 def is_administrator(role: str) -> bool:
     return role == ADMINISTRATOR
+
+
+def actor_from_data(data: Mapping[str, Any]) -> Actor:
+    """An event's actor as stored (``serialization.to_data``), the administrator included."""
+    if data.keys() != {"user_id", "role", "organization_id"}:
+        raise ValueError(f"actor: fields {sorted(data)} are not user_id, role, organization_id")
+    user_id, role, organization_id = data["user_id"], data["role"], data["organization_id"]
+    if not all(isinstance(v, str) for v in (user_id, role, organization_id)):
+        raise ValueError("actor: user_id, role and organization_id must be text")
+    return Actor(user_id=user_id, role=role_named(role), organization_id=organization_id)
 
 
 #: Every role a person can be granted (the workflow's own ``system`` role is not one).

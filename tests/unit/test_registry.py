@@ -4,6 +4,7 @@ command, then events or the rule it breaks)."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -36,6 +37,7 @@ from domain.registry import (
     registry_event_from_data,
     registry_event_to_data,
 )
+from domain.serialization import from_data
 
 pytestmark = pytest.mark.unit
 
@@ -499,3 +501,30 @@ def test_a_view_of_a_day_answers_the_access_policy() -> None:
     assert before.parent_of("org-xa-doi-may") == "org-huyen-suoi-xanh"
     assert after.parent_of("org-xa-doi-may") == "org-tinh-lam-dong"
     assert list(after.ancestors("org-xa-doi-may")) == ["org-tinh-lam-dong", "org-trung-uong"]
+
+
+def test_the_fast_decoder_reads_what_the_generic_one_reads() -> None:
+    book = country()
+    book.register("org-huyen-a", "Đảng bộ huyện A", Level.DISTRICT, "org-tinh-lam-dong")
+    book.register("org-huyen-b", "Đảng bộ huyện B", Level.DISTRICT, "org-tinh-lam-dong")
+    book.do(book.rename("org-xa-doi-may", "Đảng bộ xã Đồi Mây mới", REFORM))
+    book.do(book.reparent("org-xa-doi-may", "org-huyen-a", REFORM))
+    book.do(book.split("org-huyen-suoi-xanh", ("org-huyen-a", "org-huyen-b"), REFORM))
+    book.do(book.merge("org-tinh-dak-nong", "org-tinh-lam-dong", REFORM))
+    book.do(book.dissolve("org-huyen-b", REFORM))
+    auditor = Actor(user_id="kiem.toan", role=Role.AUDITOR, organization_id="org-trung-uong")
+
+    for event in (replace(e, actor=auditor) for e in book.events):
+        data = registry_event_to_data(event)
+        assert registry_event_from_data(event.TYPE, 1, data) == from_data(type(event), data)
+
+
+@pytest.mark.parametrize("change", [
+    {"extra": 1}, {"name": None}, {"actor": {"user_id": "a", "role": "auditor"}},
+    {"actor": {"user_id": "a", "role": "king", "organization_id": "b"}}])
+def test_a_stored_document_of_another_shape_is_refused(change: dict[str, object]) -> None:
+    event = country().events[1]
+    data = {**registry_event_to_data(event), **change}
+
+    with pytest.raises(ValueError):
+        registry_event_from_data(event.TYPE, 1, data)
