@@ -393,6 +393,11 @@ class Registry:
         latest = self.latest(organization_id)
         return latest.valid_from if latest is not None and not latest.active else None
 
+    def stream_version(self, organization_id: str) -> int:
+        """How many events its stream has: the version the next append expects."""
+        timeline = self._timelines.get(organization_id)
+        return len(timeline.changes) if timeline else 0
+
     def last_change(self, organization_id: str) -> date | None:
         timeline = self._timelines.get(organization_id)
         return timeline.changes[-1].valid_from if timeline else None

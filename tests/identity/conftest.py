@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -71,3 +72,15 @@ def cheap_passwords() -> Iterator[None]:
 @pytest.fixture
 def operator() -> Principal:
     return OPERATOR
+
+
+EXAMPLE_REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "to-chuc.csv"
+
+
+@pytest.fixture
+async def country(ctx: Ctx) -> Ctx:
+    """The context with the example registry imported: the centre, 34 provinces, Đồi Mây."""
+    from application.registry import import_registry
+
+    await import_registry(ctx, OPERATOR, EXAMPLE_REGISTRY)
+    return ctx
