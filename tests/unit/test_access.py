@@ -190,3 +190,32 @@ def test_a_refusal_says_what_and_where_in_vietnamese() -> None:
         "Bạn không có quyền quyết định phê duyệt đề án đối với tổ chức «org-xa-a1»: không vai "
         "trò nào được giao cho bạn cho phép việc này.")
     assert "trên toàn hệ thống" in refusal_vi(Operation.VERIFY, None)
+
+
+def test_a_principal_acts_as_the_grant_that_permits() -> None:
+    from application.errors import Forbidden
+    from application.principal import Principal
+
+    principal = Principal(user_id="btv", display_name="BTV", grants=(
+        grant("organization_department", "org-xa-a1"), grant("superior_standing_committee")))
+
+    actor = principal.acting(Operation.DECIDE_APPROVAL, "org-xa-a1", TREE)
+
+    assert (actor.user_id, actor.role, actor.organization_id) == (
+        "btv", Role.SUPERIOR_STANDING_COMMITTEE, HOME)
+    with pytest.raises(Forbidden, match="phê duyệt"):
+        principal.acting(Operation.DECIDE_APPROVAL, "org-xa-b1", TREE)
+
+
+def test_the_operator_manages_users_and_the_registry_and_decides_nothing() -> None:
+    from application.errors import Forbidden
+    from application.principal import OPERATOR
+
+    actor = OPERATOR.acting(Operation.MANAGE_USERS, None, TREE)
+
+    assert (actor.user_id, actor.role, actor.organization_id) == (
+        "operator", "administrator", "*")
+    assert OPERATOR.acting(Operation.MANAGE_REGISTRY, "org-xa-a1", TREE) == actor
+    for operation in (Operation.DECIDE_APPROVAL, Operation.READ_PLAN, Operation.OPEN_PLAN):
+        with pytest.raises(Forbidden):
+            OPERATOR.acting(operation, "org-xa-a1", TREE)
