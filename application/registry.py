@@ -223,7 +223,7 @@ async def register_organization(ctx: Context, principal: Principal, *, organizat
     operator; a root needs an installation-wide one)."""
     return await _apply(ctx, principal, RegisterOrganization(
         command_id=_new_id(command_id), actor=_UNDECIDED, organization_id=organization_id,
-        valid_from=valid_from, name=_clean(name), level=_level(level), parent_id=parent_id))
+        valid_from=valid_from, name=clean_text(name), level=_level(level), parent_id=parent_id))
 
 
 async def rename_organization(ctx: Context, principal: Principal, *, organization_id: str,
@@ -231,7 +231,7 @@ async def rename_organization(ctx: Context, principal: Principal, *, organizatio
                               command_id: str | None = None) -> RegistryChange:
     return await _apply(ctx, principal, RenameOrganization(
         command_id=_new_id(command_id), actor=_UNDECIDED, organization_id=organization_id,
-        valid_from=valid_from, name=_clean(name)))
+        valid_from=valid_from, name=clean_text(name)))
 
 
 async def reparent_organization(ctx: Context, principal: Principal, *, organization_id: str,
@@ -269,7 +269,7 @@ async def dissolve_organization(ctx: Context, principal: Principal, *, organizat
         valid_from=valid_from))
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """One spelling of Vietnamese text (NFC), without spaces around it or runs of spaces."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip(" ")
 
@@ -379,7 +379,7 @@ def read_registry_csv(data: bytes, filename: str) -> list[_Row]:
 
         def cell(code: str, cells: list[str] = cells) -> str:
             index = columns[code]
-            return _clean(cells[index]) if index < len(cells) else ""
+            return clean_text(cells[index]) if index < len(cells) else ""
 
         where = f"{filename}, dòng {number}, "
         organization_id, name = cell("id"), cell("name")

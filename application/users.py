@@ -21,7 +21,7 @@ from typing import Any
 import procedures
 from application.errors import Conflict, Forbidden, NotFound, Rejected
 from application.principal import Grant, Principal
-from application.registry import Context, registry_view
+from application.registry import Context, clean_text, registry_view
 from domain.access import (
     ADMINISTRATOR,
     Operation,
@@ -197,7 +197,7 @@ async def create_user(ctx: Context, principal: Principal, *, login: str, display
     account = await store.read_account(ctx.store, login)
     after, _ = await _record(ctx, account, [CreateUser(
         command_id=_id(command_id), actor=actor, login=login,
-        display_name=" ".join(display_name.split()))])
+        display_name=clean_text(display_name))])
     assert after is not None
     return summary(after)
 
@@ -310,7 +310,7 @@ async def issue_token_as(ctx: Context, account: UserAccount, actor: Actor, *, na
     now = ctx.clock()
     secret, token_id = new_token(), new_token_id()
     command = IssueToken(command_id=_id(command_id), actor=actor, login=account.login,
-                         token_id=token_id, name=" ".join(name.split()),
+                         token_id=token_id, name=clean_text(name),
                          expires_at=now + lifetime)
 
     async def keep(conn: Any) -> None:
@@ -358,7 +358,7 @@ async def deactivate_user(ctx: Context, principal: Principal, *, login: str, rea
     base = _id(command_id)
     live = sorted(t.token_id for t in account.tokens.values() if t.revoked_at is None)
     commands: list[AnyUserCommand] = [DeactivateUser(command_id=base, actor=actor, login=login,
-                                                     reason=" ".join(reason.split()))]
+                                                     reason=clean_text(reason))]
     commands += [RevokeToken(command_id=f"{base}-{t}", actor=actor, login=login, token_id=t)
                  for t in live]
 

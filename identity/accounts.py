@@ -30,6 +30,7 @@ from domain.serialization import to_data
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MAX_DISPLAY_NAME = 200
 MAX_TOKEN_NAME = 100
+MAX_REASON = 500
 CORRELATION_ID = "users"
 _CONTROL = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
@@ -353,6 +354,8 @@ def decide_user(account: UserAccount | None, command: AnyUserCommand, *, now: da
     if isinstance(command, DeactivateUser):
         v.check(account.active, "login", "already_deactivated",
                 f"người dùng «{command.login}» đã bị vô hiệu hóa")
+        if command.reason:
+            _text_rule(v, "reason", command.reason, "lý do", MAX_REASON)
         v.raise_if_any()
         return [UserDeactivated(**common, reason=command.reason)]
     v.check(account.active, "login", "deactivated",

@@ -169,3 +169,11 @@ async def test_deactivating_a_user_revokes_its_tokens_and_is_recorded(country: C
         await authentication.session_principal(ctx, session.session_id)
     with pytest.raises(Unauthenticated):
         await authentication.log_in(ctx, "an", "mật khẩu dài đủ", "10.0.0.1")
+
+
+async def test_a_display_name_on_two_lines_is_refused_not_joined(country: Ctx) -> None:
+    with pytest.raises(Rejected) as caught:
+        await users.create_user(country, ADMIN, login="an", display_name="Nguyễn\nVăn An")
+
+    assert {(v.field, v.rule) for v in caught.value.violations} == {
+        ("display_name", "control_character")}

@@ -289,3 +289,10 @@ def test_failures_spread_wider_than_the_window_do_not_lock() -> None:
     assert locked_until(minutes(0, 4, 8, 12, 16), 5, RULE, T0 + timedelta(minutes=17)) is None
     assert locked_until(minutes(16, 0, 12, 8, 4, 15), 5, RULE,
                         T0 + timedelta(minutes=17)) == T0 + timedelta(minutes=31)
+
+
+def test_a_reason_for_deactivation_is_one_line() -> None:
+    account = created()
+
+    assert account.rules(DeactivateUser(command_id="d", actor=ADMIN, login="nguyen.van.an",
+                                        reason="nghỉ\nhưu")) == {"reason": "control_character"}
