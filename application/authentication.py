@@ -60,6 +60,7 @@ log = structlog.get_logger("nhansu.authentication")
 WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
 BAD_TOKEN = "Mã truy cập không hợp lệ."
 MAX_SOURCE_LENGTH = 200
+MAX_LOGIN_KEPT = 100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +124,7 @@ async def _check_password(ctx: Context, login: str, password: str, source: str,
     out. Each failure is recorded and logged with the login and the source."""
     now = ctx.clock()
     source = _source(source)
+    login = login[:MAX_LOGIN_KEPT]  # what is kept and logged of whatever was typed
     since = now - rule.window - rule.lockout
     by_login, by_source = await store.recent_failures(ctx.engine, login, source, since)
     until = max((u for u in (locked_until(by_login, rule.per_login, rule, now),
