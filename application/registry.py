@@ -301,7 +301,7 @@ _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 @dataclass(frozen=True)
-class _Row:
+class RegistryRow:
     number: int
     organization_id: str
     name: str
@@ -324,7 +324,7 @@ def _parse_day(text: str) -> date | None:
         return None
 
 
-def read_registry_csv(data: bytes, filename: str) -> list[_Row]:
+def read_registry_csv(data: bytes, filename: str) -> list[RegistryRow]:
     """The rows of a registry file, or Rejected naming every problem (file, row, column)."""
     problems: list[Violation] = []
 
@@ -371,7 +371,7 @@ def read_registry_csv(data: bytes, filename: str) -> list[_Row]:
     if problems:
         raise Rejected(problems)
 
-    rows: list[_Row] = []
+    rows: list[RegistryRow] = []
     first_row: dict[str, int] = {}
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
@@ -397,13 +397,13 @@ def read_registry_csv(data: bytes, filename: str) -> list[_Row]:
         else:
             first_row[organization_id] = number
         if level is not None and day is not None:
-            rows.append(_Row(number, organization_id, name, level, parent or None, day))
+            rows.append(RegistryRow(number, organization_id, name, level, parent or None, day))
     if problems:
         raise Rejected(problems)
     return rows
 
 
-def _import_plan(rows: list[_Row], filename: str, file_digest: str,
+def _import_plan(rows: list[RegistryRow], filename: str, file_digest: str,
                  counts: dict[str, int]) -> Callable[[Registry], list[_Planned]]:
     def plan(registry: Registry) -> list[_Planned]:
         new: list[tuple[int, int, _Planned]] = []
