@@ -26,6 +26,7 @@ COPY procedures/ procedures/
 COPY cli/ cli/
 COPY local_services/ local_services/
 COPY audit/ audit/
+COPY identity/ identity/
 RUN pip install .
 
 USER nhansu
