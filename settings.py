@@ -90,12 +90,18 @@ class Settings:
                                                    metadata={"env": "NHANSU_LOG_FORMAT"})
     log_level: str = field(default="INFO", metadata={"env": "NHANSU_LOG_LEVEL"})
 
-    # Who is acting, for the CLI (an API will take it from the authenticated session).
-    actor_id: str = field(default="cli-user", metadata={"env": "NHANSU_ACTOR"})
-    actor_role: str = field(default="organization_department", metadata={"env": "NHANSU_ROLE"})
-    # The organization the actor acts for; unset: the organization of the plan acted on.
-    actor_organization: str | None = field(default=None,
-                                           metadata={"env": "NHANSU_ORGANIZATION"})
+    # Who a user's CLI command acts as: an API token (shown once by `nhansu users token` or
+    # written by `nhansu login`). It authenticates a user; their roles are what an
+    # administrator granted them, never a variable.
+    token: str | None = field(default=None, metadata={"env": "NHANSU_TOKEN"})
+    token_file: Path = field(default_factory=lambda: Path.home() / ".config" / "nhansu" / "token",
+                             metadata={"env": "NHANSU_TOKEN_FILE"})
+
+    # The HTTP API and web interface (`nhansu serve`).
+    api_host: str = field(default="127.0.0.1", metadata={"env": "NHANSU_API_HOST"})
+    api_port: int = field(default=8000, metadata={"env": "NHANSU_API_PORT"})
+    # Cookies only over HTTPS; off for the embedded setup on http://127.0.0.1.
+    secure_cookies: bool = field(default=False, metadata={"env": "NHANSU_SECURE_COOKIES"})
 
     update_timeout_seconds: float = field(default=30.0,
                                           metadata={"env": "NHANSU_UPDATE_TIMEOUT"})
@@ -136,6 +142,12 @@ def _parse(variable: str, kind: Any, raw: Any) -> Any:
         return text
     if kind is Path:
         return Path(text).expanduser()
+    if kind is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(variable, "boolean", f"{text!r}: viết true hoặc false")
     if kind is int:
         try:
             return int(text)

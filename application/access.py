@@ -1,45 +1,53 @@
-"""Which of the principal's posts permits an operation on an organization's plan.
+"""Who may do what where, asked by every use case before it acts or reads.
 
-Every use case asks here before it acts or reads; the grant returned is the actor the domain
-records in the events (its role and organization). The rules themselves are the access
-policy's (``domain/access.py``); this module binds them to principals."""
+The rules are the access policy's (``domain/access.py``): a department acts on its own
+organization's plans, an agency and the standing committee on their direct children's, an
+auditor reads its subtree. This module binds them to a principal and to the organization tree
+as the registry has it today, and returns the actor the domain records in the events."""
 
 from __future__ import annotations
 
-from application.errors import Forbidden
-from application.principal import Grant, Principal
-from domain.people import Role
-from domain.vocabulary import label
-
-# Which role an operation needs, and whose organization it is done for: the plan's own
-# ("own") or its superior committee's ("superior").
-NEEDS: dict[str, tuple[tuple[Role, str], ...]] = {
-    "prepare_plan": ((Role.ORGANIZATION_DEPARTMENT, "own"),),
-    "record_finding": ((Role.APPRAISAL_AGENCY, "superior"),),
-    "decide_approval": ((Role.SUPERIOR_STANDING_COMMITTEE, "superior"),),
-    "read_plan": ((Role.ORGANIZATION_DEPARTMENT, "own"),
-                  (Role.SUPERIOR_STANDING_COMMITTEE, "superior"),
-                  (Role.APPRAISAL_AGENCY, "superior"), (Role.AUDITOR, "any")),
-}
-
-ANY_ORGANIZATION = "*"
+from application.context import Context
+from application.principal import Principal
+from domain.access import Operation
+from domain.people import Actor
+from domain.vocabulary import VIETNAM
 
 
-def grant_for(principal: Principal, operation: str, organization_id: str, *,
-              superior_id: str | None = None, role: Role | None = None) -> Grant:
-    """The grant that permits ``operation`` on a plan of ``organization_id`` (whose superior
-    committee is ``superior_id``), or Forbidden naming what would."""
-    for needed_role, whose in NEEDS[operation]:
-        if role is not None and needed_role is not role:
-            continue
-        target = organization_id if whose == "own" else superior_id or organization_id
-        for grant in principal.grants_for(needed_role):
-            if grant.organization_id == ANY_ORGANIZATION:
-                return Grant(role=grant.role, organization_id=target, agency=grant.agency)
-            if whose == "any" or grant.organization_id == target:
-                return grant
-    wanted = " hoặc ".join(f"{label('role', r.value)} của "
-                           f"{organization_id if w == 'own' else superior_id or '(cấp trên)'}"
-                           for r, w in NEEDS[operation] if role is None or r is role)
-    raise Forbidden(f"{principal.display_name} ({principal.user_id}) không có quyền làm việc "
-                    f"này; cần: {wanted}.")
+async def acting(ctx: Context, principal: Principal, operation: Operation,
+                 organization_id: str | None, *, agency: str | None = None) -> Actor:
+    """The actor ``principal`` acts as for ``operation`` on ``organization_id`` (None: the
+    whole installation); ``Forbidden``, in Vietnamese, when no post of theirs permits it."""
+    from application.registry import registry_view
+
+    day = ctx.clock().astimezone(VIETNAM).date()
+    organizations = [g.organization_id for g in principal.grants]
+    if organization_id is not None:
+        organizations.append(organization_id)
+    view = await registry_view(ctx, day, organizations)
+    return principal.acting(operation, organization_id, view, agency=agency)
+
+
+async def readable(ctx: Context, principal: Principal, operation: Operation,
+                   organization_ids: list[str]) -> set[str]:
+    """Which of ``organization_ids`` the principal may ``operation`` (a read): reports and
+    lists never show what their reader may not read."""
+    from application.registry import registry_view
+    from domain.access import may
+
+    if principal.operator:
+        return set()
+    day = ctx.clock().astimezone(VIETNAM).date()
+    view = await registry_view(ctx, day, [*organization_ids,
+                                          *(g.organization_id for g in principal.grants)])
+    return {o for o in set(organization_ids)
+            if may(principal.grants, operation, o, view) is not None}
+
+
+def operator_only(principal: Principal, what: str) -> None:
+    """Operating the installation (services, migrations, the ledger, the read models)."""
+    from application.errors import Forbidden
+
+    if not principal.operator:
+        raise Forbidden(f"{what} là việc của người vận hành hệ thống (chạy trên máy chủ, "
+                        f"không dùng mã truy cập của người dùng).")

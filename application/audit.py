@@ -13,9 +13,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from application.access import acting, operator_only
 from application.context import Context
 from application.errors import NotFound, Rejected
 from application.principal import Principal
+from domain.access import Operation
 from domain.errors import Violation
 
 Progress = Callable[[int, int | None], None]
@@ -43,11 +45,26 @@ async def trail(ctx: Context, principal: Principal, ref: str, *, plan_id: str | 
     from reads.trail import NominationNotFound
 
     nomination_id = await _nomination_of(ctx, ref, plan_id)
+    owner = await _organization_of_nomination(ctx, nomination_id)
+    if owner is None:
+        raise NotFound("hồ sơ nhân sự", ref)
+    await acting(ctx, principal, Operation.READ_TRAIL, owner)
     try:
         return await trail_report(ctx.engine, ctx.store, nomination_id,
                                   ctx.ledger_public_keys(), as_of=as_of, as_of_date=as_of_date)
     except NominationNotFound:
         raise NotFound("hồ sơ nhân sự", ref) from None
+
+
+async def _organization_of_nomination(ctx: Context, nomination_id: str) -> str | None:
+    from reads.plans import load_plan
+
+    try:
+        plan_id = await ctx.plans.plan_of(nomination_id)
+    except NotFound:
+        return None
+    state = await load_plan(ctx.store, plan_id)
+    return state.organization.organization_id if state.organization else None
 
 
 def trail_document(report: Any, fmt: str) -> str:
@@ -97,6 +114,7 @@ async def verify(ctx: Context, principal: Principal, *, stream: str | None = Non
     from audit.describe import ledger_lines
     from audit.trail import coverage_statement
 
+    await acting(ctx, principal, Operation.VERIFY, None)
     note = read_trusted_note(trusted_checkpoint)
     keys = ctx.ledger_public_keys()
     chains = await ctx.store.verify(stream, progress=progress)
@@ -121,6 +139,7 @@ async def export(ctx: Context, principal: Principal, out: Path, *,
     command an auditor runs to verify them with no database."""
     from audit.export import export as write
 
+    await acting(ctx, principal, Operation.EXPORT, None)
     try:
         await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     except OSError as exc:
@@ -180,6 +199,7 @@ async def seal(ctx: Context, principal: Principal, *, checkpoint: bool = True,
     (eventstore.ledger.SealResult)."""
     from eventstore.ledger import seal as extend
 
+    operator_only(principal, "Niêm phong sổ cái")
     signer = ctx.ledger_signer() if checkpoint else None
     return await extend(ctx.engine, ctx.store, signer, trusted_keys=ctx.ledger_public_keys(),
                         wait_seconds=wait_seconds, progress=progress)
@@ -196,6 +216,7 @@ def signed_note(ctx: Context, checkpoint: Any) -> str:
 async def latest_checkpoint_note(ctx: Context, principal: Principal) -> tuple[Any, str]:
     from eventstore.ledger_reads import latest_checkpoint
 
+    await acting(ctx, principal, Operation.VERIFY, None)
     async with ctx.engine.connect() as connection:
         raw = await connection.get_raw_connection()
         checkpoint = await latest_checkpoint(raw.driver_connection)

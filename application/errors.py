@@ -92,3 +92,8 @@ class CorruptData(ServiceError):
 
 class WorkflowGone(ServiceError):
     """The plan is recorded but its workflow no longer runs (terminated outside the service)."""
+
+
+def invalid(*problems: tuple[str, str, str]) -> Rejected:
+    """Bad input as (field, rule, message) triples, for the edges' own parsing."""
+    return Rejected(tuple(Violation(field=f, rule=r, message=m) for f, r, m in problems))

@@ -48,7 +48,6 @@ from domain.people import (
     DisciplineKind,
     DisciplineRecord,
     Gender,
-    Organization,
 )
 from domain.plan_terms import SeatAllocation, StructureTargets
 
@@ -666,16 +665,11 @@ class PlanFile:
     term_start: date
     procedure: str  # the procedure id as written, e.g. "directive-45-2025"
     organization_id: str
-    organization_name: str
-    parent_id: str | None
+    organization_name: str | None  # as written, to check against the registry
+    parent_id: str | None  # unused: the superior comes from the registry
     level: str
     seats: tuple[SeatAllocation, ...]
     targets: StructureTargets = field(default_factory=StructureTargets)
-
-    @property
-    def organization(self) -> Organization:
-        return Organization(organization_id=self.organization_id, name=self.organization_name,
-                            parent_id=self.parent_id, level=self.level)
 
 
 PLAN_KEYS = {
@@ -683,8 +677,10 @@ PLAN_KEYS = {
     "procedure": "quy trình áp dụng", "organization": "bảng tổ chức đảng",
     "seats": "bảng chỉ tiêu theo nhóm chức danh", "targets": "bảng cơ cấu",
 }
-ORGANIZATION_KEYS = {"id": "mã tổ chức đảng", "name": "tên tổ chức đảng",
-                     "parent_id": "mã cấp ủy cấp trên trực tiếp", "level": "cấp"}
+# The organization's name, level and superior committee come from the registry at opening,
+# never from the file: the file names the organization, and may repeat its name as a check.
+ORGANIZATION_KEYS = {"id": "mã tổ chức đảng (trong danh mục tổ chức)",
+                     "name": "tên tổ chức đảng (để đối chiếu với danh mục, không bắt buộc)"}
 TARGET_KEYS = {
     "women_min": "tỉ lệ nữ tối thiểu", "under_40_min": "tỉ lệ dưới 40 tuổi tối thiểu",
     "first_time_min": "tỉ lệ tham gia lần đầu tối thiểu",
@@ -735,7 +731,7 @@ def read_plan_text(text: str, filename: str) -> PlanFile:
     seats = _seats(doc, top, procedure if known else None)
     targets = _targets(doc, top)
     doc.problems.raise_if_any()
-    assert plan_id and term and term_start and procedure and org_id and org_name and level
+    assert plan_id and term and term_start and procedure and org_id and level
     return PlanFile(filename=filename, digest=digest(raw), plan_id=plan_id, term=term,
                     term_start=term_start, procedure=procedure, organization_id=org_id,
                     organization_name=org_name, parent_id=parent_id, level=level,
@@ -745,14 +741,9 @@ def read_plan_text(text: str, filename: str) -> PlanFile:
 def _organization(doc: _Toml, org: Mapping[str, Any]) -> tuple[str | None, str | None,
                                                                 str | None, str | None]:
     org_id = doc.text(org, "organization", "id", example='id = "org-xa-doi-may"')
-    org_name = doc.text(org, "organization", "name", example='name = "Đảng bộ xã Đồi Mây"')
-    parent_id = doc.text(org, "organization", "parent_id", required=False,
-                         example='parent_id = "org-tinh-lam-dong"')
-    levels = ", ".join(f"{code} ({label})" for code, label in LEVELS.items())
-    level = doc.choice(org, "organization", "level", parse=lambda t: t if t in LEVELS else None,
-                       expected=f"một trong: {levels}", example='level = "commune"',
-                       required=False) if "level" in org else DEFAULT_LEVEL
-    return org_id, org_name, parent_id, level
+    org_name = doc.text(org, "organization", "name", required=False,
+                        example='name = "Đảng bộ xã Đồi Mây"')
+    return org_id, org_name, None, DEFAULT_LEVEL
 
 
 def _encoded(text: str, filename: str) -> bytes:

@@ -38,11 +38,20 @@ def parse_day(text: str, field: str = "--as-of-date") -> date:
                                      f"2025-05-05") from None
 
 
-def parse_choice(text: str, field: str, choices: dict[str, str], what: str) -> str:
-    """A code, or its Vietnamese label, among ``choices`` (code -> label)."""
+def parse_choice(text: str, field: str, choices: dict[str, str], what: str, *,
+                 aliases: dict[str, str] | None = None) -> str:
+    """A code, its Vietnamese label, or one of ``aliases`` (written form -> code), among
+    ``choices`` (code -> label)."""
     wanted = " ".join(text.strip().casefold().split())
     for code, label in choices.items():
         if wanted in (code.casefold(), label.casefold()):
             return code
+    for written, code in (aliases or {}).items():
+        if wanted == " ".join(written.casefold().split()):
+            return code
     listed = "; ".join(f"{code} ({label})" for code, label in choices.items())
     raise _refuse(field, "one_of", f"«{text}» không phải {what}; chọn một trong: {listed}")
+
+
+GROUP_ALIASES = {"tái cử": "incumbent", "lần đầu": "first_time", "lần đầu tham gia": "first_time",
+                 "first-time": "first_time", "tai cu": "incumbent", "lan dau": "first_time"}

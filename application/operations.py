@@ -20,15 +20,16 @@ class Started:
     embedded_postgres: bool
 
 
-async def migrate(url: str) -> tuple[str | None, str | None]:
-    """Both migration histories (event store, read models) to their heads."""
+async def migrate(url: str) -> tuple[str | None, ...]:
+    """Every migration history (event store, read models, users and registry) to its head."""
     from eventstore import migrate as store_migrate
+    from identity import migrate as identity_migrate
     from reads.models import migrate as read_models_migrate
 
-    await store_migrate.upgrade(url)
-    await read_models_migrate.upgrade(url)
-    return (await store_migrate.current_revision(url),
-            await read_models_migrate.current_revision(url))
+    histories = (store_migrate, read_models_migrate, identity_migrate)
+    for history in histories:
+        await history.upgrade(url)
+    return tuple([await h.current_revision(url) for h in histories])
 
 
 async def start_services(settings: Settings) -> Started:
@@ -60,7 +61,7 @@ def service_status(settings: Settings) -> dict[str, dict[str, Any]]:
     return {**services.status(settings), "worker": worker_daemon.status(settings).as_dict()}
 
 
-async def upgrade_database(settings: Settings) -> tuple[str | None, str | None]:
+async def upgrade_database(settings: Settings) -> tuple[str | None, ...]:
     import bootstrap
 
     async with bootstrap.database(settings) as db:
@@ -85,3 +86,19 @@ def procedure_versions() -> list[ProcedureInfo]:
                                    effective_from=definition.effective_from.isoformat(),
                                    title=definition.title_vi, regulation=definition.regulation))
     return found
+
+
+async def fresh_demo_database(settings: Settings) -> Settings:
+    """For the worked example: the services started, and a database of its own
+    (NHANSU_DATABASE_NAME + "_demo" on the same server) made afresh and migrated; the
+    settings that point at it."""
+    from eventstore.database import drop_database, ensure_database, with_database
+    from local_services import services
+
+    name = f"{settings.database_name}_demo"
+    server = await services.database_url(settings, start=True)
+    await services.temporal_address(settings, start=True)
+    await drop_database(server, name)
+    url = await ensure_database(server, name)
+    await migrate(url)
+    return settings.replace(database_url=with_database(url, name), database_name=name)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import procedures
-from application.access import grant_for
+from application.access import acting
 from application.context import Context
 from application.errors import NominationNotFound, PlanNotFound, Rejected
 from application.files import (
@@ -29,6 +29,7 @@ from application.files import (
 from application.plans import Recorded
 from application.principal import Principal
 from application.views import PlanDetails, plan_details
+from domain.access import Operation
 from domain.commands import (
     CancelPlan,
     CorrectRegistration,
@@ -41,11 +42,11 @@ from domain.commands import (
     WithdrawCandidate,
 )
 from domain.errors import Violation
-from domain.people import Candidate, CandidateGroup, Organization, Role
+from domain.people import Actor, Candidate, CandidateGroup, Organization
 from domain.plan import Nomination, PlanPhase, PlanState
 from domain.plan_terms import Vote
 from domain.text import nfc
-from domain.vocabulary import label, person
+from domain.vocabulary import VIETNAM, label, person
 from reads.plans import load_plan, plan_view
 from workflows.plan_workflow import PersonnelPlanWorkflow
 
@@ -94,8 +95,7 @@ async def show_plan(ctx: Context, principal: Principal, plan_id: str, *,
     if view.state.phase is PlanPhase.NOT_OPENED:
         raise PlanNotFound(plan_id)
     assert view.state.organization is not None
-    grant_for(principal, "read_plan", view.state.organization.organization_id,
-              superior_id=view.state.superior_id)
+    await acting(ctx, principal, Operation.READ_PLAN, view.state.organization.organization_id)
     return plan_details(view, as_of=as_of, as_of_date=as_of_date)
 
 
@@ -137,35 +137,44 @@ def warnings_of(state: PlanState, nomination_ids: list[str] | None = None,
         if chosen is None or n.nomination_id in chosen)
 
 
-def _department(principal: Principal, state: PlanState) -> Any:
+async def _department(ctx: Context, principal: Principal, state: PlanState,
+                      operation: Operation) -> Actor:
     assert state.organization is not None
-    grant = grant_for(principal, "prepare_plan", state.organization.organization_id,
-                      superior_id=state.superior_id, role=Role.ORGANIZATION_DEPARTMENT)
-    return principal.actor(grant)
+    return await acting(ctx, principal, operation, state.organization.organization_id)
 
 
 # --- opening ----------------------------------------------------------------------------------
 async def open_plan(ctx: Context, principal: Principal, plan: PlanFile, *,
                     key: str) -> Written:
     """Lập đề án nhân sự from a plan file."""
-    grant = grant_for(principal, "prepare_plan", plan.organization_id,
-                      role=Role.ORGANIZATION_DEPARTMENT)
+    from application.registry import organization_on, superior_of
+
+    actor = await acting(ctx, principal, Operation.OPEN_PLAN, plan.organization_id)
     try:
         procedure = procedures.load(plan.procedure)
     except procedures.ProcedureError as exc:
         raise Rejected((Violation(field="procedure", rule="known_procedure",
                                   message=str(exc)),)) from None
+    # The organization, its level and its superior committee as the registry has them today:
+    # never as a plan file says.
+    day = ctx.clock().astimezone(VIETNAM).date()
+    organization: Organization = await organization_on(ctx, plan.organization_id, day)
+    await superior_of(ctx, plan.organization_id, day)
+    if plan.organization_name is not None and nfc(plan.organization_name) != organization.name:
+        raise Rejected((Violation(
+            field="organization.name", rule="registry_name",
+            message=f"Tệp ghi tên «{plan.organization_name}» nhưng danh mục ghi tổ chức "
+                    f"{plan.organization_id} là «{organization.name}»: kiểm tra lại mã tổ "
+                    f"chức."),))
     command = OpenPlan(
-        command_id=key, actor=principal.actor(grant), plan_id=plan.plan_id,
-        organization=Organization(organization_id=plan.organization_id,
-                                  name=plan.organization_name, parent_id=plan.parent_id,
-                                  level=plan.level),
+        command_id=key, actor=actor, plan_id=plan.plan_id, organization=organization,
         term=plan.term, term_start=plan.term_start, seats=plan.seats, targets=plan.targets,
         procedure=procedure)
     recorded = await ctx.plans.open_plan(command)
     return Written(recorded=recorded,
-                   summary=f"Đã lập đề án {plan.plan_id} ({plan.organization_name}, nhiệm kỳ "
-                           f"{plan.term}) theo {procedure.title_vi} ({procedure.key}).")
+                   summary=f"Đã lập đề án {plan.plan_id} ({organization.name}, nhiệm kỳ "
+                           f"{plan.term}) theo {procedure.title_vi} ({procedure.key}); cấp trên "
+                           f"phê duyệt: {organization.parent_id}.")
 
 
 # --- candidates -------------------------------------------------------------------------------
@@ -175,7 +184,8 @@ async def register_candidate(ctx: Context, principal: Principal, plan_id: str,
     state = await load(ctx, plan_id)
     nomination_id = nomination_id_for(plan_id, row.candidate, row.position_group)
     command = RegisterCandidate(
-        command_id=key, actor=_department(principal, state), nomination_id=nomination_id,
+        command_id=key, actor=await _department(ctx, principal, state, Operation.REGISTER),
+        nomination_id=nomination_id,
         candidate=row.candidate, position_group=row.position_group,
         candidate_group=row.candidate_group)
     recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.register_candidate, command)
@@ -196,7 +206,7 @@ async def import_candidates(ctx: Context, principal: Principal, plan_id: str,
     """Đăng ký cả danh sách: one decision for the whole list, all or none. People already
     registered (the same file imported again) are skipped, not registered twice."""
     state = await load(ctx, plan_id)
-    actor = _department(principal, state)
+    actor = await _department(ctx, principal, state, Operation.REGISTER)
     rows = [Registration(nomination_id=nomination_id_for(plan_id, r.candidate,
                                                          r.position_group),
                          candidate=r.candidate, position_group=r.position_group,
@@ -236,22 +246,45 @@ async def withdraw_candidate(ctx: Context, principal: Principal, plan_id: str, r
     """Rút khỏi danh sách, with a reason: the nomination stays on record."""
     state = await load(ctx, plan_id)
     nomination = resolve(state, ref)
-    command = WithdrawCandidate(command_id=key, actor=_department(principal, state),
+    command = WithdrawCandidate(command_id=key,
+                                actor=await _department(ctx, principal, state,
+                                                        Operation.WITHDRAW),
                                 nomination_id=nomination.nomination_id, reason=nfc(reason))
     recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.withdraw_candidate, command)
     who = person(nomination.candidate.full_name, nomination.candidate.party_card_number)
     return Written(recorded=recorded, summary=f"Đã rút {who} khỏi danh sách.")
 
 
+def _as_fields(n: Nomination) -> dict[str, str | None]:
+    """A registration as the fields a person would type, to be read back by the same rules."""
+    c = n.candidate
+    return {"full_name": c.full_name, "birth_date": c.birth_date.isoformat(),
+            "gender": "nữ" if c.gender.value == "female" else "nam", "ethnicity": c.ethnicity,
+            "candidate_group": n.candidate_group.value, "current_post": c.current_post,
+            "party_card_number": c.party_card_number, "position_group": n.position_group,
+            "in_cadre_plan": None if c.in_cadre_plan is None
+            else "có" if c.in_cadre_plan else "không",
+            "discipline": "; ".join(f"{d.kind.value} {d.decided_on.isoformat()}"
+                                    for d in c.discipline) or None}
+
+
 async def correct_registration(ctx: Context, principal: Principal, plan_id: str, ref: str,
-                               changes: dict[str, Any], reason: str, *, key: str) -> Written:
-    """Đính chính: the registration corrected by an event, never edited."""
-    import dataclasses
+                               given: dict[str, str | None], reason: str, *,
+                               key: str) -> Written:
+    """Đính chính: the fields given (as typed; the others stay) replace the registration's,
+    by an event, never by an edit. ``discipline`` "không" clears the record."""
+    from application.files import candidate_from_fields
 
     state = await load(ctx, plan_id)
     nomination = resolve(state, ref)
-    corrected = dataclasses.replace(nomination.candidate, **changes)
-    command = CorrectRegistration(command_id=key, actor=_department(principal, state),
+    fields = _as_fields(nomination)
+    for name, value in given.items():
+        if value is not None:
+            fields[name] = None if name == "discipline" and nfc(value) == "không" else value
+    corrected = candidate_from_fields(fields).candidate
+    command = CorrectRegistration(command_id=key,
+                                  actor=await _department(ctx, principal, state,
+                                                          Operation.CORRECT_REGISTRATION),
                                   nomination_id=nomination.nomination_id, candidate=corrected,
                                   reason=nfc(reason))
     recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.correct_registration,
@@ -291,7 +324,9 @@ async def record_conference(ctx: Context, principal: Principal, plan_id: str,
     if problems:
         raise Rejected(problems)
     command = RecordConferenceResult(
-        command_id=key, actor=_department(principal, state), plan_id=minutes.plan_id,
+        command_id=key,
+        actor=await _department(ctx, principal, state, Operation.RECORD_CONFERENCE),
+        plan_id=minutes.plan_id,
         organization_id=minutes.organization_id, position_group=minutes.position_group,
         candidate_group=minutes.candidate_group, step=minutes.step, attempt=minutes.attempt,
         held_on=minutes.held_on, summoned=minutes.summoned, attending=minutes.attending,
@@ -315,7 +350,7 @@ async def next_minutes_template(ctx: Context, principal: Principal, plan_id: str
     """A pre-filled minutes file for the plan's next conference: its group, step, attempt and
     candidates, the counts left at zero (an unfilled template is refused by the quorum)."""
     state = await load(ctx, plan_id)
-    _department(principal, state)
+    await _department(ctx, principal, state, Operation.RECORD_CONFERENCE)
     details = plan_details(await plan_view(ctx.store, plan_id))
     following = details.next_conference
     if following is None:
@@ -341,7 +376,8 @@ async def submit_plan(ctx: Context, principal: Principal, plan_id: str, *,
                       key: str) -> Written:
     """Trình cấp trên: the superior level's agencies appraise it next."""
     state = await load(ctx, plan_id)
-    command = SubmitPlan(command_id=key, actor=_department(principal, state))
+    command = SubmitPlan(command_id=key,
+                         actor=await _department(ctx, principal, state, Operation.SUBMIT))
     recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.submit, command)
     after = await load(ctx, plan_id)
     listed = [n.nomination_id for n in after.all_listed()]
@@ -355,7 +391,8 @@ async def cancel_plan(ctx: Context, principal: Principal, plan_id: str, reason: 
     """Hủy đề án (before it is submitted): the organization's term is free for a new plan,
     which will be linked to this one."""
     state = await load(ctx, plan_id)
-    command = CancelPlan(command_id=key, actor=_department(principal, state),
+    command = CancelPlan(command_id=key,
+                         actor=await _department(ctx, principal, state, Operation.CANCEL_PLAN),
                          reason=nfc(reason))
     recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.cancel, command)
     return Written(recorded=recorded, summary=f"Đã hủy đề án {plan_id}.")

@@ -68,19 +68,3 @@ class Principal:
 
 OPERATOR = Principal(user_id="operator", display_name="Người vận hành", operator=True)
 
-
-def shell_principal(user_id: str, role: str, organization_id: str | None) -> Principal:
-    """The principal of a command-line user named by NHANSU_ACTOR / NHANSU_ROLE /
-    NHANSU_ORGANIZATION (organization unset: the plan acted on)."""
-    from application.errors import Rejected
-    from domain.errors import Violation
-
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise Rejected((Violation(
-            field="NHANSU_ROLE", rule="one_of",
-            message=f"«{role}» không phải một vai trò; các vai trò: "
-                    f"{', '.join(r.value for r in Role)}"),)) from None
-    return Principal(user_id=user_id, display_name=user_id,
-                     grants=(Grant(role=chosen, organization_id=organization_id or "*"),))

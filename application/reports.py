@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from application.access import operator_only, readable
 from application.context import Context
 from application.errors import Rejected
 from application.principal import Principal
+from domain.access import Operation
 from domain.errors import Violation
 from domain.vocabulary import label, percent
 
@@ -62,7 +64,14 @@ async def plans(ctx: Context, principal: Principal, *, status: str | None = None
     from reads.models import reading
 
     rows = await reading.plans(ctx.engine, status=parse_status(status))
+    rows = await _visible(ctx, principal, rows, Operation.READ_PLAN)
     return PlansReport(rows=tuple(rows), behind=await behind(ctx, ["plans"]))
+
+
+async def _visible(ctx: Context, principal: Principal, rows: list[Any],
+                   operation: Operation) -> list[Any]:
+    allowed = await readable(ctx, principal, operation, [r.organization_id for r in rows])
+    return [r for r in rows if r.organization_id in allowed]
 
 
 async def behind(ctx: Context, names: list[str]) -> tuple[str, ...]:
@@ -98,6 +107,7 @@ async def structure(ctx: Context, principal: Principal, *,
     shares = [(m, parse_share(t, option)) for m, t, option in thresholds]
     lists = [s for s in await reading.structure(ctx.engine, position_group=position_group,
                                                 status=parse_status(status)) if s.total]
+    lists = await _visible(ctx, principal, lists, Operation.REPORT)
     found = []
     for measure, share in shares:
         over = sorted((s for s in lists if s.above(measure, share)),
@@ -116,6 +126,7 @@ async def structure(ctx: Context, principal: Principal, *,
 async def freshness(ctx: Context, principal: Principal) -> list[Any]:
     from reads.models import reading
 
+    operator_only(principal, "Xem tình trạng bảng đọc")
     return list(await reading.freshness(ctx.engine, ctx.store))
 
 
@@ -124,6 +135,7 @@ async def catch_up(ctx: Context, principal: Principal, *, batch_size: int = 500,
     from reads.models import runner
     from reads.models.sets import read_models
 
+    operator_only(principal, "Cập nhật bảng đọc")
     return await runner.catch_up(ctx.engine, ctx.store, read_models(), batch_size=batch_size,
                                  progress=progress)
 
@@ -134,6 +146,7 @@ async def rebuild(ctx: Context, principal: Principal, name: str, *, batch_size: 
     from reads.models import runner
     from reads.models.sets import by_name, read_models
 
+    operator_only(principal, "Dựng lại bảng đọc")
     try:
         projection = by_name(name)
     except LookupError:

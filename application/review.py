@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.access import grant_for
+from application.access import acting
 from application.context import Context
-from application.errors import Forbidden, Rejected
+from application.errors import Rejected
+from application.inputs import GROUP_ALIASES, parse_choice
+from application.labels import CATALOGUE
 from application.plans import Recorded
 from application.preparation import (
     CandidateWarning,
@@ -21,6 +23,7 @@ from application.preparation import (
     warnings_of,
 )
 from application.principal import Principal
+from domain.access import Operation
 from domain.appraisal import FindingOutcome, RecordFinding
 from domain.approval import Decision, RecordApprovalDecision, SendBack
 from domain.errors import Violation
@@ -78,8 +81,7 @@ async def appraisal_view(ctx: Context, principal: Principal, plan_id: str) -> Ap
     agency's finding, the result."""
     state = await load(ctx, plan_id)
     assert state.organization is not None and state.procedure is not None
-    grant_for(principal, "read_plan", state.organization.organization_id,
-              superior_id=state.superior_id)
+    await acting(ctx, principal, Operation.READ_PLAN, state.organization.organization_id)
     if state.phase in (PlanPhase.OPEN, PlanPhase.IN_PROCEDURE, PlanPhase.CANCELLED) \
             and not state.appraisals:
         raise Rejected((Violation(
@@ -123,48 +125,51 @@ async def appraisal_view(ctx: Context, principal: Principal, plan_id: str) -> Ap
 
 
 async def record_finding(ctx: Context, principal: Principal, plan_id: str, ref: str, *,
-                         agency: str, outcome: FindingOutcome, text: str, evidence_ref: str,
+                         agency: str, outcome: str, text: str, evidence_ref: str,
                          key: str) -> Written:
-    """Kết luận thẩm định of one agency on one nomination (or its amendment)."""
+    """Kết luận thẩm định of one agency on one nomination (or its amendment); ``agency`` and
+    ``outcome`` are codes or their Vietnamese labels."""
+    agency = parse_choice(agency, "agency", dict(CATALOGUE["agency"]), "một cơ quan thẩm định")
+    chosen = FindingOutcome(parse_choice(outcome, "outcome", dict(CATALOGUE["finding"]),
+                                         "một kết luận thẩm định"))
     state = await load(ctx, plan_id)
     assert state.organization is not None
     nomination = resolve(state, ref)
-    grant = grant_for(principal, "record_finding", state.organization.organization_id,
-                      superior_id=state.superior_id)
-    if grant.agency is not None and grant.agency != agency:
-        raise Forbidden(f"{principal.display_name} ghi kết luận cho "
-                        f"{label('agency', grant.agency)}, không cho {label('agency', agency)}.")
-    command = RecordFinding(command_id=key, actor=principal.actor(grant),
+    actor = await acting(ctx, principal, Operation.RECORD_FINDING,
+                         state.organization.organization_id, agency=agency)
+    command = RecordFinding(command_id=key, actor=actor,
                             nomination_id=nomination.nomination_id, agency=agency,
-                            outcome=outcome, text=nfc(text), evidence_ref=nfc(evidence_ref))
+                            outcome=chosen, text=nfc(text), evidence_ref=nfc(evidence_ref))
     recorded = await ctx.plans.record_finding(command)
     who = person(nomination.candidate.full_name, nomination.candidate.party_card_number)
     done = "AppraisalCompleted" in recorded.event_types
     return Written(recorded=recorded,
                    summary=f"Đã ghi kết luận của {label('agency', agency)} về {who}: "
-                           f"{label('finding', outcome.value)}"
+                           f"{label('finding', chosen.value)}"
                            + (" — thẩm định đã hoàn tất." if done else "."))
 
 
 @dataclass(frozen=True, kw_only=True)
 class SendBackRequest:
     step: int
-    candidate_group: CandidateGroup
+    candidate_group: str  # code or label: tái cử / lần đầu
     candidates: tuple[str, ...]  # nomination ids or party cards
     position_group: str = "committee_member"
 
 
 async def decide_plan(ctx: Context, principal: Principal, plan_id: str, *,
-                      decision: Decision, decision_ref: str, reasons: str = "",
+                      decision: str, decision_ref: str, reasons: str = "",
                       exclusions: tuple[tuple[str, str], ...] = (),
                       acknowledgements: tuple[tuple[str, str, str], ...] = (),
                       send_back: SendBackRequest | None = None, key: str) -> Written:
     """Quyết định của Ban thường vụ cấp trên. Candidates are named by nomination id or party
     card; ``acknowledgements`` are (candidate, check code, reason)."""
+    chosen = Decision(parse_choice(decision, "decision", dict(CATALOGUE["decision"]),
+                                   "một quyết định"))
     state = await load(ctx, plan_id)
     assert state.organization is not None
-    grant = grant_for(principal, "decide_approval", state.organization.organization_id,
-                      superior_id=state.superior_id)
+    actor = await acting(ctx, principal, Operation.DECIDE_APPROVAL,
+                         state.organization.organization_id)
     excluded = tuple(Exclusion(nomination_id=resolve(state, ref).nomination_id,
                                reason=nfc(reason)) for ref, reason in exclusions)
     acknowledged = tuple(Acknowledgement(nomination_id=resolve(state, ref).nomination_id,
@@ -172,17 +177,20 @@ async def decide_plan(ctx: Context, principal: Principal, plan_id: str, *,
                          for ref, check, reason in acknowledgements)
     back = None
     if send_back is not None:
-        back = SendBack(position_group=send_back.position_group,
-                        candidate_group=send_back.candidate_group, step=send_back.step,
+        group = CandidateGroup(parse_choice(send_back.candidate_group, "send_back.group",
+                                            dict(CATALOGUE["candidate_group"]), "một nhóm",
+                                            aliases=GROUP_ALIASES))
+        back = SendBack(position_group=send_back.position_group, candidate_group=group,
+                        step=send_back.step,
                         nominations=tuple(resolve(state, ref).nomination_id
                                           for ref in send_back.candidates))
     command = RecordApprovalDecision(
-        command_id=key, actor=principal.actor(grant), decision=decision,
+        command_id=key, actor=actor, decision=chosen,
         decision_ref=nfc(decision_ref), reasons=nfc(reasons), excluded=excluded,
         acknowledged=acknowledged, send_back=back)
     recorded: Recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.decide_on_plan,
                                               command)
     return Written(recorded=recorded,
-                   summary=f"Đã ghi quyết định «{label('decision', decision.value)}» "
+                   summary=f"Đã ghi quyết định «{label('decision', chosen.value)}» "
                            f"({decision_ref}) cho đề án {plan_id}: "
                            f"{label('phase', recorded.phase) if recorded.phase else ''}.")

@@ -6,17 +6,23 @@ from __future__ import annotations
 from audit.verifier import Report
 
 
+def _n(value: float) -> str:
+    """Numbers the Vietnamese way (16.549), without the label catalogue: the offline verifier
+    depends on nothing else of the project."""
+    return f"{round(value):,}".replace(",", ".")
+
+
 def ledger_lines(report: Report) -> list[str]:
     rate = report.events / report.seconds if report.seconds > 0 else 0.0
     lines = []
     if report.ok and report.sealed == 0:
-        lines.append(f"Sổ cái chưa có mục nào; {report.events} sự kiện của {report.streams} "
-                     "luồng được tính lại, không có thay đổi.")
+        lines.append(f"Sổ cái chưa có mục nào; {_n(report.events)} sự kiện của "
+                     f"{_n(report.streams)} luồng được tính lại, không có thay đổi.")
     elif report.ok:
-        lines.append(f"Sổ cái toàn vẹn: {report.sealed} mục liên tục từ 1, chuỗi sổ cái khớp; "
-                     f"{report.events} sự kiện của {report.streams} luồng được tính lại.")
+        lines.append(f"Sổ cái toàn vẹn: {_n(report.sealed)} mục liên tục từ 1, chuỗi sổ cái khớp; "
+                     f"{_n(report.events)} sự kiện của {_n(report.streams)} luồng được tính lại.")
     else:
-        lines.append(f"Phát hiện {report.failure_count} lỗi toàn vẹn (tamper evidence):")
+        lines.append(f"Phát hiện {_n(report.failure_count)} lỗi toàn vẹn (tamper evidence):")
         lines += [f"  • {failure}" for failure in report.failures]
         if report.failure_count > len(report.failures):
             lines.append(f"  … và {report.failure_count - len(report.failures)} lỗi khác.")
@@ -26,13 +32,14 @@ def ledger_lines(report: Report) -> list[str]:
     else:
         verdict = ("chữ ký Ed25519 hợp lệ, khớp với sổ cái" if report.ok
                    else "xem các lỗi ở trên")
-        lines.append(f"Điểm chốt có chữ ký: {report.checkpoints}; mới nhất số "
-                     f"{latest.checkpoint_seq} (sổ cái đến mục {latest.ledger_size}, khóa "
+        lines.append(f"Điểm chốt có chữ ký: {_n(report.checkpoints)}; mới nhất số "
+                     f"{latest.checkpoint_seq} (sổ cái đến mục {_n(latest.ledger_size)}, khóa "
                      f"{latest.key_id}, lúc {latest.created_at}): {verdict}.")
     if report.uncovered > 0:
-        lines.append(f"{report.uncovered} mục sổ cái sau điểm chốt mới nhất chưa được ký.")
+        lines.append(f"{_n(report.uncovered)} mục sổ cái sau điểm chốt mới nhất chưa được ký.")
     if report.unsealed > 0:
-        lines.append(f"{report.unsealed} sự kiện chưa vào sổ cái (chỉ chuỗi băm của luồng "
+        lines.append(f"{_n(report.unsealed)} sự kiện chưa vào sổ cái (chỉ chuỗi băm của luồng "
                      "bảo vệ chúng).")
-    lines.append(f"Thời gian kiểm tra: {report.seconds:.2f} s ({rate:,.0f} sự kiện/s).")
+    seconds = f"{report.seconds:.2f}".replace(".", ",")
+    lines.append(f"Thời gian kiểm tra: {seconds} giây ({_n(rate)} sự kiện/giây).")
     return lines

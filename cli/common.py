@@ -107,6 +107,15 @@ def fail(exc: BaseException, *, as_json: bool = False, key: str | None = None) -
     raise typer.Exit(code) from None
 
 
+async def in_context(work: Callable[[Any], Coroutine[Any, Any, T]], *,
+                     long_jobs: bool = False) -> T:
+    """Run ``work(ctx)`` with the application context (services found, never started)."""
+    import bootstrap
+
+    async with bootstrap.context(settings(), long_jobs=long_jobs) as ctx:
+        return await work(ctx)
+
+
 def new_key(given: str | None) -> str:
     return given or str(uuid.uuid4())
 
@@ -119,15 +128,33 @@ def announce_key(key: str) -> None:
                  "khóa này)", "dim"))
 
 
-def principal() -> Any:
-    """The principal the command acts as (see application.principal)."""
-    from application.principal import shell_principal
+async def user(ctx: Any) -> Any:
+    """The user a command acts as: the API token of NHANSU_TOKEN, or of the token file
+    `nhansu login` wrote. A token authenticates; the roles are the user's grants."""
+    from application.authentication import authenticate_token, token_source
+    from application.errors import Unauthenticated
 
-    current = settings()
-    try:
-        return shell_principal(current.actor_id, current.actor_role, current.actor_organization)
-    except Exception as exc:
-        fail(exc)
+    token = token_source(settings())
+    if token is None:
+        raise Unauthenticated("Chưa đăng nhập: chạy «nhansu login TÊN_ĐĂNG_NHẬP» hoặc đặt "
+                              "NHANSU_TOKEN bằng mã truy cập quản trị viên cấp cho bạn.")
+    return await authenticate_token(ctx, token)
+
+
+async def user_or_operator(ctx: Any) -> Any:
+    """For integrity checks: the user of the token if there is one, else the operator (who
+    may verify, never read a plan's content)."""
+    from application.authentication import token_source
+
+    return await user(ctx) if token_source(settings()) else operator()
+
+
+def operator() -> Any:
+    """Operator commands (services, migrations, users, registry, ledger, read models) run on
+    the installation's own machine, with its database credentials: the operator."""
+    from application.principal import OPERATOR
+
+    return OPERATOR
 
 
 def moment(text: str | None, option: str = "--as-of") -> datetime | None:
@@ -175,5 +202,7 @@ def show_warnings(warnings: Any, title: str = "Cảnh báo tiêu chuẩn, điề
         return
     output.say((f"⚠ {title} ({len(warnings)}):", "bold yellow"))
     for w in warnings:
+        from application.labels import label
+
         output.say("  • ", (w.who, "bold"), f" — {w.check_label}: ", w.detail,
-                   (f" [{w.severity}]" if w.severity else "", "dim"))
+                   (f" ({label('severity', w.severity)})" if w.severity else "", "dim"))

@@ -53,7 +53,9 @@ def text(*pieces: Piece) -> Text:
 
 
 def say(*pieces: Piece, stderr: bool = False) -> None:
-    (err if stderr else out).print(text(*pieces))
+    # A line of prose is not folded at a fixed width: the terminal wraps it, and a command
+    # printed for copying stays on one line.
+    (err if stderr else out).print(text(*pieces), soft_wrap=True)
 
 
 def note(*pieces: Piece) -> None:

@@ -1,119 +1,181 @@
-"""How plans, trails and verification look in a terminal (Vietnamese labels)."""
+"""How plans, appraisals, trails, verifications and reports look in a terminal: Vietnamese
+words from the label catalogue, Vietnamese numbers, Vietnam time, ids never truncated, and
+every piece of data printed through ``cli.output`` (never read as markup)."""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.table import Table
+from typing import Any
 
-from domain.errors import Violation
-from domain.people import CANDIDATE_GROUP_LABELS_VI
-from domain.plan import NominationStatus
-from domain.structure import structure_figures
-from eventstore.model import VerificationReport
-from reads.describe import APPRAISAL_RESULT_VI
-from reads.plans import PlanView
-from reads.trail import Trail
+from application.labels import VIETNAM, day, label, moment, number
+from cli import output
+from cli.output import ID_COLUMN, say, show, table
 
-STATUS_VI = {
-    NominationStatus.REGISTERED: "Đã đăng ký",
-    NominationStatus.STANDING: "Đang xem xét",
-    NominationStatus.LISTED: "Vào danh sách",
-    NominationStatus.DROPPED: "Dừng",
-    NominationStatus.APPROVED: "Được phê duyệt",
-    NominationStatus.EXCLUDED: "Bị cấp trên loại",
-}
-PHASE_VI = {"open": "Đang lập", "in_procedure": "Đang thực hiện 5 bước",
-            "submitted": "Đã trình cấp trên, đang thẩm định", "not_opened": "Chưa lập",
-            "awaiting_approval": "Chờ cấp trên phê duyệt", "approved": "Đã phê duyệt",
-            "rejected": "Không được phê duyệt"}
+MARKS = {"advanced": "✓", "revote": "↺", "dropped": "✗"}
 
 
-def violations(console: Console, title: str, items: tuple[Violation, ...]) -> None:
-    console.print(f"[bold red]{title}[/]")
-    for v in items:
-        console.print(f"  • [bold]{v.field}[/]: {v.message} [dim]({v.rule})[/]")
-
-
-def plan(console: Console, view: PlanView) -> None:
-    s = view.state
-    assert s.procedure is not None and s.organization is not None and s.term_start is not None
-    console.print(f"[bold]Đề án nhân sự {s.plan_id}[/] — {s.organization.name}, "
-                  f"nhiệm kỳ {s.term}")
-    console.print(f"Quy trình: {s.procedure.title_vi} [dim]({s.procedure.key}, "
-                  f"{s.procedure_digest[:12]})[/]")
-    console.print(f"Trạng thái: [bold]{PHASE_VI.get(s.phase.value, s.phase.value)}[/]"
-                  + (f" (vòng {s.round})" if s.round > 1 else ""))
-    steps = [st.number for st in s.procedure.steps]
-    for seat in s.seats:
-        low, high = s.procedure.surplus.list_bounds(seat.seats)
-        table = Table(title=f"{s.procedure.position_group_title(seat.position_group)}: "
-                            f"{seat.seats} chỉ tiêu, danh sách {low}–{high} người")
-        table.add_column("#", justify="right")
-        table.add_column("Họ và tên")
-        table.add_column("Nhóm")
-        for number in steps:
-            table.add_column(f"B{number}", justify="right")
-        table.add_column("Thẩm định")
-        table.add_column("Kết quả")
-        members = s.in_position_group(seat.position_group)
-        for i, n in enumerate(members, start=1):
+def plan(d: Any) -> None:
+    """application.views.PlanDetails."""
+    say(("Đề án nhân sự ", "bold"), (d.plan_id, "bold"), f" — {d.organization_name}, nhiệm kỳ "
+        f"{d.term} (từ {day(d.term_start)})")
+    say("Quy trình: ", d.procedure_title, (f" ({d.procedure}, {d.procedure_digest[:12]})", "dim"))
+    say("Trạng thái: ", (d.phase_label, "bold"), f" (vòng {d.round})" if d.round > 1 else "",
+        f"; cấp trên phê duyệt: {d.superior_id}")
+    if d.follows:
+        say(f"Thay cho đề án {d.follows} (đã hủy hoặc không được phê duyệt).")
+    if d.as_of is not None:
+        say((f"Như dữ liệu đã ghi đến {moment(d.as_of)}.", "yellow"))
+    if d.as_of_date is not None:
+        say((f"Như tình hình đến hết ngày {day(d.as_of_date)}.", "yellow"))
+    for group in d.groups:
+        rows = []
+        for i, c in enumerate(group.candidates, start=1):
             cells = []
-            for number in steps:
-                marks = [("✓" if r.outcome == "advanced" else "↺" if r.outcome == "revote"
-                          else "✗") + str(r.yes)
-                         for r in view.results.get(n.nomination_id, []) if r.step == number]
+            for step in d.steps:
+                marks = [MARKS.get(s.outcome, "?") + str(s.yes) for s in c.steps
+                         if s.step == step]
                 cells.append(" ".join(marks))
-            appraisal = s.appraisals.get(n.nomination_id)
-            appraised = APPRAISAL_RESULT_VI.get(appraisal.outcome or "", "đang thẩm định") \
-                if appraisal else ""
-            table.add_row(str(i), n.candidate.full_name,
-                          CANDIDATE_GROUP_LABELS_VI[n.candidate_group], *cells, appraised,
-                          STATUS_VI[n.status])
-        console.print(table)
-        assert s.targets is not None
-        listed = s.listed(seat.position_group)
-        if listed:
-            figures = structure_figures(listed, s.targets, s.term_start)
-            console.print("Cơ cấu danh sách: " + "; ".join(
-                f"{f.label_vi} {f.count}/{f.total} ({f.percent_text})"
+            rows.append([str(i), c.full_name, c.party_card_number or "",
+                         c.candidate_group_label, *cells, c.appraisal_label,
+                         (c.status_label, "bold") if c.status in ("listed", "approved")
+                         else c.status_label,
+                         ("⚠ " + str(len(c.warnings)), "yellow") if c.warnings else ""])
+        show(table(
+            f"{group.title}: {number(group.seats)} chỉ tiêu, danh sách {number(group.list_minimum)}"
+            f"–{number(group.list_maximum)} người",
+            [("#", {"justify": "right"}), "Họ và tên", ("Thẻ đảng", ID_COLUMN), "Nhóm",
+             *((f"B{s}", {"justify": "right"}) for s in d.steps), "Thẩm định", "Kết quả",
+             "Cảnh báo"], rows))
+        if group.structure:
+            say("Cơ cấu danh sách: " + "; ".join(
+                f"{f.measure_label} {number(f.count)}/{number(f.total)} ({f.percent})"
                 + ("" if f.met is None else " ✓" if f.met else " ✗ chưa đạt")
-                for f in figures))
-    track = s.current_track()
-    if track is not None:
-        progress = s.progress.get(track)
-        step = progress.step if progress else steps[0]
-        attempt = progress.attempt if progress else 1
-        console.print(f"Tiếp theo: bước {step} (lần {attempt}) cho {track[0]} / "
-                      f"{CANDIDATE_GROUP_LABELS_VI[track[1]]}")
+                for f in group.structure))
+    warnings = [(c, w) for g in d.groups for c in g.candidates for w in c.warnings]
+    if warnings:
+        say((f"⚠ Cảnh báo tiêu chuẩn, điều kiện ({len(warnings)}):", "bold yellow"))
+        for c, w in warnings:
+            say("  • ", (c.who, "bold"), f" — {w.check_label}: ", w.detail)
+    n = d.next_conference
+    if n is not None:
+        say("Tiếp theo: ", (f"bước {n.step} (lần {n.attempt})", "bold"), f" — {n.step_title}, "
+            f"{n.position_group_title}, nhóm {n.candidate_group_label}. Mẫu biên bản: nhansu "
+            f"conference template {d.plan_id}")
 
 
-def trail(console: Console, t: Trail) -> None:
-    console.print(f"[bold]Hồ sơ quá trình: {t.full_name}[/] — nomination {t.nomination_id}")
-    console.print(f"  Đề án {t.plan_id}; {t.position_group}; nhóm {t.candidate_group}; "
-                  f"quy trình {t.procedure} [dim]{t.procedure_digest[:12]}[/]"
-                  + (f"; tính đến {t.as_of.isoformat()}" if t.as_of else ""))
+def appraisal(v: Any) -> None:
+    """application.review.AppraisalView."""
+    rows = []
+    for r in v.rows:
+        checks = "; ".join(f"{w.check_label}: {w.detail}" for w in r.failed_checks) or "đạt"
+        rows.append([r.full_name, r.party_card_number or "", (checks, "yellow")
+                     if r.failed_checks else checks,
+                     *("—" if f is None else f.outcome_label
+                       + (f" ({f.text})" if f.text else "") for f in r.findings),
+                     r.result_label])
+    show(table(f"Thẩm định đề án {v.plan_id} — {v.organization_name} (vòng {v.round}, "
+               f"{v.phase_label})",
+               ["Họ và tên", ("Thẻ đảng", ID_COLUMN), "Kiểm tra tự động", *v.agency_labels,
+                "Kết quả"], rows))
+
+
+def trail(report: Any) -> None:
+    """audit.trail.TrailReport: the nomination's history, then its two verdicts."""
+    from application.audit import trail_statements
+
+    t = report.trail
+    say(("Hồ sơ quá trình: ", "bold"), (t.full_name, "bold"), " — hồ sơ ", t.nomination_id)
+    say(f"  Đề án {t.plan_id}; {label('position_group', t.position_group)}; nhóm "
+        f"{label('candidate_group', t.candidate_group)}; quy trình {t.procedure} ",
+        (t.procedure_digest[:12], "dim"))
+    if t.as_of is not None:
+        say((f"  Như dữ liệu đã ghi đến {moment(t.as_of)}", "yellow"))
+    if getattr(t, "as_of_date", None) is not None:
+        say((f"  Như tình hình đến hết ngày {day(t.as_of_date)}", "yellow"))
     for e in t.entries:
-        step = "" if e.step is None else f" — bước {e.step}, lần {e.attempt}"
-        console.print(f"  [bold][{e.version}] {e.outcome_vi}[/]{step}")
-        console.print(f"      ghi lúc {e.recorded_at:%Y-%m-%d %H:%M:%S} bởi {e.actor} "
-                      f"({e.role}, {e.organization_id})")
+        step = ""
+        if e.step is not None:
+            step = f" — bước {e.step}" + (f", lần {e.attempt}" if e.attempt is not None else "")
+        say("  ", (f"[{e.version}] ", "bold"), (e.outcome_vi, "bold"), step)
+        say(f"      ngày {day(e.business_date)}; ghi lúc {moment(e.recorded_at)} bởi {e.actor} "
+            f"({label('role', e.role)}, {e.organization_id})")
         if e.tally is not None:
             tally = e.tally
-            console.print(f"      hội nghị {tally.held_on} ({tally.body}): {tally.yes}/"
-                          f"{tally.base_count} đồng ý, cần {tally.needed}; có mặt "
-                          f"{tally.attending}/{tally.summoned}; phiếu hợp lệ "
-                          f"{tally.ballots_valid}")
-        console.print(f"      {e.reason}")
-        console.print(f"      [dim]vị trí {e.position}, hash {e.hash[:16]}…[/]")
-    verification(console, t.verification)
+            say(f"      hội nghị {day(tally.held_on)} ({label('body', tally.body)}): "
+                f"{number(tally.yes)}/{number(tally.base_count)} đồng ý, cần "
+                f"{number(tally.needed)}; có mặt {number(tally.attending)}/"
+                f"{number(tally.summoned)}; phiếu hợp lệ {number(tally.ballots_valid)}")
+        say("      ", e.reason)
+        say((f"      vị trí {e.position}, mã băm {e.hash[:16]}…", "dim"))
+    chain, coverage = trail_statements(report)
+    say((chain, "green" if t.verification.ok else "bold red"))
+    style = "green" if report.coverage.ok else "red" if report.coverage.failed else "yellow"
+    say((coverage, style))
 
 
-def verification(console: Console, report: VerificationReport) -> None:
-    if report.ok:
-        console.print(f"[green]Chuỗi băm toàn vẹn[/]: {report.events_checked} sự kiện, "
-                      f"{report.streams_checked} luồng đã kiểm tra, không có thay đổi.")
-        return
-    b = report.first_broken
-    assert b is not None
-    console.print(f"[bold red]Chuỗi băm bị phá vỡ[/] tại luồng {b.stream_id}, phiên bản "
-                  f"{b.stream_version}, vị trí {b.position}: {b.reason}")
+def verification(v: Any) -> None:
+    """application.audit.Verification."""
+    c = v.chains
+    if c.ok:
+        say(("Chuỗi băm toàn vẹn", "green"), f": {number(c.events_checked)} sự kiện, "
+            f"{number(c.streams_checked)} luồng đã kiểm tra, không có thay đổi.")
+    else:
+        b = c.first_broken
+        say(("Chuỗi băm bị phá vỡ", "bold red"), f" tại luồng {b.stream_id}, phiên bản "
+            f"{b.stream_version}, vị trí {b.position}: {b.reason}")
+    if v.coverage is not None:
+        say((v.coverage, "green" if v.ok else "yellow"))
+    for n, line in enumerate(v.ledger_lines):
+        say((line, ("green" if v.ok else "bold red") if n == 0 else ""))
+
+
+def plans(rows: Any, title: str) -> None:
+    show(table(title, [("Đề án", ID_COLUMN), "Tổ chức", "Nhiệm kỳ", "Trạng thái", "Chỉ tiêu",
+                       "Nhân sự", "Lập", "Trình"],
+               [[r.plan_id, r.organization_name, r.term, label("phase", r.status),
+                 number(r.seats), number(r.candidates), _day_of(r.opened_at),
+                 _day_of(r.submitted_at)] for r in rows]))
+
+
+def _day_of(moment_: Any) -> str:
+    return "" if moment_ is None else day(moment_.astimezone(VIETNAM).date())
+
+
+def structure(report: Any) -> None:
+    """application.reports.StructureReport (candidate lists, not elected committees)."""
+    from application.reports import MEASURES
+
+    def cell(s: Any, measure: str) -> str:
+        f = next(f for f in s.figures() if f.measure == measure)
+        mark = "" if f.met is None else " ✓" if f.met else " ✗"
+        return f"{number(f.count)} ({f.percent_text}){mark}"
+
+    show(table(
+        f"Cơ cấu các danh sách nhân sự ({label('position_group', report.position_group)}): "
+        f"{number(len(report.lists))} danh sách",
+        ["Tổ chức", ("Đề án", ID_COLUMN), "Trạng thái", "Chỉ tiêu", "Danh sách",
+         *(label("measure", m) for m in MEASURES)],
+        [[s.organization_name, s.plan_id, label("phase", s.status), number(s.seats),
+          number(s.total), *(cell(s, m) for m in MEASURES)] for s in report.lists]))
+    for above in report.above:
+        say(above.sentence)
+
+
+def freshness(rows: Any) -> None:
+    show(table("Bảng đọc (read models)",
+               ["Bảng", "Vị trí", "Sự kiện đã áp dụng", "Cập nhật", "Tình trạng", "Để riêng"],
+               [[r.name, number(r.position), number(r.events_processed),
+                 moment(r.updated_at) if r.updated_at else "chưa",
+                 ("chậm hơn sổ sự kiện", "yellow") if r.behind else "đã cập nhật",
+                 (number(r.set_aside), "bold red") if r.set_aside else "0"] for r in rows]))
+    for r in rows:
+        for s in r.first_set_aside:
+            say((f"  {r.name}: để riêng sự kiện ở vị trí {s.position} ({s.stream_id}, "
+                 f"{s.event_type}): {s.error}", "red"))
+    if any(r.set_aside for r in rows):
+        say("Các sự kiện để riêng không làm dừng bảng đọc; kiểm tra chúng bằng nhansu audit "
+            "verify.")
+
+
+def lines(items: Any) -> None:
+    for item in items:
+        output.say(item)

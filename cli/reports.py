@@ -1,126 +1,177 @@
-"""How the read models' lists and reports look in a terminal, and as JSON."""
+"""nhansu report … (báo cáo) and nhansu projections … (bảng đọc)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from fractions import Fraction
-from typing import Any
+from typing import Annotated, Any
 
-from rich.console import Console
-from rich.table import Table
+import typer
 
-from cli.render import PHASE_VI
-from domain.structure import StructureFigure
-from reads.models.reading import LABELS_VI, MEASURES, Freshness, ListStructure, PlanRow
+from cli import output
+from cli.common import Json, in_context, operator, run, settings, user
+from cli.progress import bar
 
-
-def parse_share(text: str) -> Fraction:
-    """"1/3", "15%" or "0.15" as a fraction; ValueError otherwise."""
-    value = text.strip()
-    try:
-        share = (Fraction(value[:-1].strip()) / 100) if value.endswith("%") else Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"{text!r} is not a share such as 1/3 or 15%") from None
-    if not 0 <= share <= 1:
-        raise ValueError(f"{text!r} is not between 0 and 1")
-    return share
+report_app = typer.Typer(help="Báo cáo tổng hợp các đề án bạn được xem, từ bảng đọc.",
+                         no_args_is_help=True)
+projections_app = typer.Typer(help="Bảng đọc (read models) nuôi từ sổ sự kiện: chạy, cập nhật, "
+                              "dựng lại, tình trạng. Lệnh của người vận hành.",
+                              no_args_is_help=True)
+Opt = typer.Option
+Status = Annotated[str | None, Opt("--status", help="Chỉ các đề án ở trạng thái này (open, "
+                                                    "in_procedure, submitted, "
+                                                    "awaiting_approval, approved, rejected, "
+                                                    "cancelled).")]
 
 
-def plans_table(console: Console, rows: Sequence[PlanRow], title: str) -> None:
-    table = Table(title=title)
-    for column in ("Đề án", "Tổ chức", "Nhiệm kỳ", "Trạng thái", "Chỉ tiêu", "Nhân sự",
-                   "Lập", "Trình"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(r.plan_id, r.organization_name, r.term, PHASE_VI.get(r.status, r.status),
-                      str(r.seats), str(r.candidates), f"{r.opened_at:%Y-%m-%d}",
-                      f"{r.submitted_at:%Y-%m-%d}" if r.submitted_at else "")
-    console.print(table)
+@report_app.command("plans")
+def report_plans(status: Status = None, as_json: Json = False) -> None:
+    """Các đề án theo trạng thái, ví dụ --status submitted: các đề án chờ cấp trên."""
+    async def work(ctx: Any) -> Any:
+        from application.reports import plans
+
+        return await plans(ctx, await user(ctx), status=status)
+
+    report = run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json([as_data(r) for r in report.rows])
+    else:
+        from cli import render
+
+        render.plans(report.rows, f"{len(report.rows)} đề án")
+    if report.behind:
+        output.note((f"Bảng đọc đang chậm hơn sổ sự kiện ({', '.join(report.behind)}): khởi "
+                     "động worker hoặc chạy nhansu projections catch-up.", "yellow"))
 
 
-def plan_json(r: PlanRow) -> dict[str, Any]:
-    return {"plan_id": r.plan_id, "organization_id": r.organization_id,
-            "organization_name": r.organization_name, "term": r.term, "status": r.status,
-            "round": r.round, "seats": r.seats, "candidates": r.candidates,
-            "opened_at": r.opened_at.isoformat(),
-            "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
-            "decided_at": r.decided_at.isoformat() if r.decided_at else None}
+@report_app.command("structure")
+def report_structure(
+    position_group: Annotated[str, Opt("--position-group", help="Danh sách nhóm chức danh "
+                                                                "nào.")] = "committee_member",
+    status: Status = None,
+    first_time_above: Annotated[str, Opt("--first-time-above", help="Nêu các danh sách có tỷ "
+                                                                    "lệ lần đầu trên mức này."
+                                         )] = "1/3",
+    women_above: Annotated[str, Opt("--women-above", help="Nêu các danh sách có tỷ lệ nữ trên "
+                                                          "mức này.")] = "15%",
+    as_json: Json = False,
+) -> None:
+    """Cơ cấu các danh sách nhân sự (không phải cấp ủy đã bầu): nữ, dưới 40 tuổi, dân tộc
+    thiểu số, lần đầu so với mục tiêu; những danh sách vượt các tỷ lệ đã nêu."""
+    async def work(ctx: Any) -> Any:
+        from application.reports import structure
+
+        return await structure(ctx, await user(ctx), position_group=position_group,
+                               status=status,
+                               thresholds=(("first_time", first_time_above,
+                                            "--first-time-above"),
+                                           ("women", women_above, "--women-above")))
+
+    report = run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json({"position_group": report.position_group,
+                          "lists": [as_data(s) for s in report.lists],
+                          "above": [{"measure": a.measure, "threshold": a.threshold,
+                                     "plans": [s.plan_id for s in a.lists],
+                                     "sentence": a.sentence} for a in report.above]})
+    else:
+        from cli import render
+
+        render.structure(report)
+    if report.behind:
+        output.note((f"Bảng đọc đang chậm hơn sổ sự kiện ({', '.join(report.behind)}).",
+                     "yellow"))
 
 
-def _cell(f: StructureFigure) -> str:
-    mark = "" if f.met is None else " ✓" if f.met else " ✗"
-    return f"{f.count} ({f.percent_text}){mark}"
+@projections_app.command("status")
+def projections_status(as_json: Json = False) -> None:
+    """Vị trí của từng bảng đọc trong sổ sự kiện, có chậm không, sự kiện nào bị để riêng."""
+    async def work(ctx: Any) -> Any:
+        from application.reports import freshness
+
+        return await freshness(ctx, operator())
+
+    rows = run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json([as_data(r) for r in rows])
+    else:
+        from cli import render
+
+        render.freshness(rows)
 
 
-def _share_text(share: Fraction) -> str:
-    if (share * 100).denominator == 1:
-        return f"{share * 100}%"
-    return f"{share.numerator}/{share.denominator}"
+@projections_app.command("catch-up")
+def projections_catch_up(batch_size: Annotated[int, Opt(
+        "--batch-size", min=1, max=100_000, help="Số sự kiện mỗi giao dịch.")] = 500) -> None:
+    """Áp dụng mọi sự kiện bảng đọc chưa thấy rồi thoát; in tốc độ."""
+    import time
+
+    async def work(ctx: Any) -> tuple[int, float]:
+        from application.reports import catch_up
+
+        started = time.perf_counter()
+        with bar("Cập nhật bảng đọc") as update:
+            events = await catch_up(ctx, operator(), batch_size=batch_size, progress=update)
+        return events, time.perf_counter() - started
+
+    events, seconds = run(lambda: in_context(work, long_jobs=True))
+    from application.labels import number
+
+    rate = f", {number(round(events / seconds))} sự kiện/giây" if events and seconds else ""
+    output.say(f"Đã cập nhật: {number(events)} sự kiện trong "
+               f"{f'{seconds:.2f}'.replace('.', ',')} giây{rate}.")
 
 
-def above(lists: Sequence[ListStructure], measure: str,
-          threshold: Fraction) -> list[ListStructure]:
-    """The lists with strictly more than ``threshold`` of ``measure``, largest share first."""
-    found = [s for s in lists if s.above(measure, threshold)]
-    return sorted(found, key=lambda s: (-(s.share(measure) or 0), s.organization_name))
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str, typer.Argument(help="plans | nominations | structure")],
+    batch_size: Annotated[int, Opt("--batch-size", min=1, max=100_000,
+                                   help="Số sự kiện mỗi giao dịch.")] = 500,
+) -> None:
+    """Dựng lại một bảng đọc từ đầu sổ sự kiện vào bảng mới, rồi thay vào (người đọc thấy bảng
+    cũ cho đến lúc đó); cho biết có khác bảng đang dùng không."""
+    async def work(ctx: Any) -> Any:
+        from application.reports import rebuild
+
+        with bar(f"Dựng lại {name}") as update:
+            return await rebuild(ctx, operator(), name, batch_size=batch_size, progress=update)
+
+    report = run(lambda: in_context(work, long_jobs=True))
+    from application.labels import number
+
+    verdict = {None: "bảng đang dùng ở vị trí khác trong sổ, không so sánh",
+               True: "giống hệt bảng đang dùng",
+               False: "KHÁC bảng đang dùng, và đã thay nó"}
+    output.say(f"Đã dựng lại {report.name}: {number(report.events)} sự kiện, "
+               f"{number(report.rows)} dòng, đến vị trí {report.position}; "
+               f"{verdict[report.matched_live]}.")
 
 
-FOOTNOTE_VI = {"first_time": "cấp ủy viên tham gia lần đầu", "women": "cấp ủy viên nữ",
-               "under_40": "cấp ủy viên dưới 40 tuổi",
-               "ethnic_minority": "cấp ủy viên người dân tộc thiểu số"}
+@projections_app.command("run")
+def projections_run() -> None:
+    """Giữ bảng đọc luôn cập nhật (chạy ở tiền cảnh; worker cũng chạy việc này). Ctrl-C để
+    dừng."""
+    import asyncio
+    import signal
 
+    async def work(ctx: Any) -> None:
+        import bootstrap
 
-def structure_report(console: Console, lists: Sequence[ListStructure], position_group: str,
-                     thresholds: dict[str, Fraction]) -> None:
-    with_list = [s for s in lists if s.total]
-    table = Table(title=f"Cơ cấu danh sách ({position_group}): {len(with_list)} danh sách")
-    for column in ("Tổ chức", "Đề án", "Trạng thái", "Chỉ tiêu", "Danh sách",
-                   *(LABELS_VI[m] for m in MEASURES)):
-        table.add_column(column)
-    for s in with_list:
-        table.add_row(s.organization_name, s.plan_id, PHASE_VI.get(s.status, s.status),
-                      str(s.seats), str(s.total), *(_cell(f) for f in s.figures()))
-    console.print(table)
-    for measure, threshold in thresholds.items():
-        found = above(with_list, measure, threshold)
-        names = ", ".join(f"{s.organization_name} ({s.counts[measure]}/{s.total}, "
-                          f"{_figure(s, measure).percent_text})" for s in found)
-        console.print(f"Có {len(found):02d} danh sách có tỷ lệ {FOOTNOTE_VI[measure]} trên "
-                      f"{_share_text(threshold)}" + (f": {names}." if found else "."),
-                      markup=False)
+        async with bootstrap.projector(settings(), ctx.db) as task:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            output.say(f"Bảng đọc đang chạy (kiểm tra mỗi "
+                       f"{settings().projection_poll_seconds:g} giây); Ctrl-C để dừng.")
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if task.done():
+                task.result()
 
-
-def _figure(s: ListStructure, measure: str) -> StructureFigure:
-    return next(f for f in s.figures() if f.measure == measure)
-
-
-def structure_json(lists: Sequence[ListStructure], position_group: str,
-                   thresholds: dict[str, Fraction]) -> dict[str, Any]:
-    with_list = [s for s in lists if s.total]
-    return {
-        "position_group": position_group,
-        "lists": [{"plan_id": s.plan_id, "organization_id": s.organization_id,
-                   "organization_name": s.organization_name, "term": s.term,
-                   "status": s.status, "seats": s.seats, "total": s.total,
-                   "figures": {f.measure: {"count": f.count, "target": f.target, "met": f.met}
-                               for f in s.figures()}}
-                  for s in with_list],
-        "above": {measure: {"threshold": _share_text(threshold),
-                            "count": len(found := above(with_list, measure, threshold)),
-                            "plans": [{"plan_id": s.plan_id,
-                                       "organization_name": s.organization_name,
-                                       "count": s.counts[measure], "total": s.total}
-                                      for s in found]}
-                  for measure, threshold in thresholds.items()},
-    }
-
-
-def freshness_table(console: Console, rows: Sequence[Freshness]) -> None:
-    table = Table(title="Read models")
-    for column in ("Projection", "Position", "Events", "Updated", "State"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(r.name, str(r.position), str(r.events_processed),
-                      f"{r.updated_at:%Y-%m-%d %H:%M:%S}" if r.updated_at else "never",
-                      "behind" if r.behind else "caught up")
-    console.print(table)
+    run(lambda: in_context(work))

@@ -16,6 +16,7 @@ from domain.events import (
     AppraisalOverdue,
     AppraisalReminderSent,
     CandidateRegistered,
+    CandidateWithdrawn,
     DomainEvent,
     EligibilityChecked,
     FindingRecorded,
@@ -25,87 +26,30 @@ from domain.events import (
     NominationExcluded,
     NominationRevoteRequired,
     NominationSentBack,
+    RegistrationCorrected,
 )
 from domain.plan_terms import Tally
 from domain.procedure import ProcedureDefinition
+from domain.vocabulary import CATALOGUE, moment
+from domain.vocabulary import label as vocabulary_label
 
-#: Vietnamese labels of the codes, by kind. The only Vietnamese words of the descriptions
-#: below that name a code; everything else in them is sentence glue.
-LABELS_VI: dict[str, dict[str, str]] = {
-    "event_type": {
-        "PlanOpened": "Lập đề án nhân sự",
-        "CandidateRegistered": "Đăng ký nhân sự",
-        "ConferenceResultRecorded": "Ghi kết quả hội nghị",
-        "NominationAdvanced": "Đạt, được giới thiệu tiếp",
-        "NominationDropped": "Không đạt, dừng",
-        "NominationRevoteRequired": "Bỏ phiếu lại (thiếu số dư)",
-        "GroupCompletedSteps": "Hoàn thành 5 bước",
-        "PlanSubmitted": "Trình cấp trên",
-        "EligibilityChecked": "Kiểm tra tiêu chuẩn, điều kiện",
-        "StructureAssessed": "Đánh giá cơ cấu, số dư",
-        "AppraisalOpened": "Bắt đầu thẩm định",
-        "FindingRecorded": "Kết luận thẩm định",
-        "AppraisalReminderSent": "Nhắc thẩm định",
-        "AppraisalOverdue": "Quá hạn thẩm định, báo cáo cấp trên",
-        "AppraisalCompleted": "Kết thúc thẩm định",
-        "AppraisalsCompleted": "Hoàn thành thẩm định đề án",
-        "ApprovalReminderSent": "Nhắc phê duyệt",
-        "ApprovalOverdue": "Quá hạn phê duyệt, báo cáo cấp trên",
-        "PlanApproved": "Cấp trên phê duyệt đề án",
-        "PlanSentBack": "Cấp trên trả lại đề án để điều chỉnh, bổ sung",
-        "PlanRejected": "Cấp trên không phê duyệt đề án",
-        "NominationApproved": "Cấp trên phê duyệt",
-        "NominationExcluded": "Cấp trên loại khỏi danh sách",
-        "NominationSentBack": "Cấp trên trả lại",
-    },
-    "role": {
-        "organization_department": "Ban tổ chức cấp ủy",
-        "superior_standing_committee": "Ban thường vụ cấp ủy cấp trên",
-        "appraisal_agency": "Cơ quan chuyên môn thẩm định",
-        "vote_counting_committee": "Ban kiểm phiếu",
-        "auditor": "Kiểm toán, thanh tra",
-        "system": "Hệ thống (tự động)",
-    },
-    "agency": {
-        "organization_department": "Ban Tổ chức cấp ủy cấp trên",
-        "inspection_committee": "Ủy ban Kiểm tra cấp ủy cấp trên",
-        "internal_affairs": "Ban Nội chính cấp ủy cấp trên",
-    },
-    "position_group": {
-        "committee_member": "Ủy viên Ban chấp hành (cấp ủy viên)",
-        "standing_committee_member": "Ủy viên Ban thường vụ",
-        "deputy_secretary": "Phó Bí thư",
-        "secretary": "Bí thư",
-        "inspection_committee_member": "Ủy viên Ủy ban kiểm tra",
-        "upper_congress_delegate": "Đại biểu dự đại hội cấp trên",
-    },
-    "candidate_group": {"incumbent": "tái cử", "first_time": "lần đầu tham gia"},
-    "body": {
-        "standing_committee": "Ban thường vụ",
-        "key_cadres_conference": "Hội nghị cán bộ chủ chốt",
-        "executive_committee": "Ban chấp hành",
-    },
-    "finding": {"cleared": "Đạt", "concern": "Có vấn đề cần lưu ý",
-                "disqualifying": "Không đủ tiêu chuẩn, điều kiện"},
-    "appraisal_result": {"cleared": "Đạt", "concern": "Có vấn đề cần lưu ý",
-                         "disqualified": "Không đủ tiêu chuẩn", "incomplete": "Chưa đủ kết luận"},
-    "severity": {"concern": "cần lưu ý", "disqualifying": "không đủ tiêu chuẩn, điều kiện",
-                 "block": "chặn", "warn": "cảnh báo"},
-    "occasion": {"registration": "khi đăng ký", "submission": "khi trình"},
-    "pass_base": {"summoned": "số được triệu tập", "attending": "số có mặt",
-                  "valid_ballots": "số phiếu hợp lệ"},
-    "step_outcome": {"advanced": "Đạt, được giới thiệu tiếp", "dropped": "Không đạt, dừng",
-                     "revote": "Bỏ phiếu lại (thiếu số dư)"},
-}
-
+# The catalogue's kinds under the names used below (domain/vocabulary.py holds every word).
+_KINDS = {"event_type": "event", "role": "role", "agency": "agency",
+          "position_group": "position_group", "candidate_group": "candidate_group",
+          "body": "body", "finding": "finding", "appraisal_result": "appraisal_result",
+          "severity": "severity", "occasion": "occasion", "pass_base": "pass_base"}
+_STEP_OUTCOMES = {"advanced": "Đạt, được giới thiệu tiếp", "dropped": "Không đạt, dừng",
+                  "revote": "Bỏ phiếu lại (thiếu số dư)"}
 #: The appraisal results' labels (kept under this name for the renderers).
-APPRAISAL_RESULT_VI = LABELS_VI["appraisal_result"]
+APPRAISAL_RESULT_VI = dict(CATALOGUE["appraisal_result"])
 
 
 def label(kind: str, code: str) -> str:
-    """The Vietnamese label of ``code`` (a ``kind`` of ``LABELS_VI``); the code itself only
-    when there is none (a code this release does not know)."""
-    return LABELS_VI.get(kind, {}).get(code, code)
+    """The Vietnamese label of ``code`` from the label catalogue; the code itself only when
+    there is none (a code this release does not know)."""
+    if kind == "step_outcome":
+        return _STEP_OUTCOMES.get(code, code)
+    return vocabulary_label(_KINDS.get(kind, kind), code)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,7 +85,7 @@ def _escalated_to(target: str) -> str:
     """``org:role`` (appraisal) names a role of an organization; other texts are Vietnamese
     already (``cấp trên của org``)."""
     organization, sep, role = target.rpartition(":")
-    if sep and role in LABELS_VI["role"]:
+    if sep and role in CATALOGUE["role"]:
         return f"{label('role', role)} ({organization})"
     return target
 
@@ -174,7 +118,7 @@ def describe(event: DomainEvent, procedure: ProcedureDefinition | None = None) -
         return Description(
             outcome_vi=f"{label('event_type', event.TYPE)} (vòng {event.round})",
             reason=f"cơ quan thẩm định: {_agencies(event.agencies, procedure)}; hạn "
-                   f"{event.deadline:%Y-%m-%d %H:%M}")
+                   f"{moment(event.deadline)}")
     if isinstance(event, FindingRecorded):
         amended = (f" (sửa kết luận trước: {label('finding', event.amends)})"
                    if event.amends else "")
@@ -208,4 +152,19 @@ def describe(event: DomainEvent, procedure: ProcedureDefinition | None = None) -
     if isinstance(event, NominationApproved):
         return Description(outcome_vi=label("event_type", event.TYPE),
                            reason=f"quyết định {event.decision_ref}")
+    if isinstance(event, CandidateWithdrawn):
+        return Description(outcome_vi=label("event_type", event.TYPE), reason=event.reason)
+    if isinstance(event, RegistrationCorrected):
+        changed = [name for name in ("full_name", "birth_date", "gender", "ethnicity",
+                                     "current_post", "party_card_number", "in_cadre_plan",
+                                     "discipline")
+                   if getattr(event.previous, name) != getattr(event.candidate, name)]
+        return Description(outcome_vi=label("event_type", event.TYPE),
+                           reason=f"{event.reason} (sửa: {', '.join(_FIELDS[c] for c in changed)})"
+                           if changed else event.reason)
     return Description(outcome_vi=label("event_type", event.TYPE), reason="")
+
+
+_FIELDS = {"full_name": "họ và tên", "birth_date": "ngày sinh", "gender": "giới tính",
+           "ethnicity": "dân tộc", "current_post": "chức vụ", "party_card_number": "số thẻ đảng",
+           "in_cadre_plan": "quy hoạch", "discipline": "kỷ luật"}

@@ -18,7 +18,8 @@ from domain.decide import decide
 from domain.events import EVENT_TYPES, DomainEvent, NominationSentBack, stream_of
 from domain.people import CandidateGroup, Role
 from domain.plan import PlanPhase, PlanState, fold
-from reads.describe import LABELS_VI, describe, label
+from domain.vocabulary import CATALOGUE
+from reads.describe import describe, label
 from reads.plans import VIETNAM, business_date, load_plan, plan_view
 from reads.trail import NominationNotFound, nomination_trail
 from tests.audit.log import KEYS
@@ -37,10 +38,10 @@ def _histories() -> list[list[DomainEvent]]:
 
 # Every code a reader must never see: roles, agencies, groups, outcomes, event types...
 CODES = (
-    {r.value for r in Role} | set(LABELS_VI["agency"]) | set(LABELS_VI["position_group"])
-    | {g.value for g in CandidateGroup} | set(EVENT_TYPES) | set(LABELS_VI["finding"])
-    | set(LABELS_VI["appraisal_result"]) | set(LABELS_VI["severity"])
-    | set(LABELS_VI["body"]) | {"None", "registration", "submission", "revote", "advanced",
+    {r.value for r in Role} | set(CATALOGUE["agency"]) | set(CATALOGUE["position_group"])
+    | {g.value for g in CandidateGroup} | set(EVENT_TYPES) | set(CATALOGUE["finding"])
+    | set(CATALOGUE["appraisal_result"]) | set(CATALOGUE["severity"])
+    | set(CATALOGUE["body"]) | {"None", "registration", "submission", "revote", "advanced",
                                 "dropped", "below_threshold", "over_list_maximum"})
 WORD = re.compile(r"[A-Za-z_]+")
 USER_TEXT = ("evidence_ref", "decision_ref", "text", "reasons")

@@ -27,7 +27,6 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 import procedures
 from application.files import (
     COLUMNS,
-    LEVELS,
     MINUTES_KEYS,
     ORGANIZATION_KEYS,
     PLAN_KEYS,
@@ -343,8 +342,7 @@ plans = changed(st.fixed_dictionaries({
     "term_start": st.dates(date(1900, 1, 1), date(2100, 12, 31)),
     "procedure": st.sampled_from(procedures.available()),
     "organization": st.fixed_dictionaries(
-        {"id": identifiers, "name": names},
-        optional={"parent_id": identifiers, "level": st.sampled_from(list(LEVELS))}),
+        {"id": identifiers}, optional={"name": names}),
     "seats": st.dictionaries(st.sampled_from(codes), st.integers(1, 500), min_size=1),
     "targets": st.fixed_dictionaries({}, optional={
         **{k: ratios for k in TARGET_KEYS if k.endswith("_min")},
@@ -352,7 +350,7 @@ plans = changed(st.fixed_dictionaries({
 }))
 assert set(PLAN_KEYS) == {"plan_id", "term", "term_start", "procedure", "organization", "seats",
                           "targets"}
-assert set(ORGANIZATION_KEYS) == {"id", "name", "parent_id", "level"}
+assert set(ORGANIZATION_KEYS) == {"id", "name"}
 
 
 @FUZZ
@@ -362,7 +360,8 @@ def test_plan_files_with_random_keys_and_values(plan: dict[str, Any]) -> None:
 
     if isinstance(result, PlanFile):
         assert (result.plan_id, result.term_start) == (plan["plan_id"], plan["term_start"])
-        assert result.organization_name == composed(plan["organization"]["name"])
+        if "name" in plan["organization"]:
+            assert result.organization_name == composed(plan["organization"]["name"])
         assert dict((s.position_group, s.seats) for s in result.seats) == plan["seats"]
 
 

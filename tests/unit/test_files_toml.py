@@ -39,8 +39,6 @@ procedure = "directive-45-2025"
 [organization]
 id = "org-xa-doi-may"
 name = "Đảng bộ xã Đồi Mây"
-parent_id = "org-tinh-lam-dong"
-level = "commune"
 
 [seats]
 committee_member = 15
@@ -94,25 +92,26 @@ def test_the_new_example_plan() -> None:
 
     assert (plan.plan_id, plan.term, plan.term_start, plan.procedure) == (
         "xa-doi-may-2025-2030", "2025-2030", date(2025, 7, 1), "directive-45-2025")
-    assert (plan.organization_id, plan.organization_name, plan.parent_id, plan.level) == (
-        "org-xa-doi-may", "Đảng bộ xã Đồi Mây", "org-tinh-lam-dong", "commune")
+    assert (plan.organization_id, plan.organization_name) == ("org-xa-doi-may",
+                                                              "Đảng bộ xã Đồi Mây")
     assert plan.seats == (SeatAllocation(position_group="committee_member", seats=15),)
     assert plan.targets == StructureTargets(women_min="3/20", under_40_min="1/10",
                                             first_time_min="1/3", ethnic_minority_min="1/20")
-    assert plan.organization.name == "Đảng bộ xã Đồi Mây"
     raw = (EXAMPLES / "plan-xa-doi-may.toml").read_bytes()
     assert plan.digest == hashlib.sha256(raw).hexdigest()
 
 
-def test_the_old_example_plan_still_reads() -> None:
-    plan = read_plan(EXAMPLES / "plan-xa-an-binh.toml")
+def test_the_superior_and_the_level_come_from_the_registry_not_the_file() -> None:
+    text = PLAN.replace('name = "Đảng bộ xã Đồi Mây"',
+                        'name = "Đảng bộ xã Đồi Mây"\nparent_id = "org-x"\nlevel = "commune"')
 
-    assert (plan.plan_id, plan.level) == ("xa-an-binh-2025-2030", "grassroots")
+    assert found(plan_problems(text)) == {
+        ("plan.toml, khóa organization.parent_id", "unknown_key"),
+        ("plan.toml, khóa organization.level", "unknown_key")}
 
 
 def test_wrong_types_are_named_by_key() -> None:
-    text = (PLAN.replace('level = "commune"', "level = [1, 2]")
-            .replace('parent_id = "org-tinh-lam-dong"', "parent_id = 7")
+    text = (PLAN.replace('name = "Đảng bộ xã Đồi Mây"', "name = [1, 2]")
             .replace('women_min = "3/20"', "women_min = 0.5")
             .replace("term_start = 2025-07-01", 'term_start = "2025-07-01"')
             .replace('plan_id = "xa-doi-may-2025-2030"', "plan_id = 2025"))
@@ -120,16 +119,15 @@ def test_wrong_types_are_named_by_key() -> None:
     problems = plan_problems(text)
 
     assert found(problems) == {
-        ("plan.toml, khóa organization.level", "type"),
-        ("plan.toml, khóa organization.parent_id", "type"),
+        ("plan.toml, khóa organization.name", "type"),
         ("plan.toml, khóa targets.women_min", "type"),
         ("plan.toml, khóa term_start", "type"),
         ("plan.toml, khóa plan_id", "type"),
     }
     women = next(p for p in problems if p.field.endswith("women_min"))
     assert '"1/2"' in women.message and '"50%"' in women.message
-    level = next(p for p in problems if p.field.endswith("level"))
-    assert "danh sách" in level.message and "[1, 2]" in level.message
+    name = next(p for p in problems if p.field.endswith("name"))
+    assert "danh sách" in name.message and "[1, 2]" in name.message
 
 
 @pytest.mark.parametrize("seats", ["15.0", "true", '"15"', "0", "501", "-3", "{ a = 1 }"])
@@ -162,7 +160,7 @@ def test_bad_targets_are_refused(written: str, rule: str) -> None:
 
 def test_unknown_keys_anywhere_are_refused_listing_the_allowed_ones() -> None:
     text = (PLAN.replace("term = ", "nhiem_ky = 1\nterm = ")
-            .replace('level = "commune"', 'level = "commune"\nleader = "x"')
+            .replace('name = "Đảng bộ xã Đồi Mây"', 'name = "Đảng bộ xã Đồi Mây"\nleader = "x"')
             .replace("committee_member = 15", "committee_member = 15\nward_member = 3")
             .replace('women_min = "3/20"', 'women_min = "3/20"\nyouth_min = "1/10"'))
 
@@ -176,7 +174,7 @@ def test_unknown_keys_anywhere_are_refused_listing_the_allowed_ones() -> None:
     }
     by_field = {p.field: p.message for p in problems}
     assert "plan_id" in by_field["plan.toml, khóa nhiem_ky"]
-    assert "parent_id" in by_field["plan.toml, khóa organization.leader"]
+    assert "id" in by_field["plan.toml, khóa organization.leader"]
     assert "standing_committee_member" in by_field["plan.toml, khóa seats.ward_member"]
     assert "under_40_min" in by_field["plan.toml, khóa targets.youth_min"]
 
@@ -194,12 +192,10 @@ def test_every_missing_key_is_named_at_once() -> None:
 def test_values_that_are_well_typed_but_not_allowed() -> None:
     text = (PLAN.replace('"directive-45-2025"', '"directive-99"')
             .replace('term = "2025-2030"', 'term = "2025–2030"')
-            .replace('level = "commune"', 'level = "xa"')
             .replace('name = "Đảng bộ xã Đồi Mây"', 'name = "Đảng bộ\\nxã Đồi Mây"'))
 
     assert found(plan_problems(text)) == {
         ("plan.toml, khóa procedure", "known_procedure"), ("plan.toml, khóa term", "format"),
-        ("plan.toml, khóa organization.level", "one_of"),
         ("plan.toml, khóa organization.name", "no_control_characters"),
     }
 

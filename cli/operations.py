@@ -1,0 +1,348 @@
+"""Operator commands (run on the installation's own machine, recorded as the operator):
+services, migrations, the worker, the API server, users and the organization registry; and a
+user's own `login`."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli import output
+from cli.common import (
+    EXIT_INPUT,
+    Json,
+    day,
+    fail,
+    in_context,
+    operator,
+    run,
+    settings,
+)
+
+services_app = typer.Typer(help="PostgreSQL và Temporal nhúng, worker chạy nền.",
+                           no_args_is_help=True)
+db_app = typer.Typer(help="Nâng cấp lược đồ cơ sở dữ liệu.", no_args_is_help=True)
+users_app = typer.Typer(help="Người dùng, vai trò theo tổ chức, mã truy cập (người vận hành "
+                        "hoặc quản trị viên).", no_args_is_help=True)
+registry_app = typer.Typer(help="Danh mục tổ chức đảng, có lịch sử (sáp nhập, chia tách, đổi "
+                           "tên).", no_args_is_help=True)
+Opt = typer.Option
+
+
+# --- services ---------------------------------------------------------------------------------
+@services_app.command("start")
+def services_start() -> None:
+    """Khởi động PostgreSQL và Temporal (nhúng, trừ khi đã cấu hình), nâng cấp lược đồ, chạy
+    một worker nền."""
+    async def work() -> Any:
+        from application.operations import start_services
+
+        return await start_services(settings())
+
+    started = run(work)
+    output.say("PostgreSQL sẵn sàng" + (" (nhúng)" if started.embedded_postgres else "")
+               + f"; Temporal tại {started.temporal_address}"
+               + (f" (giao diện {started.ui})" if started.ui else "")
+               + f"; worker pid {started.worker_pid}"
+               + (" (đã chạy từ trước)." if started.worker_was_running else "."))
+
+
+@services_app.command("stop")
+def services_stop() -> None:
+    """Dừng worker nền và các máy chủ nhúng; dữ liệu vẫn giữ trong thư mục dữ liệu."""
+    from application.operations import stop_services
+
+    names = {"worker": "Worker", "temporal": "Temporal", "postgres": "PostgreSQL"}
+    for name, was_running in stop_services(settings()).items():
+        output.say(f"{names.get(name, name)}: {'đã dừng' if was_running else 'vốn không chạy'}")
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Mỗi dịch vụ ở đâu và có đang chạy không (JSON)."""
+    from application.operations import service_status
+
+    output.emit_json(service_status(settings()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Áp dụng các bản nâng cấp lược đồ (sổ sự kiện, bảng đọc, người dùng và danh mục)."""
+    async def work() -> Any:
+        from application.operations import upgrade_database
+
+        return await upgrade_database(settings())
+
+    revisions = run(work)
+    output.say("Cơ sở dữ liệu ở phiên bản " + ", ".join(str(r) for r in revisions) + ".")
+
+
+def worker_command() -> None:
+    """Chạy worker Temporal ở tiền cảnh."""
+    import worker
+
+    worker.main()
+
+
+def procedures_command(as_json: Json = False) -> None:
+    """Các phiên bản quy trình có thể dùng cho đề án mới."""
+    from application.operations import procedure_versions
+
+    versions = procedure_versions()
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json([as_data(v) for v in versions])
+        return
+    for v in versions:
+        output.say((v.key, "bold"), f"\thiệu lực từ {v.effective_from}\t{v.title}")
+
+
+def demo_command() -> None:
+    """Chạy ví dụ mẫu từ đầu đến cuối trên các dịch vụ nhúng."""
+    from cli.demo import demo
+
+    run(demo)
+
+
+def serve_command(
+    host: Annotated[str | None, Opt("--host", help="Địa chỉ lắng nghe.")] = None,
+    port: Annotated[int | None, Opt("--port", help="Cổng.")] = None,
+    with_worker: Annotated[bool, Opt("--with-worker/--no-worker",
+                                     help="Chạy kèm worker trong cùng tiến trình.")] = True,
+) -> None:
+    """API HTTP và giao diện web tiếng Việt (đăng nhập bằng tài khoản người dùng)."""
+    from api.server import serve
+
+    try:
+        serve(settings(), host=host, port=port, with_worker=with_worker)
+    except Exception as exc:
+        fail(exc)
+
+
+# --- users ------------------------------------------------------------------------------------
+def _password(given: str | None, login: str) -> str:
+    if given is not None:
+        return given
+    first = getpass.getpass(f"Mật khẩu mới cho {login}: ")
+    if first != getpass.getpass("Nhập lại mật khẩu: "):
+        output.say(("Hai lần nhập không khớp; không có gì được ghi.", "bold red"))
+        raise typer.Exit(EXIT_INPUT)
+    return first
+
+
+@users_app.command("create")
+def users_create(login: str,
+                 name: Annotated[str, Opt("--name", help="Họ và tên hiển thị.")],
+                 password: Annotated[str | None, Opt(
+                     "--password", help="Mật khẩu (ít nhất 12 ký tự; bỏ trống để nhập ẩn)."
+                 )] = None,
+                 no_password: Annotated[bool, Opt("--no-password",
+                                                  help="Chưa đặt mật khẩu.")] = False) -> None:
+    """Tạo người dùng (ghi lại là người vận hành)."""
+    secret = None if no_password else _password(password, login)
+
+    async def work(ctx: Any) -> Any:
+        from application.users import create_user, set_password
+
+        created = await create_user(ctx, operator(), login=login, display_name=name)
+        if secret is not None:
+            await set_password(ctx, operator(), login=login, password=secret)
+        return created
+
+    created = run(lambda: in_context(work))
+    output.say(f"Đã tạo người dùng {created.login} ({created.display_name}).")
+
+
+@users_app.command("grant")
+def users_grant(login: str,
+                role: Annotated[str, Opt("--role", help="organization_department | "
+                                                        "appraisal_agency | "
+                                                        "superior_standing_committee | "
+                                                        "vote_counting_committee | auditor | "
+                                                        "administrator")],
+                organization: Annotated[str, Opt("--organization", help="Mã tổ chức trong danh "
+                                                                        "mục.")],
+                agency: Annotated[str | None, Opt("--agency", help="Với cơ quan thẩm định: "
+                                                                   "organization_department | "
+                                                                   "inspection_committee | "
+                                                                   "internal_affairs")] = None,
+                revoke: Annotated[bool, Opt("--revoke", help="Thu hồi vai trò này.")] = False,
+                ) -> None:
+    """Giao (hoặc thu hồi) một vai trò gắn với một tổ chức."""
+    async def work(ctx: Any) -> Any:
+        from application.users import grant_role, revoke_role
+
+        change = revoke_role if revoke else grant_role
+        return await change(ctx, operator(), login=login, role=role, organization_id=organization,
+                            agency=agency)
+
+    account = run(lambda: in_context(work))
+    _show_user(account)
+
+
+@users_app.command("password")
+def users_password(login: str, password: Annotated[str | None, Opt(
+        "--password", help="Mật khẩu mới (bỏ trống để nhập ẩn).")] = None) -> None:
+    """Đặt mật khẩu mới (kết thúc các phiên web của người đó)."""
+    secret = _password(password, login)
+
+    async def work(ctx: Any) -> None:
+        from application.users import set_password
+
+        await set_password(ctx, operator(), login=login, password=secret)
+
+    run(lambda: in_context(work))
+    output.say(f"Đã đặt mật khẩu mới cho {login}.")
+
+
+@users_app.command("token")
+def users_token(login: str,
+                name: Annotated[str, Opt("--name", help="Tên gợi nhớ của mã.")] = "cli",
+                days: Annotated[int, Opt("--days", min=1, max=366,
+                                         help="Thời hạn (ngày).")] = 90,
+                revoke: Annotated[str | None, Opt("--revoke", help="Thu hồi mã có mã số "
+                                                                   "này.")] = None,
+                as_json: Json = False) -> None:
+    """Cấp một mã truy cập API cho người dùng (chỉ hiện một lần), hoặc thu hồi một mã."""
+    async def work(ctx: Any) -> Any:
+        from application.users import issue_token, revoke_token
+
+        if revoke is not None:
+            await revoke_token(ctx, operator(), login=login, token_id=revoke)
+            return None
+        return await issue_token(ctx, operator(), login=login, name=name,
+                                 lifetime=timedelta(days=days))
+
+    issued = run(lambda: in_context(work), as_json=as_json)
+    if issued is None:
+        output.say(f"Đã thu hồi mã {revoke} của {login}.")
+    elif as_json:
+        output.emit_json({"token_id": issued.token_id, "login": issued.login,
+                          "expires_at": issued.expires_at.isoformat(),
+                          "token": issued.secret})
+    else:
+        from application.labels import moment
+
+        output.say(f"Mã truy cập của {issued.login} (mã số {issued.token_id}, hết hạn "
+                   f"{moment(issued.expires_at)}) — chỉ hiện một lần này:")
+        output.say((issued.secret, "bold"))
+
+
+@users_app.command("list")
+def users_list(as_json: Json = False) -> None:
+    """Người dùng và vai trò của họ."""
+    async def work(ctx: Any) -> Any:
+        from application.users import list_users
+
+        return await list_users(ctx, operator())
+
+    accounts = run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json([as_data(a) for a in accounts])
+        return
+    for account in accounts:
+        _show_user(account)
+
+
+@users_app.command("deactivate")
+def users_deactivate(login: str, reason: Annotated[str, Opt("--reason", help="Lý do.")] = ""
+                     ) -> None:
+    """Khóa người dùng: mọi mã truy cập bị thu hồi, không đăng nhập được nữa."""
+    async def work(ctx: Any) -> Any:
+        from application.users import deactivate_user
+
+        return await deactivate_user(ctx, operator(), login=login, reason=reason)
+
+    _show_user(run(lambda: in_context(work)))
+
+
+def _show_user(account: Any) -> None:
+    from application.labels import label
+
+    grants = "; ".join(f"{label('role', str(g.role))} của {g.organization_id}"
+                       + (f" ({label('agency', g.agency)})" if g.agency else "")
+                       for g in account.grants) or "chưa có vai trò"
+    state = "" if account.active else " — ĐÃ KHÓA"
+    output.say((account.login, "bold"), f" ({account.display_name}){state}: {grants}")
+
+
+def login_command(login: str,
+                  password: Annotated[str | None, Opt(
+                      "--password", help="Mật khẩu (bỏ trống để nhập ẩn).")] = None) -> None:
+    """Đăng nhập: nhận mã truy cập của chính mình vào tệp mã (NHANSU_TOKEN_FILE, quyền 600)
+    cho các lệnh sau."""
+    secret = password if password is not None else getpass.getpass(f"Mật khẩu của {login}: ")
+
+    async def work(ctx: Any) -> Any:
+        from application.authentication import log_in_for_cli
+
+        return await log_in_for_cli(ctx, login, secret, "cli", settings().token_file)
+
+    issued = run(lambda: in_context(work))
+    from application.labels import moment
+
+    output.say(f"Đã đăng nhập {issued.login}; mã truy cập lưu trong {settings().token_file} "
+               f"(hết hạn {moment(issued.expires_at)}).")
+
+
+# --- the registry -----------------------------------------------------------------------------
+@registry_app.command("import")
+def registry_import(file: Annotated[Path, typer.Argument(help="CSV: mã, tên, cấp, mã cấp trên, "
+                                                         "hiệu lực từ.")]) -> None:
+    """Nhập danh mục tổ chức: tất cả hoặc không; nhập lại cùng tệp không thay đổi gì; tên hay
+    cấp trên đổi thành sự kiện đổi tên, chuyển cấp trên."""
+    async def work(ctx: Any) -> Any:
+        from application.registry import import_registry
+
+        return await import_registry(ctx, operator(), file)
+
+    report = run(lambda: in_context(work))
+    from application.labels import number
+
+    output.say(f"Danh mục: {number(report.rows)} dòng; đăng ký mới {number(report.registered)}, "
+               f"đổi tên {number(report.renamed)}, chuyển cấp trên {number(report.reparented)}, "
+               f"không đổi {number(report.unchanged)}.")
+
+
+@registry_app.command("show")
+def registry_show(organization: Annotated[str | None, typer.Argument(
+        help="Mã tổ chức (bỏ trống: toàn bộ danh mục).")] = None,
+        on: Annotated[str | None, Opt("--on", help="Như danh mục vào ngày này (mặc định: hôm "
+                                                   "nay), ví dụ 01/01/2020.")] = None,
+        as_json: Json = False) -> None:
+    """Cây tổ chức như nó đứng vào một ngày; với một mã: lịch sử của tổ chức đó."""
+    async def work(ctx: Any) -> Any:
+        from application.labels import VIETNAM
+        from application.registry import organization_history, subtree_of, tree_as_of
+
+        when = day(on, "--on") or ctx.clock().astimezone(VIETNAM).date()
+        if organization is None:
+            return list((await tree_as_of(ctx, when)).values()), None
+        return list(await subtree_of(ctx, organization, when)), \
+            list(await organization_history(ctx, organization))
+
+    tree, history = run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json({"tree": [as_data(v) for v in tree],
+                          "history": [as_data(v) for v in history or []]})
+        return
+    from application.labels import day as show_day
+    from application.labels import label
+
+    for v in tree:
+        output.say((v.organization_id, "bold"), f" {v.name} ({label('level', str(v.level))})"
+                   f" — cấp trên: {v.parent_id or '—'}" + ("" if v.active else " — đã kết thúc"))
+    for v in history or []:
+        until = show_day(v.valid_to) if v.valid_to else "nay"
+        output.say(f"  {show_day(v.valid_from)} – {until}: {v.name}, cấp trên "
+                   f"{v.parent_id or '—'}" + (f" ({v.ended})" if v.ended else ""))
+
