@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from activities.event_store import EventStoreActivities
     from application.context import Context
+    from application.plans import PlanService
     from eventstore.checkpoints import Signer
     from eventstore.store import PostgresEventStore
 
@@ -172,8 +173,10 @@ def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
     from temporalio.worker import Worker
 
     from activities.event_store import EventStoreActivities
+    from logs import quiet_temporal_ids
     from workflows.sandbox import workflow_runner
 
+    quiet_temporal_ids()
     activities = activities or EventStoreActivities(store)
     return Worker(client, task_queue=task_queue, workflows=workflows(),
                   activities=[activities.append_events], workflow_runner=workflow_runner())
@@ -188,15 +191,20 @@ async def context(settings: Settings, *, start: bool = False, long_jobs: bool = 
     from datetime import timedelta
 
     from application.context import Context
-    from application.plans import PlanService
 
     async with database(settings, start=start, long_jobs=long_jobs) as db:
         async def connect() -> Client:
             return await temporal_client(settings, start=start)
 
         queue = task_queue or settings.temporal_task_queue
-        plans = PlanService(connect, db.store, queue,
-                            timedelta(seconds=settings.update_timeout_seconds))
-        yield Context(db=db, plans=plans, ledger_public_keys=lambda: ledger_public_keys(settings),
+
+        def plans() -> PlanService:
+            from application.plans import PlanService
+
+            return PlanService(connect, db.store, queue,
+                               timedelta(seconds=settings.update_timeout_seconds))
+
+        yield Context(db=db, plans_source=plans,
+                      ledger_public_keys=lambda: ledger_public_keys(settings),
                       ledger_signer=lambda: ledger_signer(settings), task_queue=queue,
                       update_timeout_seconds=settings.update_timeout_seconds)

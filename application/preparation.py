@@ -26,8 +26,8 @@ from application.files import (
     PlanFile,
     minutes_template,
 )
-from application.plans import Recorded
 from application.principal import Principal
+from application.results import Recorded
 from application.views import PlanDetails, plan_details
 from domain.access import Operation
 from domain.commands import (
@@ -48,7 +48,6 @@ from domain.plan_terms import Vote
 from domain.text import nfc
 from domain.vocabulary import VIETNAM, label, person
 from reads.plans import load_plan, plan_view
-from workflows.plan_workflow import PersonnelPlanWorkflow
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,7 +187,7 @@ async def register_candidate(ctx: Context, principal: Principal, plan_id: str,
         nomination_id=nomination_id,
         candidate=row.candidate, position_group=row.position_group,
         candidate_group=row.candidate_group)
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.register_candidate, command)
+    recorded = await ctx.plans.send(plan_id, "register_candidate", command)
     after = await load(ctx, plan_id)
     who = person(row.candidate.full_name, row.candidate.party_card_number)
     return Written(recorded=recorded, warnings=warnings_of(after, [nomination_id]),
@@ -225,7 +224,7 @@ async def import_candidates(ctx: Context, principal: Principal, plan_id: str,
                                f"{candidates.filename} đã được đăng ký vào đề án {plan_id}.")
     command = RegisterCandidates(command_id=command_id, actor=actor,
                                  registrations=tuple(fresh))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.register_candidates,
+    recorded = await ctx.plans.send(plan_id, "register_candidates",
                                     command)
     after = await load(ctx, plan_id)
     return Written(
@@ -250,7 +249,7 @@ async def withdraw_candidate(ctx: Context, principal: Principal, plan_id: str, r
                                 actor=await _department(ctx, principal, state,
                                                         Operation.WITHDRAW),
                                 nomination_id=nomination.nomination_id, reason=nfc(reason))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.withdraw_candidate, command)
+    recorded = await ctx.plans.send(plan_id, "withdraw_candidate", command)
     who = person(nomination.candidate.full_name, nomination.candidate.party_card_number)
     return Written(recorded=recorded, summary=f"Đã rút {who} khỏi danh sách.")
 
@@ -287,7 +286,7 @@ async def correct_registration(ctx: Context, principal: Principal, plan_id: str,
                                                           Operation.CORRECT_REGISTRATION),
                                   nomination_id=nomination.nomination_id, candidate=corrected,
                                   reason=nfc(reason))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.correct_registration,
+    recorded = await ctx.plans.send(plan_id, "correct_registration",
                                     command)
     after = await load(ctx, plan_id)
     return Written(recorded=recorded,
@@ -332,7 +331,7 @@ async def record_conference(ctx: Context, principal: Principal, plan_id: str,
         held_on=minutes.held_on, summoned=minutes.summoned, attending=minutes.attending,
         ballots_issued=minutes.ballots_issued, ballots_valid=minutes.ballots_valid,
         votes=tuple(votes), tie_break=tuple(tie_break))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.record_conference_result,
+    recorded = await ctx.plans.send(plan_id, "record_conference_result",
                                     command)
     after = await load(ctx, plan_id)
     on_step = [v.nomination_id for v in votes]
@@ -378,7 +377,7 @@ async def submit_plan(ctx: Context, principal: Principal, plan_id: str, *,
     state = await load(ctx, plan_id)
     command = SubmitPlan(command_id=key,
                          actor=await _department(ctx, principal, state, Operation.SUBMIT))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.submit, command)
+    recorded = await ctx.plans.send(plan_id, "submit", command)
     after = await load(ctx, plan_id)
     listed = [n.nomination_id for n in after.all_listed()]
     return Written(recorded=recorded, warnings=warnings_of(after, listed),
@@ -394,5 +393,5 @@ async def cancel_plan(ctx: Context, principal: Principal, plan_id: str, reason: 
     command = CancelPlan(command_id=key,
                          actor=await _department(ctx, principal, state, Operation.CANCEL_PLAN),
                          reason=nfc(reason))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.cancel, command)
+    recorded = await ctx.plans.send(plan_id, "cancel", command)
     return Written(recorded=recorded, summary=f"Đã hủy đề án {plan_id}.")

@@ -14,7 +14,6 @@ from application.context import Context
 from application.errors import Rejected
 from application.inputs import GROUP_ALIASES, parse_choice
 from application.labels import CATALOGUE
-from application.plans import Recorded
 from application.preparation import (
     CandidateWarning,
     Written,
@@ -23,6 +22,7 @@ from application.preparation import (
     warnings_of,
 )
 from application.principal import Principal
+from application.results import Recorded
 from domain.access import Operation
 from domain.appraisal import FindingOutcome, RecordFinding
 from domain.approval import Decision, RecordApprovalDecision, SendBack
@@ -32,7 +32,6 @@ from domain.people import CandidateGroup
 from domain.plan import NominationStatus, PlanPhase
 from domain.text import nfc
 from domain.vocabulary import label, person
-from workflows.plan_workflow import PersonnelPlanWorkflow
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,7 +187,7 @@ async def decide_plan(ctx: Context, principal: Principal, plan_id: str, *,
         command_id=key, actor=actor, decision=chosen,
         decision_ref=nfc(decision_ref), reasons=nfc(reasons), excluded=excluded,
         acknowledged=acknowledged, send_back=back)
-    recorded: Recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.decide_on_plan,
+    recorded: Recorded = await ctx.plans.send(plan_id, "decide_on_plan",
                                               command)
     return Written(recorded=recorded,
                    summary=f"Đã ghi quyết định «{label('decision', chosen.value)}» "

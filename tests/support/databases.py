@@ -96,9 +96,20 @@ async def fresh_database(
     try:
         if migrate:
             await upgrade(url)
+            await _other_histories(url)
         yield url
     finally:
         await drop_database(server, name)
+
+
+async def _other_histories(url: str) -> None:
+    """The read models' and the identity tables' histories beside the event store's: what
+    `nhansu db upgrade` brings a database to."""
+    from identity import migrate as identity_migrate
+    from reads.models import migrate as read_models_migrate
+
+    await read_models_migrate.upgrade(url)
+    await identity_migrate.upgrade(url)
 
 
 @dataclass(frozen=True)
