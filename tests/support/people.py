@@ -81,3 +81,27 @@ async def committee(ctx: Context) -> Person:
 
 async def auditor(ctx: Context) -> Person:
     return await person(ctx, [(Role.AUDITOR, CENTRE, None)], "kiemtoan")
+
+
+async def register_plan_organization(ctx: Context, organization: Any) -> None:
+    """A test plan's organization (domain Organization) in the registry, under its parent,
+    itself placed under Lâm Đồng when missing: so that the access policy reaches the plan."""
+    from application.errors import ServiceError
+    from application.registry import organization_on
+
+    async def known(organization_id: str) -> bool:
+        try:
+            await organization_on(ctx, organization_id, date(2025, 7, 1))
+        except ServiceError:
+            return False
+        return True
+
+    parent = organization.parent_id
+    if parent and not await known(parent):
+        await register_organization(ctx, OPERATOR, organization_id=parent,
+                                    name=f"Đảng bộ {parent}", level="district",
+                                    parent_id=PROVINCE, valid_from=date(2025, 7, 1))
+    if not await known(organization.organization_id):
+        await register_organization(ctx, OPERATOR, organization_id=organization.organization_id,
+                                    name=organization.name, level=organization.level,
+                                    parent_id=parent, valid_from=date(2025, 7, 1))
