@@ -8,8 +8,10 @@ check is never passed over in silence, at registration, at every step and at sub
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -75,6 +77,19 @@ class Written:
 
 
 # --- reading ----------------------------------------------------------------------------------
+async def settle(ctx: Context, plan_id: str, ready: Callable[[PlanState], bool]) -> PlanState:
+    """The plan once ``ready`` holds, for what the workflow does by itself right after a
+    command (open the appraisals, conclude them); after the update timeout, as it is."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.update_timeout_seconds
+    while True:
+        state = await load(ctx, plan_id)
+        if ready(state) or loop.time() >= deadline:
+            return state
+        await asyncio.sleep(0.1)
+
+
+
 async def load(ctx: Context, plan_id: str, *, as_of: datetime | None = None,
                at_position: int | None = None) -> PlanState:
     state = await load_plan(ctx.store, plan_id, as_of=as_of, at_position=at_position)
@@ -378,7 +393,11 @@ async def submit_plan(ctx: Context, principal: Principal, plan_id: str, *,
     command = SubmitPlan(command_id=key,
                          actor=await _department(ctx, principal, state, Operation.SUBMIT))
     recorded = await ctx.plans.send(plan_id, "submit", command)
-    after = await load(ctx, plan_id)
+    # The workflow opens an appraisal per listed nomination right after: answer once they are
+    # open, so that the agencies' next command finds them (no race with the next user).
+    after = await settle(ctx, plan_id, lambda s: all(
+        (a := s.appraisals.get(n.nomination_id)) is not None and a.round == s.round
+        for n in s.all_listed()))
     listed = [n.nomination_id for n in after.all_listed()]
     return Written(recorded=recorded, warnings=warnings_of(after, listed),
                    summary=f"Đã trình đề án {plan_id} lên cấp trên ({after.superior_id}) với "

@@ -19,6 +19,7 @@ from application.preparation import (
     Written,
     load,
     resolve,
+    settle,
     warnings_of,
 )
 from application.principal import Principal
@@ -142,6 +143,12 @@ async def record_finding(ctx: Context, principal: Principal, plan_id: str, ref: 
     recorded = await ctx.plans.record_finding(command)
     who = person(nomination.candidate.full_name, nomination.candidate.party_card_number)
     done = "AppraisalCompleted" in recorded.event_types
+    if done:
+        # The last appraisal of the round closing sends the plan to the standing committee:
+        # answer once it is there, so that the decision can follow at once.
+        await settle(ctx, plan_id, lambda s: any(
+            a.round == s.round and not a.completed for a in s.appraisals.values())
+            or s.phase is not PlanPhase.SUBMITTED)
     return Written(recorded=recorded,
                    summary=f"Đã ghi kết luận của {label('agency', agency)} về {who}: "
                            f"{label('finding', chosen.value)}"
@@ -193,3 +200,23 @@ async def decide_plan(ctx: Context, principal: Principal, plan_id: str, *,
                    summary=f"Đã ghi quyết định «{label('decision', chosen.value)}» "
                            f"({decision_ref}) cho đề án {plan_id}: "
                            f"{label('phase', recorded.phase) if recorded.phase else ''}.")
+
+
+async def pending_findings(ctx: Context, principal: Principal, plan_id: str, *,
+                           agency: str | None = None) -> list[str]:
+    """Who still awaits a finding of ``agency`` (default: the principal's own agency) in the
+    open appraisals of the plan: their party cards (or nomination ids)."""
+    view = await appraisal_view(ctx, principal, plan_id)
+    codes = [g.agency for g in principal.grants if g.agency is not None]
+    chosen = agency or (codes[0] if len(codes) == 1 else None)
+    if chosen is None:
+        raise Rejected((Violation(field="agency", rule="required",
+                                  message="Hãy nêu cơ quan thẩm định (--agency)."),))
+    chosen = parse_choice(chosen, "agency", dict(CATALOGUE["agency"]), "một cơ quan thẩm định")
+    if chosen not in view.agencies:
+        raise Rejected((Violation(field="agency", rule="unknown_agency",
+                                  message=f"{label('agency', chosen)} không thẩm định đề án "
+                                          f"này."),))
+    index = view.agencies.index(chosen)
+    return [r.party_card_number or r.nomination_id for r in view.rows
+            if r.result == "" and r.findings[index] is None]

@@ -65,7 +65,7 @@ def plan_file(tmp_path: Path, plan_id: str, organization_id: str) -> Path:
 
 
 def minutes_file(tmp_path: Path, plan_id: str, organization_id: str, **changes: str) -> Path:
-    source = (EXAMPLES / "bien-ban-buoc-1-tai-cu.toml").read_text("utf-8")
+    source = (EXAMPLES / "bien-ban" / "01-buoc-1-tai-cu-lan-1.toml").read_text("utf-8")
     source = (source.replace('plan_id = "xa-doi-may-2025-2030"', f'plan_id = "{plan_id}"')
               .replace('organization_id = "org-xa-doi-may"',
                        f'organization_id = "{organization_id}"'))
@@ -180,7 +180,7 @@ async def test_a_retry_answers_its_first_result_and_a_reused_key_is_refused(
     assert recorded.returncode == 0, recorded.stdout + recorded.stderr
     before = await store.read_correlated(plan_stream(plan_id))
     corrected = minutes_file(tmp_path, plan_id, organization,
-                             **{"TD-100004_= 4": "TD-100004 = 5"})
+                             **{"TD-100001_= 5": "TD-100001 = 4"})
     reused = await nhansu(env, "conference", "record", plan_id, str(corrected),
                           "--idempotency-key", "buoc-1")
     assert reused.returncode == 2 and "key_reused" in reused.stdout
