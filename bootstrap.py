@@ -13,12 +13,11 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from settings import Settings
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
     from temporalio.client import Client
     from temporalio.converter import DataConverter
     from temporalio.worker import Worker
@@ -107,8 +106,11 @@ def converter(settings: Settings) -> DataConverter:
 
 @dataclass
 class Database:
+    """What a process works with: the URL, the one database handle (``engine``: an
+    eventstore.database.Database, which also stands in for a SQLAlchemy engine), the store."""
+
     url: str
-    engine: AsyncEngine
+    engine: Any
     store: PostgresEventStore
 
 
@@ -121,21 +123,28 @@ async def database(settings: Settings, *, url: str | None = None,
     followed by a NOTIFY that wakes projection runners (reads/models/notify.py). Statements
     are limited to NHANSU_DATABASE_STATEMENT_TIMEOUT, except with ``long_jobs`` (verifying,
     exporting, rebuilding: minutes at national scale)."""
-    from eventstore.database import create_engine
+    from eventstore.database import Database as Handle
     from eventstore.store import PostgresEventStore
     from local_services import services
-    from reads.models.notify import NotifyingEventStore
 
     resolved = url or await services.database_url(settings, start=start)
-    engine = create_engine(
+    # One handle: an asyncpg pool for every statement, a SQLAlchemy engine made only for
+    # what needs one (migrations, the read models' runner, the sealer).
+    engine: Any = Handle(
         resolved, connect_timeout=settings.database_connect_timeout_seconds,
         command_timeout=None if long_jobs else settings.database_statement_timeout_seconds)
-    store = NotifyingEventStore(engine) if notify_projections else PostgresEventStore(engine)
+    if notify_projections:
+        from reads.models.notify import NotifyingEventStore
+
+        store: PostgresEventStore = NotifyingEventStore(engine)
+    else:
+        store = PostgresEventStore(engine)
     try:
         yield Database(url=resolved, engine=engine, store=store)
     finally:
-        if isinstance(store, NotifyingEventStore):
-            await store.aclose()
+        aclose = getattr(store, "aclose", None)
+        if aclose is not None:
+            await aclose()
         await engine.dispose()
 
 

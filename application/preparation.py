@@ -14,20 +14,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import procedures
 from application.access import acting
 from application.context import Context
 from application.errors import NominationNotFound, PlanNotFound, Rejected
-from application.files import (
-    CandidateList,
-    CandidateRow,
-    Minutes,
-    MinutesTemplate,
-    PlanFile,
-    minutes_template,
-)
 from application.principal import Principal
 from application.results import Recorded
 from application.views import PlanDetails, plan_details
@@ -50,6 +42,9 @@ from domain.plan_terms import Vote
 from domain.text import nfc
 from domain.vocabulary import VIETNAM, label, person
 from reads.plans import load_plan, plan_view
+
+if TYPE_CHECKING:
+    from application.files import CandidateList, CandidateRow, Minutes, PlanFile
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -375,6 +370,8 @@ async def next_minutes_template(ctx: Context, principal: Principal, plan_id: str
     track = (following.position_group, CandidateGroup(following.candidate_group))
     assert state.organization is not None
     members = [n for n in state.members(track) if n.in_play]
+    from application.files import MinutesTemplate, minutes_template
+
     return minutes_template(MinutesTemplate(
         plan_id=plan_id, organization_id=state.organization.organization_id,
         organization_name=state.organization.name, position_group=following.position_group,

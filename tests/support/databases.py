@@ -106,16 +106,18 @@ def unique_name(prefix: str) -> str:
 
 @asynccontextmanager
 async def fresh_database(
-    server: str, prefix: str, *, migrate: bool = True
+    server: str, prefix: str, *, migrate: bool = True, store_only: bool = False
 ) -> AsyncIterator[str]:
-    """A new, uniquely named database on ``server`` (migrated to head unless told not to);
-    yields its URL and drops it afterwards, even if the test failed."""
+    """A new, uniquely named database on ``server`` (migrated to head unless told not to: every
+    history, or with ``store_only`` the event store's alone); yields its URL and drops it
+    afterwards, even if the test failed."""
     name = unique_name(prefix)
     url = await ensure_database(server, name)
     try:
         if migrate:
             await upgrade(url)
-            await _other_histories(url)
+            if not store_only:
+                await _other_histories(url)
         yield url
     finally:
         await drop_database(server, name)
