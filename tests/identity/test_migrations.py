@@ -28,7 +28,7 @@ async def tables(url: str) -> set[str]:
 
 
 async def test_upgrade_downgrade_and_upgrade_again(pg_server: str) -> None:
-    async with fresh_database(pg_server, "identity_migrations") as url:
+    async with fresh_database(pg_server, "identity_migrations", store_only=True) as url:
         assert await migrate.current_revision(url) is None
         assert not TABLES & await tables(url)
 
