@@ -81,6 +81,13 @@ async def run(config: BenchConfig, server: str, log: Log = print) -> Outcome:
     }
     try:
         metrics += await _large(config, url, log, facts)
+        from bench.cli_start import measure
+
+        runs = 7 if config.dataset.events >= 100_000 else 1  # the tiny run checks the shape
+        started_cli = await asyncio.to_thread(measure, url, trail_stream(0), runs)
+        for metric in started_cli:
+            log(f"{metric.title}: {metric.ours:.0f} ms (bare Python {metric.ceiling:.0f} ms)")
+        metrics += started_cli
     finally:
         if not config.keep_dataset:
             await drop_database(server, config.dataset_database)

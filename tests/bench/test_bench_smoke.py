@@ -19,7 +19,7 @@ pytestmark = pytest.mark.bench
 
 METRICS = {"append_20_per_tx", "append_1_per_tx", "replay_streams", "catch_up_log",
            "catch_up_projections", "verify", "verify_reference", "trail_p50_ms",
-           "trail_p99_ms"}
+           "trail_p99_ms", "cli_help_ms", "cli_read_ms"}
 FIELDS = {"title", "unit", "ours", "peer", "ceiling", "ratio", "targets", "note", "why_missed",
           "date", "machine"}
 
