@@ -50,6 +50,23 @@ def payload_keys(settings: Settings) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def id_key(settings: Settings) -> bytes:
+    """The key of ids derived from personal data: NHANSU_ID_KEY (base64), or for the embedded
+    setup one made once into the data dir, readable by its owner only."""
+    import base64
+    import secrets
+
+    if settings.id_key:
+        return base64.b64decode(settings.id_key)
+    path = settings.data_dir / "id.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(base64.b64encode(secrets.token_bytes(32)).decode())
+    return base64.b64decode(path.read_text(encoding="ascii").strip())
+
+
 def ledger_signing_key(settings: Settings) -> str:
     """The configured key that signs ledger checkpoints, or for the embedded setup one made
     once into the data dir (created atomically and readable by its owner only, so that two
@@ -216,4 +233,5 @@ async def context(settings: Settings, *, start: bool = False, long_jobs: bool = 
         yield Context(db=db, plans_source=plans,
                       ledger_public_keys=lambda: ledger_public_keys(settings),
                       ledger_signer=lambda: ledger_signer(settings), task_queue=queue,
+                      id_key=id_key(settings),
                       update_timeout_seconds=settings.update_timeout_seconds)

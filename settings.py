@@ -71,6 +71,10 @@ class Settings:
     # The first is used to encrypt; all decrypt (key rotation). Unset: a key is generated once
     # into data_dir/payload.key, which is right for the embedded setup and wrong for production.
     payload_keys: str | None = field(default=None, metadata={"env": "NHANSU_PAYLOAD_KEYS"})
+    # base64 of 32 bytes: the key of ids derived from personal data (nomination ids). Unset: a
+    # key generated once into data_dir/id.key (embedded setup only). Required in production,
+    # and never changed: the same list imported again must get the same ids.
+    id_key: str | None = field(default=None, metadata={"env": "NHANSU_ID_KEY"})
 
     # Ed25519 key that signs ledger checkpoints: "id:base64(32-byte seed)". The first signs;
     # verifiers also accept the public keys in NHANSU_LEDGER_PUBLIC_KEYS ("id:base64,...").

@@ -22,6 +22,9 @@ class Context:
     ledger_public_keys: Callable[[], dict[str, bytes]]
     ledger_signer: Callable[[], Any]  # eventstore.checkpoints.Signer
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # The installation's secret for ids derived from personal data (nomination ids): a keyed
+    # hash, so an id cannot be reversed by enumerating party card numbers.
+    id_key: bytes = b"nhansu-test-id-key"
     task_queue: str = "nhansu-plans"
     update_timeout_seconds: float = 30.0
 

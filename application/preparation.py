@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,10 +127,16 @@ def resolve(state: PlanState, ref: str, *, position_group: str | None = None) ->
     raise NominationNotFound(ref)
 
 
-def nomination_id_for(plan_id: str, candidate: Candidate, position_group: str) -> str:
-    """Stable per person and group, so importing the same file twice registers no one twice."""
+def nomination_id_for(key: bytes, plan_id: str, candidate: Candidate,
+                      position_group: str) -> str:
+    """Stable per person and group, so importing the same file twice registers no one twice;
+    derived with a keyed hash (HMAC-SHA-256 under the installation's id key), so that an id
+    seen in a workflow id or a stream name cannot be traced back to a party card by trying
+    every card number."""
     who = candidate.party_card_number or f"{candidate.full_name.casefold()}|{candidate.birth_date}"
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"nhansu:{plan_id}:{position_group}:{who}"))
+    digest = hmac.new(key, f"nhansu:{plan_id}:{position_group}:{who}".encode(),
+                      hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def warnings_of(state: PlanState, nomination_ids: list[str] | None = None,
@@ -191,7 +198,7 @@ async def register_candidate(ctx: Context, principal: Principal, plan_id: str,
                              row: CandidateRow, *, key: str) -> Written:
     """Đăng ký một nhân sự."""
     state = await load(ctx, plan_id)
-    nomination_id = nomination_id_for(plan_id, row.candidate, row.position_group)
+    nomination_id = nomination_id_for(ctx.id_key, plan_id, row.candidate, row.position_group)
     command = RegisterCandidate(
         command_id=key, actor=await _department(ctx, principal, state, Operation.REGISTER),
         nomination_id=nomination_id,
@@ -216,7 +223,7 @@ async def import_candidates(ctx: Context, principal: Principal, plan_id: str,
     registered (the same file imported again) are skipped, not registered twice."""
     state = await load(ctx, plan_id)
     actor = await _department(ctx, principal, state, Operation.REGISTER)
-    rows = [Registration(nomination_id=nomination_id_for(plan_id, r.candidate,
+    rows = [Registration(nomination_id=nomination_id_for(ctx.id_key, plan_id, r.candidate,
                                                          r.position_group),
                          candidate=r.candidate, position_group=r.position_group,
                          candidate_group=r.candidate_group) for r in candidates.rows]
