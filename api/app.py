@@ -73,20 +73,23 @@ class Guard:
         if declared.isdigit() and int(declared) > self.limit:
             await self._too_large(scope, receive, send)
             return
-        started = False
+        started = overflow = False
         seen = 0
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, overflow
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    overflow = True
                     raise _TooLarge
             return message
 
         async def tracking(message: Message) -> None:
             nonlocal started
+            if overflow and not started:
+                return  # whatever the app answers to a cut body, the answer is 413
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -94,19 +97,22 @@ class Guard:
         try:
             await self.app(scope, limited, tracking)
         except _TooLarge:
-            if not started:
-                await self._too_large(scope, receive, send)
+            pass
         except Exception as exc:
             if started:
                 errors.log.exception("api_failure_after_response_started")
                 return
-            from application.failures import translate
+            if not overflow:
+                from application.failures import translate
 
-            error = translate(exc, idempotency_key=key)
-            response = (errors.service_error_response(error) if error is not None else
-                        errors.defect_response(key, str(scope.get("path")),
-                                               str(scope.get("method"))))
-            await response(scope, receive, send)
+                error = translate(exc, idempotency_key=key)
+                response = (errors.service_error_response(error) if error is not None else
+                            errors.defect_response(key, str(scope.get("path")),
+                                                   str(scope.get("method"))))
+                await response(scope, receive, send)
+                return
+        if overflow and not started:
+            await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         from application.labels import number
