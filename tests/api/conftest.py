@@ -171,3 +171,42 @@ async def position(ctx: Context) -> int:
     """The event log's last position: unchanged by a refused request."""
     value: int = await ctx.store.max_position()
     return value
+
+
+async def prepare_plan(ctx: Context, login_token: str, plan_id: str) -> None:
+    """The five steps for both groups of a plan with the example list registered, as the
+    worked example holds them (a weak incumbent dropped, a step held again), then submitted;
+    through the application layer, to keep the tests that need a submitted plan short."""
+    from datetime import timedelta
+
+    from application.authentication import authenticate_token
+    from application.preparation import load, record_conference, submit_plan
+    from application.worked_example import _minutes
+    from domain.people import CandidateGroup
+
+    department = await authenticate_token(ctx, login_token)
+    held_on = date(2025, 4, 21)
+    for group in (CandidateGroup.INCUMBENT, CandidateGroup.FIRST_TIME):
+        for step in range(1, 6):
+            attempts = 2 if group is CandidateGroup.FIRST_TIME and step == 2 else 1
+            for attempt in range(1, attempts + 1):
+                state = await load(ctx, plan_id)
+                minutes = _minutes(state, group, step, attempt, held_on, short=attempts == 2)
+                await record_conference(ctx, department, plan_id, minutes,
+                                        key=key(f"conf-{group.value}-{step}-{attempt}"))
+                held_on += timedelta(days=3)
+    await submit_plan(ctx, department, plan_id, key=key("submit"))
+
+
+async def settled(ctx: Context, seconds: float = 1.0) -> int:
+    """Wait until the event log stops growing (workflows moving on by themselves, such as
+    appraisals opening after a submission) for ``seconds``; its last position."""
+    import asyncio
+
+    last, still = await position(ctx), 0.0
+    while still < seconds:
+        await asyncio.sleep(0.2)
+        now = await position(ctx)
+        still = still + 0.2 if now == last else 0.0
+        last = now
+    return last
