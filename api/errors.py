@@ -240,6 +240,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
+        if status == 400:  # FastAPI could not parse the body (bad JSON, broken multipart)
+            message = ("không đọc được nội dung gửi lên: JSON hoặc multipart/form-data sai "
+                       "dạng, hoặc kiểu nội dung (Content-Type) không đúng")
+            return problem_response(422, {"code": "invalid", "detail": message,
+                                          "violations": [violation("body", "format",
+                                                                   message)]})
         details = {404: ("not_found", "Không có tài nguyên nào ở địa chỉ này."),
                    405: ("method_not_allowed",
                          f"Địa chỉ này không nhận phương thức {request.method}."),
