@@ -27,7 +27,8 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
 
 
 async def serve_async(settings: Settings, *, host: str | None = None, port: int | None = None,
-                      with_worker: bool = True) -> None:
+                      with_worker: bool = True, stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGINT/SIGTERM (uvicorn's own handling), or until ``stop`` is set."""
     import uvicorn
 
     from api.app import create_app
@@ -41,8 +42,16 @@ async def serve_async(settings: Settings, *, host: str | None = None, port: int 
         config = uvicorn.Config(app, host=host or settings.api_host,
                                 port=port or settings.api_port, log_config=None,
                                 proxy_headers=True, server_header=False)
+        server = uvicorn.Server(config)
+        if stop is not None:
+            async def stopper() -> None:
+                await stop.wait()
+                server.should_exit = True
+
+            watcher = asyncio.create_task(stopper())
+            stack.callback(watcher.cancel)
         log.info("api started", host=config.host, port=config.port, with_worker=with_worker)
-        await uvicorn.Server(config).serve()
+        await server.serve()
 
 
 async def _worker(stack: AsyncExitStack, settings: Settings) -> None:
