@@ -391,7 +391,7 @@ class CheckpointOut(BaseModel):
 
 # --- who ----------------------------------------------------------------------------------------
 class LoginBody(BaseModel):
-    model_config = _examples({"login": "bantochuc.doimay", "password": "mat-khau-vi-du-2025"})
+    model_config = _examples({"login": "bantochuc.xa-mau", "password": "mat-khau-cua-ban"})
 
     login: str = Field(min_length=1, max_length=200, description="Tên đăng nhập.")
     password: str = Field(min_length=1, max_length=1000, description="Mật khẩu.")

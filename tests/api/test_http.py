@@ -49,8 +49,10 @@ def assert_vietnamese(body: dict[str, Any]) -> None:
     texts = [body["title"], body["detail"], *(v["message"] for v in body["violations"]),
              *(v["rule_label"] for v in body["violations"])]
     for text in texts:
-        # Codes, ids and field names quoted in a message are not sentences: drop them.
-        prose = re.sub(r"«[^»]*»|\([^)]*\)|[A-Za-z_]+[-_.:][\w.:-]*|[A-Z][A-Za-z-]+", "", text)
+        # Codes, ids and field names quoted in a message are not sentences: drop them (the
+        # application's detail ends each violation with its rule code in brackets).
+        prose = re.sub(r"«[^»]*»|\([^)]*\)|\[[a-z_]+\]|[A-Za-z_]+[-_.:][\w.:-]*|"
+                       r"[A-Z][A-Za-z-]+", "", text)
         assert not ENGLISH.search(prose), f"English in a problem body: {text!r}"
 
 

@@ -4,10 +4,11 @@ department user with a plan of its own to act on (every generated ``plan_id`` is
 The app is made with no context: its lifespan opens ``bootstrap.context(settings)``, as in
 production, in the ASGI client's event loop; the worker runs in the test's. Every operation
 gets a bounded, deterministic number of examples, valid (positive) and invalid (negative).
-Checks: no 5xx; status codes, content types, headers and bodies as the document says; and
-nothing written to the event log by a refused (4xx) request. (Schemathesis's "invalid data
-must be refused" check is left out: FastAPI reads a repeated query parameter as its last value,
-as most servers do, and schemathesis counts the repetition as invalid data.)"""
+Checks: no 5xx; status codes, content types, headers and bodies as the document says; every
+problem body in Vietnamese (no English sentence in its detail or messages); and nothing
+written to the event log by a refused (4xx) request. (Schemathesis's "invalid data must be
+refused" check is left out: FastAPI reads a repeated query parameter as its last value, as
+most servers do, and schemathesis counts the repetition as invalid data.)"""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from tests.api.conftest import (
     settled,
     upload,
 )
+from tests.api.test_http import assert_vietnamese
 
 pytestmark = [pytest.mark.api, pytest.mark.usefixtures("worker")]
 
@@ -66,7 +68,7 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
               response_headers_conformance, response_schema_conformance]
     found: list[str] = []
     statuses: Counter[int] = Counter()
-    ran = 0
+    ran = problems = 0
 
     def log_position() -> int:
         return asyncio.run_coroutine_threadsafe(position(ctx), loop).result(timeout=30)
@@ -86,7 +88,7 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
                           suppress_health_check=list(HealthCheck))
                 @given(case=strategy)
                 def example(case: Any) -> None:
-                    nonlocal ran
+                    nonlocal ran, problems
                     ran += 1
                     before = log_position()
                     response = case.call(headers=head)
@@ -95,6 +97,15 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
                     if 400 <= response.status_code < 500 and log_position() != before:
                         found.append(f"{case.operation.label}: refused with "
                                      f"{response.status_code} but the event log grew")
+                    kind = next((v[0] if isinstance(v, list) else v
+                                 for k, v in response.headers.items()
+                                 if k.lower() == "content-type"), "")
+                    if kind.startswith("application/problem+json"):
+                        problems += 1
+                        try:
+                            assert_vietnamese(response.json())
+                        except AssertionError as english:
+                            found.append(f"{case.operation.label}: {english}")
                     if response.status_code >= 500:
                         found.append(f"{case.operation.label}: "
                                      f"{response.status_code} {response.text[:500]}")
@@ -111,6 +122,6 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
 
     await asyncio.to_thread(run)
     print(f"schemathesis: {ran} examples; statuses {dict(sorted(statuses.items()))}; "
-          f"{len(found)} problems")
+          f"{problems} problem bodies scanned for English; {len(found)} findings")
     assert ran >= 200
     assert not found, "\n\n".join(found[:20])
