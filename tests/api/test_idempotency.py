@@ -49,6 +49,11 @@ async def test_the_same_key_applies_once_and_another_body_under_it_is_a_conflict
     assert again.status_code == 200, again.text
     assert again.json()["already_applied"] is True
     assert again.json()["events"] == first.json()["events"]
+    before = await position(ctx)
+    twice = await http.post("/api/v1/plans", json=plan_body(plan_id, organization),
+                            headers={**world.bearer(login), "Idempotency-Key": key("open")})
+    assert assert_problem(twice, 409, "conflict")["violations"][0]["rule"] == "already_opened"
+    assert await position(ctx) == before
 
     register = key("register")
     headers = {**world.bearer(login), "Idempotency-Key": register}
