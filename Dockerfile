@@ -1,4 +1,4 @@
-# The nhansu worker and CLI. Production configuration comes from the environment (see
+# The nhansu worker, HTTP API and CLI. Production configuration comes from the environment (see
 # docker-compose.yml); the embedded PostgreSQL/Temporal fallbacks are not meant for containers.
 ARG PYTHON_VERSION=3.11
 FROM python:${PYTHON_VERSION}-slim
@@ -27,6 +27,7 @@ COPY cli/ cli/
 COPY local_services/ local_services/
 COPY audit/ audit/
 COPY identity/ identity/
+COPY api/ api/
 RUN pip install .
 
 USER nhansu

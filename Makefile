@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck unit contract integration replay bench services-up \
+.PHONY: demo test check lint typecheck unit contract integration replay api bench services-up \
         services-down worker clean
 
 $(STAMP): pyproject.toml
@@ -41,6 +41,10 @@ integration: $(STAMP)
 
 replay: $(STAMP)
 	$(BIN)/pytest tests/replay -p no:cacheprovider
+
+## The HTTP API through HTTP: access matrix, idempotency, schemathesis, CLI parity. ~1 min.
+api: $(STAMP)
+	$(BIN)/pytest tests/api -p no:cacheprovider
 
 ## This store beside the eventsourcing library and raw asyncpg, on one PostgreSQL (embedded, or
 ## BENCH_DATABASE_URL): writes bench/results.md and bench/results.json. 3-6 min.

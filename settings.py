@@ -106,6 +106,10 @@ class Settings:
     api_port: int = field(default=8000, metadata={"env": "NHANSU_API_PORT"})
     # Cookies only over HTTPS; off for the embedded setup on http://127.0.0.1.
     secure_cookies: bool = field(default=False, metadata={"env": "NHANSU_SECURE_COOKIES"})
+    # Origins of the Temporal UI allowed to call the codec endpoints (/codec/decode, /encode)
+    # from the browser, comma-separated; the embedded dev server's UI by default.
+    codec_cors_origins: str = field(default="http://localhost:8233,http://127.0.0.1:8233",
+                                    metadata={"env": "NHANSU_CODEC_CORS_ORIGINS"})
 
     update_timeout_seconds: float = field(default=30.0,
                                           metadata={"env": "NHANSU_UPDATE_TIMEOUT"})

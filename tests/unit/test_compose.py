@@ -22,7 +22,7 @@ from settings import Settings
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("worker", "nhansu-migrate")
+APP_SERVICES = ("worker", "nhansu-migrate", "api")
 REQUIRED_APP_ENV = ("DATABASE_URL", "TEMPORAL_ADDRESS")
 TEMPORAL_SERVICE, POSTGRES_SERVICE = "temporal", "postgresql"
 _VARIABLE = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
@@ -131,6 +131,7 @@ def dependency_problems(compose: Compose) -> list[str]:
     required = {
         "worker": {TEMPORAL_SERVICE, "nhansu-migrate", "temporal-create-namespace"},
         "nhansu-migrate": {POSTGRES_SERVICE},
+        "api": {"nhansu-migrate", TEMPORAL_SERVICE},
         TEMPORAL_SERVICE: {"temporal-admin-tools"},
         "temporal-admin-tools": {POSTGRES_SERVICE},
         "temporal-create-namespace": {TEMPORAL_SERVICE},
@@ -160,6 +161,41 @@ def mount_problems(compose: Compose) -> list[str]:
     return problems
 
 
+def api_problems(compose: Compose) -> list[str]:
+    """The HTTP API: the worker's image, `nhansu serve --no-worker` (the worker is a service
+    of its own), listening where its settings and its published port say, healthy when
+    GET /healthz answers on that port; and the Temporal UI's codec endpoint is the API's."""
+    services = compose["services"]
+    api, worker = services.get("api"), services["worker"]
+    if api is None:
+        return ["no api service"]
+    problems = []
+    if interpolate(api.get("image")) != interpolate(worker.get("image")):
+        problems.append("api: not the worker's image")
+    command = api.get("command") or []
+    command = command.split() if isinstance(command, str) else [str(c) for c in command]
+    if command[:2] != ["nhansu", "serve"] or "--no-worker" not in command:
+        problems.append(f"api: command {command} is not nhansu serve --no-worker")
+    settings = Settings.from_environment(environment(api))
+    if settings.api_host != "0.0.0.0":
+        problems.append("api: NHANSU_API_HOST must be 0.0.0.0 inside a container")
+    if settings.api_port not in container_ports(api):
+        problems.append(f"api: port {settings.api_port} is not published")
+    test = " ".join(str(t) for t in (api.get("healthcheck") or {}).get("test", []))
+    if f"127.0.0.1:{settings.api_port}/healthz" not in test:
+        problems.append("api: the healthcheck does not ask GET /healthz on the API's port")
+    ui = environment(services["temporal-ui"])
+    codec = ui.get("TEMPORAL_CODEC_ENDPOINT", "")
+    if not codec.endswith("/codec") or str(settings.api_port) not in codec:
+        problems.append("temporal-ui: TEMPORAL_CODEC_ENDPOINT is not the API's /codec")
+    # The browser's origin for the UI is its published host port.
+    ui_ports = {interpolate(p).split(":")[-2] for p in services["temporal-ui"].get("ports", [])}
+    origins = [o.strip() for o in settings.codec_cors_origins.split(",")]
+    if not any(o.rsplit(":", 1)[-1] in ui_ports for o in origins):
+        problems.append("api: NHANSU_CODEC_CORS_ORIGINS does not name the Temporal UI")
+    return problems
+
+
 CHECKS = [
     app_env_problems,
     address_problems,
@@ -167,6 +203,7 @@ CHECKS = [
     dependency_problems,
     search_attribute_problems,
     mount_problems,
+    api_problems,
 ]
 
 
@@ -243,6 +280,16 @@ def with_env(compose: Compose, service: str, **values: str | None) -> Compose:
         (search_attribute_problems,
          lambda c: with_env(c, "temporal-create-namespace", SEARCH_ATTRIBUTES="PlanPhase=Keyword")),
         (mount_problems, lambda c: mutated(c, "temporal", "volumes", ["./nowhere:/etc/x"])),
+        (api_problems, lambda c: mutated(c, "api", "command", ["nhansu", "serve"])),
+        (api_problems, lambda c: mutated(c, "api", "command", ["python", "worker.py"])),
+        (api_problems, lambda c: mutated(c, "api", "image", "nhansu:other")),
+        (api_problems, lambda c: with_env(c, "api", NHANSU_API_PORT="9000")),
+        (api_problems, lambda c: with_env(c, "api", NHANSU_API_HOST=None)),
+        (api_problems, lambda c: mutated(c, "api", "healthcheck", {"test": ["CMD", "true"]})),
+        (api_problems, lambda c: with_env(c, "api", NHANSU_CODEC_CORS_ORIGINS="https://x.vn")),
+        (api_problems, lambda c: with_env(c, "temporal-ui", TEMPORAL_CODEC_ENDPOINT=None)),
+        (app_env_problems, lambda c: with_env(c, "api", NHANSU_SECURE_COOKIES="maybe")),
+        (dependency_problems, lambda c: mutated(c, "api", "depends_on", ["postgresql"])),
     ],
 )  # fmt: skip
 def test_checks_catch_mistakes(compose: Compose, check: Any, change: Any) -> None:
