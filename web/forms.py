@@ -110,6 +110,21 @@ def iso_day(typed: str) -> str:
     return typed
 
 
+VIETNAMESE_MOMENT = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2})(?:[:h](\d{2}))?(?::(\d{2}))?)?")
+
+
+def iso_moment(typed: str) -> str:
+    """A moment as people write it ("07/05/2025 17:00", Vietnam time unless a zone is
+    written) in ISO form, for ``application.inputs.parse_moment``; anything else as typed."""
+    typed = typed.strip()
+    found = VIETNAMESE_MOMENT.fullmatch(typed)
+    if not found:
+        return typed
+    d, m, y, hh, mm, ss = (int(g) if g else 0 for g in found.groups())
+    return f"{y:04d}-{m:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}"
+
+
 def _unquoted(key: str) -> str:
     if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
         return key[1:-1]

@@ -14,6 +14,7 @@ from application.inputs import parse_day, parse_moment
 from application.preparation import show_plan
 from application.reports import STATUSES, parse_status, plans
 from web.common import context, page, render, visitor
+from web.forms import iso_moment
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,9 +43,9 @@ async def dashboard(request: Request) -> Response:
 def as_of_query(request: Request) -> dict[str, Any]:
     """The page's points in time: ``as_of`` (recorded time, Vietnam time unless a zone is
     written) and ``as_of_date`` (business date)."""
-    as_of = request.query_params.get("as_of") or None
-    as_of_date = request.query_params.get("as_of_date") or None
-    return {"as_of": parse_moment(as_of, "as_of") if as_of else None,
+    as_of = (request.query_params.get("as_of") or "").strip() or None
+    as_of_date = (request.query_params.get("as_of_date") or "").strip() or None
+    return {"as_of": parse_moment(iso_moment(as_of), "as_of") if as_of else None,
             "as_of_date": parse_day(as_of_date, "as_of_date") if as_of_date else None}
 
 
