@@ -228,6 +228,8 @@ def _decision_form(request: Request, view: AppraisalView, details: Any, key: str
 async def decision_page(request: Request, plan_id: str) -> Response:
     who = await visitor(request)
     ctx = context(request)
+    if not who.has("superior_standing_committee"):
+        raise errors.Forbidden("Chỉ Ban Thường vụ cấp ủy cấp trên quyết định phê duyệt đề án.")
     view = await appraisal_view(ctx, who.principal, plan_id)
     details = await show_plan(ctx, who.principal, plan_id)
     return _decision_form(request, view, details, new_key(), Problems(), DecisionForm.empty())

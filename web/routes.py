@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from web import audit, auth, department, plans, review
 from web.common import render
@@ -28,8 +28,13 @@ def wants_html(request: Request) -> bool:
 
 
 async def not_found_page(request: Request, exc: Exception) -> Response:
-    """A path nothing serves, as a Vietnamese page (404)."""
+    """A path nothing serves: a Vietnamese page (404) for a browser, a problem-details body
+    for any other client."""
+    detail = f"Không có trang «{request.url.path}»."
+    if not wants_html(request):
+        return JSONResponse({"type": "about:blank", "title": "Không tìm thấy", "status": 404,
+                             "code": "not_found", "detail": detail, "violations": []},
+                            status_code=404, media_type="application/problem+json")
     return render(request, "error.html", status=404, title="Không tìm thấy trang",
-                  code="not_found",
-                  detail=f"Không có trang «{request.url.path}». Hãy về trang chính và chọn "
-                         f"từ trình đơn.", violations=[], key=None)
+                  code="not_found", detail=detail + " Hãy về trang chính và chọn từ trình đơn.",
+                  violations=[], key=None)

@@ -17,7 +17,8 @@ import socket
 import sys
 import threading
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -57,6 +58,7 @@ class LiveServer:
     ctx: Context
     cast: Cast
     server: Any  # uvicorn.Server
+    settings: Settings
 
     def run(self, work: Coroutine[Any, Any, T], timeout: float = 300.0) -> T:
         """Run ``work`` on the server's loop (where the context lives) and wait for it."""
@@ -134,11 +136,39 @@ async def _serve(data_dir: Path, found: dict[str, Any], ready: threading.Event) 
                         await asyncio.sleep(0.05)
                     found["live"] = LiveServer(base_url=f"http://127.0.0.1:{port}",
                                                loop=asyncio.get_running_loop(), ctx=ctx,
-                                               cast=cast, server=server)
+                                               cast=cast, server=server,
+                                               settings=settings)
                     ready.set()
                     await serving
     finally:
         await env.shutdown()
+
+
+@asynccontextmanager
+async def side_server(live: LiveServer, **changes: Any) -> AsyncIterator[str]:
+    """A second server of the same database with other settings (another task queue, a
+    shorter wait for answers); its base URL. Runs on the live server's loop."""
+    import uvicorn
+
+    import bootstrap
+
+    settings = live.settings.replace(**changes)
+    async with bootstrap.context(settings) as ctx:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(make_app(ctx, settings), log_level="warning",
+                                               lifespan="off", access_log=False))
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await serving
 
 
 # --- plans for the journeys -----------------------------------------------------------------
@@ -147,13 +177,15 @@ async def commune(ctx: Context, suffix: str) -> tuple[str, str, Principal]:
     and its organization department, authenticated as the web would see it."""
     from application.authentication import authenticate_token
     from application.registry import register_organization
-    from application.users import create_user, grant_role, issue_token
+    from application.users import create_user, grant_role, issue_token, set_password
+    from application.worked_example import PASSWORD
 
     organization_id, name = f"org-xa-web-{suffix}", f"Đảng bộ xã Thử Nghiệm {suffix.upper()}"
     await register_organization(ctx, OPERATOR, organization_id=organization_id, name=name,
                                 level="xã", parent_id=SUPERIOR, valid_from=date(2025, 7, 1))
     login = f"bantochuc.web{suffix}"
     await create_user(ctx, OPERATOR, login=login, display_name=f"Ban Tổ chức xã {suffix}")
+    await set_password(ctx, OPERATOR, login=login, password=PASSWORD)
     await grant_role(ctx, OPERATOR, login=login, role="organization_department",
                      organization_id=organization_id)
     issued = await issue_token(ctx, OPERATOR, login=login, name="web-test")
