@@ -27,6 +27,7 @@ COPY cli/ cli/
 COPY local_services/ local_services/
 COPY audit/ audit/
 COPY identity/ identity/
+COPY web/ web/
 RUN pip install .
 
 USER nhansu
