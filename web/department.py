@@ -60,6 +60,7 @@ from web.common import (
 from web.forms import (
     CANDIDATE_FIELDS,
     COUNTS,
+    Conference,
     candidate_place,
     conference_of,
     file_place,
@@ -188,12 +189,15 @@ def _candidate_values(c: CandidateView | None) -> dict[str, str]:
 
 def _candidate_form(request: Request, details: PlanDetails, values: dict[str, str], key: str,
                     problems: Problems, *, status: int = 200,
-                    candidate: CandidateView | None = None, reason: str = "") -> Response:
+                    candidate: CandidateView | None = None, reason: str = "",
+                    was: dict[str, str] | None = None) -> Response:
+    """``was``: a correction form's values as first rendered (hidden fields), against which
+    what was changed is found, so the same form sent again is the same correction."""
     groups = [(g.position_group, g.title) for g in details.groups]
     return render(request, "candidate.html", status=status, d=details, values=values, key=key,
                   problems=problems, fields=CANDIDATE_FIELDS, position_groups=groups,
                   candidate_groups=choices("candidate_group"), candidate=candidate,
-                  reason=reason)
+                  reason=reason, was=values if was is None else was)
 
 
 @router.get("/plans/{plan_id}/candidates/new")
@@ -254,10 +258,11 @@ async def correct_submit(request: Request, plan_id: str, nomination_id: str) -> 
     details = await show_plan(context(request), who.principal, plan_id)
     c = _candidate(details, nomination_id)
     values, reason = _typed(form), text(form, "reason")
-    before = _candidate_values(c)
-    # Only what was changed is a correction; a blank discipline field keeps the record.
+    before = {name: text(form, f"was.{name}") for name in CANDIDATE_FIELDS}
+    # Only what was changed on the form is a correction; a blank discipline keeps the record.
     given: dict[str, str | None] = {k: v for k, v in values.items()
-                                    if v.strip() != before[k] and (v.strip() or k != "discipline")}
+                                    if v.strip() != before[k].strip()
+                                    and (v.strip() or k != "discipline")}
 
     async def write() -> Written:
         if not given:
@@ -268,7 +273,7 @@ async def correct_submit(request: Request, plan_id: str, nomination_id: str) -> 
 
     def refill(problems: Problems, status: int) -> Response:
         return _candidate_form(request, details, values, key, problems, status=status,
-                               candidate=c, reason=reason)
+                               candidate=c, reason=reason, was=before)
 
     def place(field: str) -> str | None:
         return "reason" if field == "reason" else candidate_place(field)
@@ -325,10 +330,9 @@ def _names(details: PlanDetails) -> dict[str, str]:
             for key in (c.party_card_number or c.nomination_id, c.nomination_id)}
 
 
-def _conference_form(request: Request, details: PlanDetails, template: str, key: str,
-                     problems: Problems, values: dict[str, str], *,
+def _conference_form(request: Request, details: PlanDetails, conference: Conference,
+                     key: str, problems: Problems, values: dict[str, str], *,
                      status: int = 200) -> Response:
-    conference = conference_of(template)
     return render(request, "conference.html", status=status, d=details, c=conference,
                   names=_names(details), key=key, problems=problems, values=values,
                   counts=COUNTS)
@@ -339,7 +343,8 @@ def _conference_form(request: Request, details: PlanDetails, template: str, key:
 async def conference_form(request: Request, plan_id: str) -> Response:
     who, details = await plan_of(request, plan_id)
     template = await next_minutes_template(context(request), who.principal, plan_id)
-    return _conference_form(request, details, template, new_key(), Problems(), {})
+    return _conference_form(request, details, conference_of(template), new_key(), Problems(),
+                            {})
 
 
 @router.post("/plans/{plan_id}/conference")
@@ -351,10 +356,16 @@ async def conference_submit(request: Request, plan_id: str) -> Response:
     key = form_key(form)
     ctx = context(request)
     details = await show_plan(ctx, who.principal, plan_id)
-    template = await next_minutes_template(ctx, who.principal, plan_id)
     fixed = {k: text(form, k) for k in ("plan_id", "organization_id", "position_group",
                                         "candidate_group", "step", "attempt")}
     cards = texts(form, "card")
+    # The form shown again is the one sent (the plan may have moved on since).
+    shown = Conference(plan_id=fixed["plan_id"], organization_id=fixed["organization_id"],
+                       position_group=fixed["position_group"],
+                       candidate_group=fixed["candidate_group"],
+                       step=int(fixed["step"]) if fixed["step"].isdigit() else 0,
+                       attempt=int(fixed["attempt"]) if fixed["attempt"].isdigit() else 0,
+                       cards=tuple(cards))
     values = {k: text(form, k) for k in ("held_on", *COUNTS)}
     values.update({f"votes.{card}": text(form, f"votes.{card}") for card in cards})
     from_file = upload(form, "file") is not None
@@ -371,8 +382,7 @@ async def conference_submit(request: Request, plan_id: str) -> Response:
         return await record_conference(ctx, who.principal, plan_id, minutes, key=key)
 
     def refill(problems: Problems, status: int) -> Response:
-        # The conference as it stands now, with the values as typed.
-        return _conference_form(request, details, template, key, problems, values,
+        return _conference_form(request, details, shown, key, problems, values,
                                 status=status)
 
     place = file_place if from_file else minutes_place(cards)

@@ -76,11 +76,15 @@ def _current(row: AppraisalRow, view: AppraisalView, agency: str) -> dict[str, s
 
 def _finding_form(request: Request, view: AppraisalView, agencies: list[str], agency: str,
                   key: str, problems: Problems, values: dict[str, dict[str, str]],
-                  recorded: list[Written], *, status: int = 200) -> Response:
+                  recorded: list[Written], *, was: dict[str, dict[str, str]] | None = None,
+                  status: int = 200) -> Response:
+    """``values``: each row as shown; ``was``: as it was when the form was first rendered
+    (hidden fields: a row is sent when it differs from them, so the same form sent again
+    sends the same rows, which the application answers once)."""
     return render(request, "appraisal.html", status=status, v=view, agencies=agencies,
                   agency=agency, key=key, problems=problems, values=values,
-                  open_rows=_open_rows(view), recorded=recorded,
-                  outcomes=choices("finding"))
+                  was=values if was is None else was, open_rows=_open_rows(view),
+                  recorded=recorded, outcomes=choices("finding"))
 
 
 @router.get("/plans/{plan_id}/appraisal")
@@ -108,28 +112,28 @@ async def appraisal_submit(request: Request, plan_id: str) -> Response:
     view = await appraisal_view(ctx, who.principal, plan_id)
     agency = text(form, "agency")
     agencies = [a for a in who.agencies() if a in view.agencies]
-    rows = _open_rows(view)
-    values = {r.nomination_id: {f: text(form, f"{f}.{r.nomination_id}")
-                                for f in FINDING_FIELDS} for r in rows}
+    posted_rows = [name.removeprefix("outcome.") for name in dict.fromkeys(form.keys())
+                   if name.startswith("outcome.")]
+    values = {n: {f: text(form, f"{f}.{n}") for f in FINDING_FIELDS} for n in posted_rows}
+    was = {n: {f: text(form, f"was.{f}.{n}") for f in FINDING_FIELDS} for n in posted_rows}
     problems = Problems()
     recorded: list[Written] = []
     worst = 200
-    for r in rows:
-        typed = values[r.nomination_id]
-        if not typed["outcome"] or typed == _current(r, view, agency):
-            continue  # nothing said, or nothing new
+    for nomination in posted_rows:
+        typed = values[nomination]
+        if not typed["outcome"] or typed == was[nomination]:
+            continue  # nothing said, or nothing changed on this form
         try:
             recorded.append(await record_finding(
-                ctx, who.principal, plan_id, r.nomination_id, agency=agency,
+                ctx, who.principal, plan_id, nomination, agency=agency,
                 outcome=typed["outcome"], text=typed["text"],
-                evidence_ref=typed["evidence_ref"], key=f"{key}:{r.nomination_id}"))
+                evidence_ref=typed["evidence_ref"], key=f"{key}:{nomination}"))
         except Exception as exc:
             error = translate(exc, idempotency_key=key)
             if not isinstance(error, errors.Rejected | errors.OutcomeUnknown
                               | errors.ServiceUnavailable):
                 raise
             worst = max(worst, status_of(error))
-            nomination = r.nomination_id
 
             def place(field: str, nomination: str = nomination) -> str:
                 name = field.rsplit(".", 1)[-1]
@@ -145,7 +149,8 @@ async def appraisal_submit(request: Request, plan_id: str) -> Response:
     if problems:
         problems.title = "Một số dòng chưa được ghi"
         return _finding_form(request, await appraisal_view(ctx, who.principal, plan_id),
-                             agencies, agency, key, problems, values, recorded, status=worst)
+                             agencies, agency, key, problems, values, recorded, was=was,
+                             status=worst)
     if not recorded:
         problems.general.append({"field": "outcome", "rule": "nothing_to_record",
                                  "rule_label": "không có gì để ghi",
@@ -153,7 +158,7 @@ async def appraisal_submit(request: Request, plan_id: str) -> Response:
                                             "nhất một dòng (hoặc sửa một kết luận đã ghi)."})
         problems.title = "Không có gì được ghi"
         return _finding_form(request, view, agencies, agency, key, problems, values, [],
-                             status=422)
+                             was=was, status=422)
     return render(request, "findings_written.html",
                   status=200 if all(w.already_applied for w in recorded) else 201,
                   recorded=recorded, plan_id=plan_id, agency=agency)
@@ -189,25 +194,25 @@ class DecisionForm:
                    concerns={}, back=[], back_step="", back_group="")
 
     @classmethod
-    def read(cls, form: FormData, rows: list[AppraisalRow],
-             view: AppraisalView) -> DecisionForm:
+    def read(cls, form: FormData) -> DecisionForm:
+        """The form as posted, by its fields' names alone, in their order: the same form
+        sent again reads the same, whatever the plan's state is by then."""
         chosen = cls.empty()
         chosen.decision = text(form, "decision")
         chosen.decision_ref = text(form, "decision_ref")
         chosen.reasons = text(form, "reasons")
         chosen.back_step = text(form, "back_step")
         chosen.back_group = text(form, "back_group")
-        for r in rows:
-            n = r.nomination_id
-            if text(form, f"exclude.{n}"):
-                chosen.excluded[n] = text(form, f"exclude_reason.{n}")
-            if text(form, f"back.{n}"):
-                chosen.back.append(n)
-            for w in r.failed_checks:
-                chosen.acknowledged[(n, w.check)] = text(form, f"ack.{n}.{w.check}")
-            for agency, f in zip(view.agencies, r.findings, strict=True):
-                if f is not None and f.outcome == "concern":
-                    chosen.concerns[(n, agency)] = text(form, f"concern.{n}.{agency}")
+        for name in dict.fromkeys(form.keys()):
+            kind, _, rest = name.partition(".")
+            if kind == "exclude" and rest and text(form, name):
+                chosen.excluded[rest] = text(form, f"exclude_reason.{rest}")
+            elif kind == "back" and rest and text(form, name):
+                chosen.back.append(rest)
+            elif kind in ("ack", "concern") and "." in rest:
+                nomination, _, code = rest.partition(".")
+                target = chosen.acknowledged if kind == "ack" else chosen.concerns
+                target[(nomination, code)] = text(form, name)
         return chosen
 
 
@@ -244,25 +249,30 @@ async def decision_submit(request: Request, plan_id: str) -> Response:
     view = await appraisal_view(ctx, who.principal, plan_id)
     details = await show_plan(ctx, who.principal, plan_id)
     rows = _listed(view)
-    chosen = DecisionForm.read(form, rows, view)
+    chosen = DecisionForm.read(form)
     approving = chosen.decision in ("approve", "approve_with_exclusions")
     excluded = list(chosen.excluded)
     acknowledgements = [(n, check, reason) for (n, check), reason in chosen.acknowledged.items()
                         if n not in chosen.excluded and reason.strip()] if approving else []
-    who_of = {r.nomination_id: r.who for r in rows}
+    who_of = {r.nomination_id: r.who for r in view.rows}
+    # Concerns about candidates still on the list, as the plan stands (none once decided).
+    concerns = [(r.nomination_id, agency) for r in rows
+                for agency, f in zip(view.agencies, r.findings, strict=True)
+                if f is not None and f.outcome == "concern"]
 
     async def write() -> Written:
         unacknowledged = [
             (f"concern.{n}.{agency}", "finding_unacknowledged",
              f"{who_of[n]}: kết luận «{label('finding', 'concern')}» của "
              f"{label('agency', agency)} phải được ghi nhận kèm lý do, hoặc loại nhân sự này")
-            for (n, agency), reason in chosen.concerns.items()
-            if approving and n not in chosen.excluded and not reason.strip()]
+            for n, agency in concerns
+            if approving and n not in chosen.excluded
+            and not chosen.concerns.get((n, agency), "").strip()]
         if unacknowledged:
             raise errors.invalid(*unacknowledged)
         reasons = chosen.reasons
         noted = [f"Ghi nhận kết luận «{label('finding', 'concern')}» của "
-                 f"{label('agency', agency)} về {who_of[n]}: {reason.strip()}"
+                 f"{label('agency', agency)} về {who_of.get(n, n)}: {reason.strip()}"
                  for (n, agency), reason in chosen.concerns.items()
                  if approving and n not in chosen.excluded and reason.strip()]
         if noted:

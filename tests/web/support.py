@@ -248,23 +248,27 @@ async def prepared(ctx: Context, suffix: str) -> tuple[str, list[str]]:
 
 
 async def appraised(ctx: Context, cast: Cast, plan_id: str, nominations: list[str],
-                    disqualified: str) -> None:
+                    disqualified: str, *, concern: str | None = None) -> None:
     """Every agency's finding on every listed nomination: cleared, but the inspection
-    committee finds ``disqualified`` (a party card) disqualifying. Then the plan awaits the
-    committee's decision."""
+    committee finds ``disqualified`` (a party card) disqualifying and the organization
+    department raises a concern about ``concern``. Then the plan awaits the committee's
+    decision."""
     from application.preparation import load, resolve
     from application.review import record_finding
     from application.worked_example import wait_for
 
     state = await load(ctx, plan_id)
     bad = resolve(state, disqualified).nomination_id
+    doubtful = resolve(state, concern).nomination_id if concern else None
     for nomination in nominations:
         for agency in AGENCIES:
             refused = nomination == bad and agency == "inspection_committee"
+            noted = nomination == doubtful and agency == "organization_department"
             await record_finding(
                 ctx, cast.agencies[agency], plan_id, nomination, agency=agency,
-                outcome="disqualifying" if refused else "cleared",
-                text="Bị kỷ luật cảnh cáo, chưa hết thời hạn 30 tháng" if refused else "",
+                outcome="disqualifying" if refused else "concern" if noted else "cleared",
+                text="Bị kỷ luật cảnh cáo, chưa hết thời hạn 30 tháng" if refused
+                else "Chưa có bản kê khai tài sản đã xác minh" if noted else "",
                 evidence_ref=f"HS-{agency}-{nomination[:8]}",
                 key=f"finding-{plan_id}-{nomination}-{agency}")
     await wait_for(ctx, plan_id, lambda s: s.phase.value == "awaiting_approval")

@@ -315,3 +315,82 @@ def test_a_write_with_no_worker_is_answered_503_and_applies_once_when_sent_again
         assert live.run(event_count(live.ctx)) == before + written
     finally:
         live.run(stack.aclose())
+
+
+def test_a_concern_must_be_acknowledged_to_approve_and_a_plan_can_be_sent_back(
+        live: LiveServer, clients: dict[str, httpx.Client]) -> None:
+    """The decision form over HTTP: approving without acknowledging a concern is refused
+    beside it (nothing recorded); sending two first-time candidates back to step 3 is
+    recorded and the plan goes back into the procedure."""
+    from application.preparation import load, resolve
+    from application.worked_example import AMENDED, DISQUALIFIED, SENT_BACK, wait_for
+    from tests.web.support import appraised
+
+    plan_id, listed = live.run(prepared(live.ctx, "g"))
+    live.run(appraised(live.ctx, live.cast, plan_id, listed, DISQUALIFIED, concern=AMENDED))
+    state = live.run(load(live.ctx, plan_id))
+    bad, doubtful = (resolve(state, c).nomination_id for c in (DISQUALIFIED, AMENDED))
+    back = [resolve(state, c).nomination_id for c in SENT_BACK]
+    client = clients["committee"]
+    inbox = checked(client.get("/approval"), 200).text
+    assert plan_id in inbox and "Hạn quyết định" in inbox
+    form = checked(client.get(f"/plans/{plan_id}/decision"), 200).text
+    assert f'name="concern.{doubtful}.organization_department"' in form
+    base = {"csrf_token": csrf_of(form), "idempotency_key": key_of(form),
+            "decision_ref": "QĐ-12/BTV", "reasons": "Phê duyệt"}
+    before = live.run(event_count(live.ctx))
+
+    refused = checked(client.post(f"/plans/{plan_id}/decision", data={
+        **base, "decision": "approve_with_exclusions", f"exclude.{bad}": "1",
+        f"exclude_reason.{bad}": "Không đủ tiêu chuẩn"}), 422)
+    beside = re.search(rf'<div id="loi-concern\.{doubtful}\.organization_department">(.*?)'
+                       r"</div></div>", refused.text, re.S)
+    assert beside and "finding_unacknowledged" in beside.group(1)
+    assert f'name="exclude.{bad}" value="1" checked' in refused.text  # as chosen
+    assert live.run(event_count(live.ctx)) == before
+
+    sent = checked(client.post(f"/plans/{plan_id}/decision", data={
+        **base, "decision": "send_back", "reasons": "Thảo luận lại về 2 đồng chí lần đầu",
+        "back_step": "3", "back_group": "first_time",
+        **{f"back.{n}": "1" for n in back}}), 201)
+    assert "Trả lại để điều chỉnh, bổ sung" in sent.text
+    live.run(wait_for(live.ctx, plan_id, lambda s: s.phase.value == "in_procedure"))
+    again = checked(client.post(f"/plans/{plan_id}/decision", data={
+        **base, "decision": "send_back", "reasons": "Thảo luận lại về 2 đồng chí lần đầu",
+        "back_step": "3", "back_group": "first_time",
+        **{f"back.{n}": "1" for n in back}}), 200)
+    assert "Lệnh này đã được ghi trước đó" in again.text
+
+
+def test_a_correction_and_a_findings_form_sent_twice_apply_once(
+        live: LiveServer, plans: Plans, clients: dict[str, httpx.Client]) -> None:
+    department = clients["department"]
+    path = f"/plans/{plans.open}/candidates/{plans.open_nomination}/correct"
+    form = checked(department.get(path), 200).text
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields.update({name: fields[f"was.{name}"] for name in
+                   ("full_name", "birth_date", "gender", "ethnicity", "candidate_group",
+                    "current_post", "party_card_number", "position_group", "in_cadre_plan")})
+    fields.update({"ethnicity": "Mường", "reason": "Ghi nhầm dân tộc khi nhập danh sách"})
+    before = live.run(event_count(live.ctx))
+    first = checked(department.post(path, data=fields), 201)
+    assert "Đã đính chính hồ sơ" in first.text
+    written = live.run(event_count(live.ctx)) - before
+    again = checked(department.post(path, data=fields), 200)
+    assert "Lệnh này đã được ghi trước đó" in again.text
+    assert live.run(event_count(live.ctx)) == before + written
+
+    agency = clients["agency"]
+    path = f"/plans/{plans.submitted}/appraisal"
+    form = checked(agency.get(path), 200).text
+    row = plans.submitted_nomination
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields.update({f"outcome.{row}": "cleared", f"text.{row}": "",
+                   f"evidence_ref.{row}": "BC-05/BTC"})
+    before = live.run(event_count(live.ctx))
+    first = checked(agency.post(path, data=fields), 201)
+    assert "Đã ghi kết luận của Ban Tổ chức cấp ủy cấp trên" in first.text
+    written = live.run(event_count(live.ctx)) - before
+    again = checked(agency.post(path, data=fields), 200)
+    assert "đã được ghi từ lần gửi trước" in again.text
+    assert live.run(event_count(live.ctx)) == before + written
