@@ -103,3 +103,20 @@ def test_pages_load_nothing_from_elsewhere() -> None:
         text = template.read_text("utf-8")
         assert not re.search(r"(src|href)=\"(https?:)?//", text), template.name
         assert "<script>" not in text and "style=" not in text, template.name
+
+
+async def test_cookies_are_secure_when_the_settings_say_so() -> None:
+    from settings import Settings
+    from web.auth import router
+
+    for secure in (True, False):
+        made = FastAPI()
+        made.include_router(router)
+        made.state.settings = Settings(secure_cookies=secure)
+        transport = httpx.ASGITransport(app=made)
+        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+            page_ = await client.get("/login")
+        cookie = page_.headers["set-cookie"]
+        assert cookie.startswith("nhansu_login_csrf=") and "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie
+        assert ("Secure" in cookie) is secure
