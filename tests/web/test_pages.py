@@ -6,6 +6,7 @@ with the form kept, and sent again once a worker runs it applies once."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterator
@@ -75,6 +76,24 @@ def checked(response: httpx.Response, status: int) -> httpx.Response:
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["cache-control"] == "no-store"
     return response
+
+
+def test_an_agency_queue_holds_what_its_agency_has_still_to_say(
+        live: LiveServer, plans: Plans) -> None:
+    from application.inbox import appraisal_queue
+
+    mine = live.run(appraisal_queue(live.ctx, live.cast.agencies["internal_affairs"]))
+    [queued] = [p for p in mine.plans if p.plan_id == plans.submitted]
+    assert {i.agency for i in queued.items} == {"internal_affairs"}
+    assert len(queued.items) == queued.awaited == 17  # one row per listed nomination
+    assert queued.deadline is not None and not queued.overdue
+    # The procedure's 10 days from the submission, each nomination's own appraisal.
+    assert queued.submitted_at is not None
+    for i in queued.items:
+        assert i.deadline is not None
+        assert abs(i.deadline - queued.submitted_at - timedelta(days=10)) < timedelta(minutes=1)
+    assert not live.run(appraisal_queue(live.ctx, live.cast.committee)).plans
+    assert not live.run(appraisal_queue(live.ctx, live.cast.department)).plans
 
 
 def test_no_page_of_any_role_shows_a_stack_trace(live: LiveServer, plans: Plans,
@@ -334,6 +353,21 @@ def test_a_concern_must_be_acknowledged_to_approve_and_a_plan_can_be_sent_back(
     client = clients["committee"]
     inbox = checked(client.get("/approval"), 200).text
     assert plan_id in inbox and "Hạn quyết định" in inbox
+
+    # The inbox's due date: the procedure's 14 days from when the appraisals completed;
+    # overdue past it. Only the committee over the plan sees it.
+    from application.inbox import approval_inbox
+
+    item = next(i for i in live.run(approval_inbox(live.ctx, live.cast.committee)).items
+                if i.plan_id == plan_id)
+    assert item.phase == "awaiting_approval" and item.awaiting_since is not None
+    assert item.due == item.awaiting_since + timedelta(days=14) and not item.overdue
+    assert f"{item.due.astimezone(VIETNAM):%d/%m/%Y %H:%M:%S} (giờ Việt Nam" in inbox
+    since = item.awaiting_since
+    later = dataclasses.replace(live.ctx, clock=lambda: since + timedelta(days=15))
+    assert next(i for i in live.run(approval_inbox(later, live.cast.committee)).items
+                if i.plan_id == plan_id).overdue
+    assert not live.run(approval_inbox(live.ctx, live.cast.auditor)).items
     form = checked(client.get(f"/plans/{plan_id}/decision"), 200).text
     assert f'name="concern.{doubtful}.organization_department"' in form
     base = {"csrf_token": csrf_of(form), "idempotency_key": key_of(form),
