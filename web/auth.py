@@ -34,7 +34,13 @@ router = APIRouter(include_in_schema=False)
 
 
 def secure_cookies(request: Request) -> bool:
-    settings: Any = getattr(request.app.state, "settings", None)
+    """``settings.secure_cookies`` as the app keeps it: ``app.state.secure_cookies`` (the HTTP
+    API's app), or ``app.state.settings``; else the environment's."""
+    state = request.app.state
+    flag = getattr(state, "secure_cookies", None)
+    if isinstance(flag, bool):
+        return flag
+    settings: Any = getattr(state, "settings", None)
     if settings is None:
         from settings import get_settings
 

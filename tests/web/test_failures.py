@@ -109,10 +109,14 @@ async def test_cookies_are_secure_when_the_settings_say_so() -> None:
     from settings import Settings
     from web.auth import router
 
-    for secure in (True, False):
+    for secure, kept in ((True, "settings"), (False, "settings"), (True, "flag"),
+                         (False, "flag")):
         made = FastAPI()
         made.include_router(router)
-        made.state.settings = Settings(secure_cookies=secure)
+        if kept == "settings":
+            made.state.settings = Settings(secure_cookies=secure)
+        else:  # as the HTTP API's create_app keeps it
+            made.state.secure_cookies = secure
         transport = httpx.ASGITransport(app=made)
         async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
             page_ = await client.get("/login")
