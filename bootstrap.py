@@ -13,18 +13,18 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from settings import Settings
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
     from temporalio.client import Client
     from temporalio.converter import DataConverter
     from temporalio.worker import Worker
 
     from activities.event_store import EventStoreActivities
     from application.context import Context
+    from application.plans import PlanService
     from eventstore.checkpoints import Signer
     from eventstore.store import PostgresEventStore
 
@@ -106,8 +106,11 @@ def converter(settings: Settings) -> DataConverter:
 
 @dataclass
 class Database:
+    """What a process works with: the URL, the one database handle (``engine``: an
+    eventstore.database.Database, which also stands in for a SQLAlchemy engine), the store."""
+
     url: str
-    engine: AsyncEngine
+    engine: Any
     store: PostgresEventStore
 
 
@@ -120,21 +123,28 @@ async def database(settings: Settings, *, url: str | None = None,
     followed by a NOTIFY that wakes projection runners (reads/models/notify.py). Statements
     are limited to NHANSU_DATABASE_STATEMENT_TIMEOUT, except with ``long_jobs`` (verifying,
     exporting, rebuilding: minutes at national scale)."""
-    from eventstore.database import create_engine
+    from eventstore.database import Database as Handle
     from eventstore.store import PostgresEventStore
     from local_services import services
-    from reads.models.notify import NotifyingEventStore
 
     resolved = url or await services.database_url(settings, start=start)
-    engine = create_engine(
+    # One handle: an asyncpg pool for every statement, a SQLAlchemy engine made only for
+    # what needs one (migrations, the read models' runner, the sealer).
+    engine: Any = Handle(
         resolved, connect_timeout=settings.database_connect_timeout_seconds,
         command_timeout=None if long_jobs else settings.database_statement_timeout_seconds)
-    store = NotifyingEventStore(engine) if notify_projections else PostgresEventStore(engine)
+    if notify_projections:
+        from reads.models.notify import NotifyingEventStore
+
+        store: PostgresEventStore = NotifyingEventStore(engine)
+    else:
+        store = PostgresEventStore(engine)
     try:
         yield Database(url=resolved, engine=engine, store=store)
     finally:
-        if isinstance(store, NotifyingEventStore):
-            await store.aclose()
+        aclose = getattr(store, "aclose", None)
+        if aclose is not None:
+            await aclose()
         await engine.dispose()
 
 
@@ -172,8 +182,10 @@ def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
     from temporalio.worker import Worker
 
     from activities.event_store import EventStoreActivities
+    from logs import quiet_temporal_ids
     from workflows.sandbox import workflow_runner
 
+    quiet_temporal_ids()
     activities = activities or EventStoreActivities(store)
     return Worker(client, task_queue=task_queue, workflows=workflows(),
                   activities=[activities.append_events], workflow_runner=workflow_runner())
@@ -188,15 +200,20 @@ async def context(settings: Settings, *, start: bool = False, long_jobs: bool = 
     from datetime import timedelta
 
     from application.context import Context
-    from application.plans import PlanService
 
     async with database(settings, start=start, long_jobs=long_jobs) as db:
         async def connect() -> Client:
             return await temporal_client(settings, start=start)
 
         queue = task_queue or settings.temporal_task_queue
-        plans = PlanService(connect, db.store, queue,
-                            timedelta(seconds=settings.update_timeout_seconds))
-        yield Context(db=db, plans=plans, ledger_public_keys=lambda: ledger_public_keys(settings),
+
+        def plans() -> PlanService:
+            from application.plans import PlanService
+
+            return PlanService(connect, db.store, queue,
+                               timedelta(seconds=settings.update_timeout_seconds))
+
+        yield Context(db=db, plans_source=plans,
+                      ledger_public_keys=lambda: ledger_public_keys(settings),
                       ledger_signer=lambda: ledger_signer(settings), task_queue=queue,
                       update_timeout_seconds=settings.update_timeout_seconds)

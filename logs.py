@@ -15,7 +15,6 @@ from contextvars import Token
 from typing import Any, TextIO
 
 import structlog
-from temporalio import activity, workflow
 
 from settings import Settings
 
@@ -88,7 +87,15 @@ def configure_logging(settings: Settings) -> None:
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
-    # The ids already travel as structured extras; appending them to the text duplicates them.
+    if "temporalio" in sys.modules:  # a command that never talks to Temporal never loads it
+        quiet_temporal_ids()
+
+
+def quiet_temporal_ids() -> None:
+    """The ids already travel as structured extras; appending them to the text duplicates
+    them. Called again by whatever builds a worker (bootstrap.worker)."""
+    from temporalio import activity, workflow
+
     workflow.logger.workflow_info_on_message = False
     activity.logger.activity_info_on_message = False
 

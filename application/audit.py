@@ -19,6 +19,7 @@ from application.errors import NotFound, Rejected
 from application.principal import Principal
 from domain.access import Operation
 from domain.errors import Violation
+from eventstore.database import driver
 
 Progress = Callable[[int, int | None], None]
 TRAIL_FORMATS = ("text", "json", "csv", "html")
@@ -122,10 +123,8 @@ async def verify(ctx: Context, principal: Principal, *, stream: str | None = Non
         recorded = await ctx.store.read_stream(stream)
         if not recorded:
             raise NotFound("luồng sự kiện", stream)
-        async with ctx.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            coverage = await coverage_on(raw.driver_connection, recorded[-1].position,
-                                         recorded[-1].hash, keys)
+        async with driver(ctx.engine) as conn:
+            coverage = await coverage_on(conn, recorded[-1].position, recorded[-1].hash, keys)
         return Verification(ok=chains.ok and not coverage.failed, chains=chains,
                             ledger_lines=(), coverage=coverage_statement(coverage))
     ledger = await verify_ledger(ctx.engine, keys, trusted=note, min_size=min_size)
@@ -217,9 +216,8 @@ async def latest_checkpoint_note(ctx: Context, principal: Principal) -> tuple[An
     from eventstore.ledger_reads import latest_checkpoint
 
     await acting(ctx, principal, Operation.VERIFY, None)
-    async with ctx.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        checkpoint = await latest_checkpoint(raw.driver_connection)
+    async with driver(ctx.engine) as conn:
+        checkpoint = await latest_checkpoint(conn)
     if checkpoint is None:
         raise NotFound("điểm chốt có chữ ký", "(chưa có: chạy nhansu ledger seal)")
     return checkpoint, signed_note(ctx, checkpoint)

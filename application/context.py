@@ -7,20 +7,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from application.plans import PlanService
+if TYPE_CHECKING:
+    from application.plans import PlanService
 
 
 @dataclass(kw_only=True)
 class Context:
     db: Any  # bootstrap.Database: the one database handle (engine, event store, url)
-    plans: PlanService  # commands to the plan and appraisal workflows
+    # Commands to the plan and appraisal workflows: a PlanService, or a function that makes
+    # one when the first command is sent (a command that only reads never loads temporalio).
+    plans_source: PlanService | Callable[[], PlanService]
     ledger_public_keys: Callable[[], dict[str, bytes]]
     ledger_signer: Callable[[], Any]  # eventstore.checkpoints.Signer
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     task_queue: str = "nhansu-plans"
     update_timeout_seconds: float = 30.0
+
+    @property
+    def plans(self) -> PlanService:
+        if callable(self.plans_source):
+            self.plans_source = self.plans_source()
+        return self.plans_source
 
     @property
     def store(self) -> Any:

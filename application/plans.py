@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,7 @@ from application.errors import (
     ServiceUnavailable,
     WorkflowGone,
 )
+from application.results import EventRef, Recorded
 from domain.appraisal import RecordFinding, decide_finding
 from domain.approval import RecordApprovalDecision
 from domain.commands import (
@@ -70,35 +71,6 @@ from workflows.plan_workflow import PersonnelPlanWorkflow
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 CLOSED = {PlanPhase.APPROVED: "đã được phê duyệt", PlanPhase.REJECTED: "không được phê duyệt"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventRef:
-    """Where a command's event was written."""
-
-    event_id: str
-    event_type: str
-    stream_id: str
-    stream_version: int
-    position: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class Recorded:
-    """What a write did: the events it wrote (or, for a retry, had written the first time)."""
-
-    command_id: str
-    already_applied: bool
-    phase: str
-    events: tuple[EventRef, ...]
-
-    @property
-    def event_types(self) -> list[str]:
-        return [e.event_type for e in self.events]
-
-    @property
-    def positions(self) -> list[int]:
-        return [e.position for e in self.events]
 
 
 ClientSource = Client | Callable[[], Awaitable[Client]]
@@ -172,7 +144,10 @@ class PlanService:
 
     async def send(self, plan_id: str, update: Any,
                    command: PlanCommand | RecordApprovalDecision) -> Recorded:
-        """Any command of a plan's workflow (an Update named by ``update``)."""
+        """Any command of a plan's workflow: ``update`` is the Update's method or its name
+        (``"register_candidates"``)."""
+        if isinstance(update, str):
+            update = getattr(PersonnelPlanWorkflow, update)
         digest = command_digest(command)
         events = await self._plan_events(plan_id)
         prior = _of_command(events, command.command_id)

@@ -8,26 +8,20 @@ check is never passed over in silence, at registration, at every step and at sub
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import procedures
 from application.access import acting
 from application.context import Context
 from application.errors import NominationNotFound, PlanNotFound, Rejected
-from application.files import (
-    CandidateList,
-    CandidateRow,
-    Minutes,
-    MinutesTemplate,
-    PlanFile,
-    minutes_template,
-)
-from application.plans import Recorded
 from application.principal import Principal
+from application.results import Recorded
 from application.views import PlanDetails, plan_details
 from domain.access import Operation
 from domain.commands import (
@@ -48,7 +42,9 @@ from domain.plan_terms import Vote
 from domain.text import nfc
 from domain.vocabulary import VIETNAM, label, person
 from reads.plans import load_plan, plan_view
-from workflows.plan_workflow import PersonnelPlanWorkflow
+
+if TYPE_CHECKING:
+    from application.files import CandidateList, CandidateRow, Minutes, PlanFile
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +72,19 @@ class Written:
 
 
 # --- reading ----------------------------------------------------------------------------------
+async def settle(ctx: Context, plan_id: str, ready: Callable[[PlanState], bool]) -> PlanState:
+    """The plan once ``ready`` holds, for what the workflow does by itself right after a
+    command (open the appraisals, conclude them); after the update timeout, as it is."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.update_timeout_seconds
+    while True:
+        state = await load(ctx, plan_id)
+        if ready(state) or loop.time() >= deadline:
+            return state
+        await asyncio.sleep(0.1)
+
+
+
 async def load(ctx: Context, plan_id: str, *, as_of: datetime | None = None,
                at_position: int | None = None) -> PlanState:
     state = await load_plan(ctx.store, plan_id, as_of=as_of, at_position=at_position)
@@ -188,7 +197,7 @@ async def register_candidate(ctx: Context, principal: Principal, plan_id: str,
         nomination_id=nomination_id,
         candidate=row.candidate, position_group=row.position_group,
         candidate_group=row.candidate_group)
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.register_candidate, command)
+    recorded = await ctx.plans.send(plan_id, "register_candidate", command)
     after = await load(ctx, plan_id)
     who = person(row.candidate.full_name, row.candidate.party_card_number)
     return Written(recorded=recorded, warnings=warnings_of(after, [nomination_id]),
@@ -225,7 +234,7 @@ async def import_candidates(ctx: Context, principal: Principal, plan_id: str,
                                f"{candidates.filename} đã được đăng ký vào đề án {plan_id}.")
     command = RegisterCandidates(command_id=command_id, actor=actor,
                                  registrations=tuple(fresh))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.register_candidates,
+    recorded = await ctx.plans.send(plan_id, "register_candidates",
                                     command)
     after = await load(ctx, plan_id)
     return Written(
@@ -250,7 +259,7 @@ async def withdraw_candidate(ctx: Context, principal: Principal, plan_id: str, r
                                 actor=await _department(ctx, principal, state,
                                                         Operation.WITHDRAW),
                                 nomination_id=nomination.nomination_id, reason=nfc(reason))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.withdraw_candidate, command)
+    recorded = await ctx.plans.send(plan_id, "withdraw_candidate", command)
     who = person(nomination.candidate.full_name, nomination.candidate.party_card_number)
     return Written(recorded=recorded, summary=f"Đã rút {who} khỏi danh sách.")
 
@@ -287,7 +296,7 @@ async def correct_registration(ctx: Context, principal: Principal, plan_id: str,
                                                           Operation.CORRECT_REGISTRATION),
                                   nomination_id=nomination.nomination_id, candidate=corrected,
                                   reason=nfc(reason))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.correct_registration,
+    recorded = await ctx.plans.send(plan_id, "correct_registration",
                                     command)
     after = await load(ctx, plan_id)
     return Written(recorded=recorded,
@@ -332,7 +341,7 @@ async def record_conference(ctx: Context, principal: Principal, plan_id: str,
         held_on=minutes.held_on, summoned=minutes.summoned, attending=minutes.attending,
         ballots_issued=minutes.ballots_issued, ballots_valid=minutes.ballots_valid,
         votes=tuple(votes), tie_break=tuple(tie_break))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.record_conference_result,
+    recorded = await ctx.plans.send(plan_id, "record_conference_result",
                                     command)
     after = await load(ctx, plan_id)
     on_step = [v.nomination_id for v in votes]
@@ -361,6 +370,8 @@ async def next_minutes_template(ctx: Context, principal: Principal, plan_id: str
     track = (following.position_group, CandidateGroup(following.candidate_group))
     assert state.organization is not None
     members = [n for n in state.members(track) if n.in_play]
+    from application.files import MinutesTemplate, minutes_template
+
     return minutes_template(MinutesTemplate(
         plan_id=plan_id, organization_id=state.organization.organization_id,
         organization_name=state.organization.name, position_group=following.position_group,
@@ -378,8 +389,12 @@ async def submit_plan(ctx: Context, principal: Principal, plan_id: str, *,
     state = await load(ctx, plan_id)
     command = SubmitPlan(command_id=key,
                          actor=await _department(ctx, principal, state, Operation.SUBMIT))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.submit, command)
-    after = await load(ctx, plan_id)
+    recorded = await ctx.plans.send(plan_id, "submit", command)
+    # The workflow opens an appraisal per listed nomination right after: answer once they are
+    # open, so that the agencies' next command finds them (no race with the next user).
+    after = await settle(ctx, plan_id, lambda s: all(
+        (a := s.appraisals.get(n.nomination_id)) is not None and a.round == s.round
+        for n in s.all_listed()))
     listed = [n.nomination_id for n in after.all_listed()]
     return Written(recorded=recorded, warnings=warnings_of(after, listed),
                    summary=f"Đã trình đề án {plan_id} lên cấp trên ({after.superior_id}) với "
@@ -394,5 +409,5 @@ async def cancel_plan(ctx: Context, principal: Principal, plan_id: str, reason: 
     command = CancelPlan(command_id=key,
                          actor=await _department(ctx, principal, state, Operation.CANCEL_PLAN),
                          reason=nfc(reason))
-    recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.cancel, command)
+    recorded = await ctx.plans.send(plan_id, "cancel", command)
     return Written(recorded=recorded, summary=f"Đã hủy đề án {plan_id}.")

@@ -21,9 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import TYPE_CHECKING, Any, Protocol
 
 from application.errors import Conflict, Forbidden, NotFound, Rejected
 from application.principal import Principal
@@ -52,6 +50,10 @@ from domain.registry import (
 from eventstore.errors import WrongExpectedVersion
 from eventstore.store import PostgresEventStore
 from identity import registry_tables as tables
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 
 class Context(Protocol):

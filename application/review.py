@@ -14,15 +14,16 @@ from application.context import Context
 from application.errors import Rejected
 from application.inputs import GROUP_ALIASES, parse_choice
 from application.labels import CATALOGUE
-from application.plans import Recorded
 from application.preparation import (
     CandidateWarning,
     Written,
     load,
     resolve,
+    settle,
     warnings_of,
 )
 from application.principal import Principal
+from application.results import Recorded
 from domain.access import Operation
 from domain.appraisal import FindingOutcome, RecordFinding
 from domain.approval import Decision, RecordApprovalDecision, SendBack
@@ -32,7 +33,6 @@ from domain.people import CandidateGroup
 from domain.plan import NominationStatus, PlanPhase
 from domain.text import nfc
 from domain.vocabulary import label, person
-from workflows.plan_workflow import PersonnelPlanWorkflow
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,6 +143,12 @@ async def record_finding(ctx: Context, principal: Principal, plan_id: str, ref: 
     recorded = await ctx.plans.record_finding(command)
     who = person(nomination.candidate.full_name, nomination.candidate.party_card_number)
     done = "AppraisalCompleted" in recorded.event_types
+    if done:
+        # The last appraisal of the round closing sends the plan to the standing committee:
+        # answer once it is there, so that the decision can follow at once.
+        await settle(ctx, plan_id, lambda s: any(
+            a.round == s.round and not a.completed for a in s.appraisals.values())
+            or s.phase is not PlanPhase.SUBMITTED)
     return Written(recorded=recorded,
                    summary=f"Đã ghi kết luận của {label('agency', agency)} về {who}: "
                            f"{label('finding', chosen.value)}"
@@ -188,9 +194,29 @@ async def decide_plan(ctx: Context, principal: Principal, plan_id: str, *,
         command_id=key, actor=actor, decision=chosen,
         decision_ref=nfc(decision_ref), reasons=nfc(reasons), excluded=excluded,
         acknowledged=acknowledged, send_back=back)
-    recorded: Recorded = await ctx.plans.send(plan_id, PersonnelPlanWorkflow.decide_on_plan,
+    recorded: Recorded = await ctx.plans.send(plan_id, "decide_on_plan",
                                               command)
     return Written(recorded=recorded,
                    summary=f"Đã ghi quyết định «{label('decision', chosen.value)}» "
                            f"({decision_ref}) cho đề án {plan_id}: "
                            f"{label('phase', recorded.phase) if recorded.phase else ''}.")
+
+
+async def pending_findings(ctx: Context, principal: Principal, plan_id: str, *,
+                           agency: str | None = None) -> list[str]:
+    """Who still awaits a finding of ``agency`` (default: the principal's own agency) in the
+    open appraisals of the plan: their party cards (or nomination ids)."""
+    view = await appraisal_view(ctx, principal, plan_id)
+    codes = [g.agency for g in principal.grants if g.agency is not None]
+    chosen = agency or (codes[0] if len(codes) == 1 else None)
+    if chosen is None:
+        raise Rejected((Violation(field="agency", rule="required",
+                                  message="Hãy nêu cơ quan thẩm định (--agency)."),))
+    chosen = parse_choice(chosen, "agency", dict(CATALOGUE["agency"]), "một cơ quan thẩm định")
+    if chosen not in view.agencies:
+        raise Rejected((Violation(field="agency", rule="unknown_agency",
+                                  message=f"{label('agency', chosen)} không thẩm định đề án "
+                                          f"này."),))
+    index = view.agencies.index(chosen)
+    return [r.party_card_number or r.nomination_id for r in view.rows
+            if r.result == "" and r.findings[index] is None]

@@ -3,14 +3,17 @@ export: the rows are turned into export records and checked exactly as the files
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import TYPE_CHECKING, Any
 
 from audit.export import checkpoint_record, log_records
 from audit.spec import Note
 from audit.verifier import LedgerVerifier, Report
+from eventstore.database import driver
 from eventstore.ledger_reads import read_checkpoints, snapshot
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 
 async def verify_ledger_on(conn: Any, keys: dict[str, bytes], *, trusted: Note | None = None,
@@ -30,7 +33,6 @@ async def verify_ledger_on(conn: Any, keys: dict[str, bytes], *, trusted: Note |
 
 async def verify_ledger(engine: AsyncEngine, keys: dict[str, bytes], *,
                         trusted: Note | None = None, min_size: int | None = None) -> Report:
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        return await verify_ledger_on(raw.driver_connection, keys, trusted=trusted,
+    async with driver(engine) as native:
+        return await verify_ledger_on(native, keys, trusted=trusted,
                                       min_size=min_size)

@@ -18,14 +18,13 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import IO, TYPE_CHECKING, Any
 
 from audit.offline import CHECKPOINTS, EVENTS, HEADER
 from audit.spec import ORIGIN, dumps
 from audit.verifier import EXPORT_FORMAT, EXPORT_VERSION
 from eventstore.checkpoints import Checkpoint
+from eventstore.database import driver
 from eventstore.hashing import utc_iso
 from eventstore.ledger_reads import (
     SEALED_EVENTS,
@@ -34,6 +33,10 @@ from eventstore.ledger_reads import (
     snapshot,
 )
 from eventstore.progress import Progress, Reporter
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,6 +164,5 @@ async def export(engine: AsyncEngine, directory: Path, *,
     """Export the whole log into ``directory`` (see the module doc). A long job at national
     scale: give it an engine without a statement timeout. ``progress(done, total)``: lines
     of ``events.jsonl`` written, out of the events stored."""
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        return await export_on(raw.driver_connection, directory, progress=progress)
+    async with driver(engine) as native:
+        return await export_on(native, directory, progress=progress)

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import TYPE_CHECKING
 
 from audit.coverage import Coverage, coverage_on
 from eventstore.checkpoints import Checkpoint
+from eventstore.database import driver
 from eventstore.hashing import utc_iso
 from eventstore.model import VerificationReport
 from eventstore.store import PostgresEventStore
 from reads.trail import Trail, nomination_trail
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,9 +39,8 @@ async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nominatio
     ``reads.errors.CorruptRecord`` for a stored event that cannot be read."""
     trail = await nomination_trail(store, nomination_id, as_of=as_of, as_of_date=as_of_date)
     last = trail.entries[-1]
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        coverage = await coverage_on(raw.driver_connection, last.position, last.hash, keys)
+    async with driver(engine) as native:
+        coverage = await coverage_on(native, last.position, last.hash, keys)
     note = None
     if coverage.checkpoint is not None and coverage.checkpoint.key_id in keys:
         note = coverage.checkpoint.signed_note(keys[coverage.checkpoint.key_id])

@@ -149,6 +149,7 @@ def audit_verify_export(
         "--trusted-checkpoint", help="Điểm chốt có chữ ký bạn đang giữ: bản xuất thiếu nó là "
         "đã bị cắt bớt hoặc rẽ nhánh.")] = None,
     min_size: Annotated[int | None, Opt("--min-size", help="Ít nhất chừng này mục đã ký.")] = None,
+    as_json: Json = False,
 ) -> None:
     """Kiểm tra một bản xuất mà không cần cơ sở dữ liệu: chữ ký, chuỗi điểm chốt, chuỗi băm
     từng luồng, chuỗi và đánh số sổ cái, không bị cắt bớt."""
@@ -191,18 +192,29 @@ def audit_state(plan_id: str,
 
 
 @audit_app.command("decision")
-def audit_decision(plan_id: str, event_id: str) -> None:
+def audit_decision(plan_id: str, event_id: str, as_json: Json = False) -> None:
     """Người quyết định đã thấy gì: đề án dựng lại đúng tại vị trí mà sự kiện quyết định ghi."""
     async def work(ctx: Any) -> Any:
         from application.audit import decision_basis
 
         return await decision_basis(ctx, await user(ctx), plan_id, event_id)
 
-    basis, details = run(lambda: in_context(work))
+    basis, details = run(lambda: in_context(work), as_json=as_json)
     from application.labels import label
     from cli import render
 
     e = basis.event
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json({"event_id": e.event_id, "event_type": e.event_type,
+                          "position": e.position, "seen_position": basis.seen_position,
+                          "versions_match": basis.versions_match,
+                          "mismatches": {k: list(v) for k, v in basis.mismatches.items()},
+                          "plan": as_data(details)})
+        if not basis.versions_match:
+            raise typer.Exit(EXIT_FAILURE)
+        return
     output.say((label("event", e.event_type), "bold"),
                f" (vị trí {e.position}) bởi {e.metadata.get('actor')} "
                f"({label('role', str(e.metadata.get('role')))}), quyết định trên trạng thái đến "
@@ -263,7 +275,7 @@ def ledger_seal(
 
 
 @ledger_app.command("public-key")
-def ledger_public_key() -> None:
+def ledger_public_key(as_json: Json = False) -> None:
     """Khóa công khai để kiểm tra điểm chốt của hệ thống này (key_id:base64): trao cho kiểm
     toán, họ ghim nó bằng --public-key."""
     async def work(ctx: Any) -> str:
@@ -271,20 +283,29 @@ def ledger_public_key() -> None:
 
         return public_key(ctx)
 
-    output.say(run(lambda: in_context(work)))
+    spec = run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        output.emit_json({"public_key": spec})
+    else:
+        output.say(spec)
 
 
 @ledger_app.command("checkpoint")
 def ledger_checkpoint(out: Annotated[Path | None, Opt(
         "--out", help="Ghi điểm chốt vào tệp (để dùng với --trusted-checkpoint sau này).")]
-        = None) -> None:
+        = None, as_json: Json = False) -> None:
     """Điểm chốt có chữ ký mới nhất, dạng C2SP signed note."""
     async def work(ctx: Any) -> Any:
         from application.audit import latest_checkpoint_note
 
         return await latest_checkpoint_note(ctx, await user_or_operator(ctx))
 
-    checkpoint, note = run(lambda: in_context(work))
+    checkpoint, note = run(lambda: in_context(work), as_json=as_json)
+    if as_json and out is None:
+        output.emit_json({"checkpoint_seq": checkpoint.checkpoint_seq,
+                          "ledger_size": checkpoint.ledger_size, "key_id": checkpoint.key_id,
+                          "signed_note": note})
+        return
     if out is None:
         output.out.file.write(note)
         return

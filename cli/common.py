@@ -53,8 +53,21 @@ def run(main: Callable[[], Coroutine[Any, Any, T]], *, as_json: bool = False,
     from logs import configure_logging
 
     configure_logging(settings())
+
+    async def quietly() -> T:
+        # A write that gave up waiting cancels the client's RPC; the client library leaves a
+        # future holding that cancellation, which asyncio would report as a traceback.
+        loop = asyncio.get_running_loop()
+
+        def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            if not isinstance(context.get("exception"), asyncio.CancelledError):
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(handler)
+        return await main()
+
     try:
-        return asyncio.run(main())
+        return asyncio.run(quietly())
     except typer.Exit:
         raise
     except KeyboardInterrupt:

@@ -58,6 +58,7 @@ def conference_template(
         "--out", help="Ghi mẫu vào tệp này (mặc định: in ra màn hình).")] = None,
     held_on: Annotated[str | None, typer.Option(
         "--held-on", help="Ngày họp, ví dụ 21/04/2025.")] = None,
+    as_json: Json = False,
 ) -> None:
     """Mẫu biên bản cho hội nghị tiếp theo của đề án: đúng bước, nhóm, lần và danh sách nhân
     sự (số thẻ đảng, họ tên); các con số để 0 cho người ghi điền vào."""
@@ -67,7 +68,10 @@ def conference_template(
         return await next_minutes_template(ctx, await user(ctx), plan_id,
                                            held_on=day(held_on, "--held-on"))
 
-    text = run(lambda: in_context(work))
+    text = run(lambda: in_context(work), as_json=as_json)
+    if as_json and out is None:
+        output.emit_json({"plan_id": plan_id, "template": text})
+        return
     if out is None:
         output.out.file.write(text)
         return
@@ -77,6 +81,9 @@ def conference_template(
         from cli.common import fail
 
         fail(exc)
+    if as_json:
+        output.emit_json({"plan_id": plan_id, "written": str(out)})
+        return
     output.say(f"Đã ghi mẫu biên bản vào {out}: điền số người được triệu tập, có mặt, phiếu và "
                f"số phiếu đồng ý của từng người, rồi chạy nhansu conference record {plan_id} "
                f"{out}")

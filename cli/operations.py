@@ -35,7 +35,7 @@ Opt = typer.Option
 
 # --- services ---------------------------------------------------------------------------------
 @services_app.command("start")
-def services_start() -> None:
+def services_start(as_json: Json = False) -> None:
     """Khởi động PostgreSQL và Temporal (nhúng, trừ khi đã cấu hình), nâng cấp lược đồ, chạy
     một worker nền."""
     async def work() -> Any:
@@ -43,7 +43,12 @@ def services_start() -> None:
 
         return await start_services(settings())
 
-    started = run(work)
+    started = run(work, as_json=as_json)
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json(as_data(started))
+        return
     output.say("PostgreSQL sẵn sàng" + (" (nhúng)" if started.embedded_postgres else "")
                + f"; Temporal tại {started.temporal_address}"
                + (f" (giao diện {started.ui})" if started.ui else "")
@@ -52,32 +57,39 @@ def services_start() -> None:
 
 
 @services_app.command("stop")
-def services_stop() -> None:
+def services_stop(as_json: Json = False) -> None:
     """Dừng worker nền và các máy chủ nhúng; dữ liệu vẫn giữ trong thư mục dữ liệu."""
     from application.operations import stop_services
 
     names = {"worker": "Worker", "temporal": "Temporal", "postgres": "PostgreSQL"}
-    for name, was_running in stop_services(settings()).items():
+    stopped = stop_services(settings())
+    if as_json:
+        output.emit_json(stopped)
+        return
+    for name, was_running in stopped.items():
         output.say(f"{names.get(name, name)}: {'đã dừng' if was_running else 'vốn không chạy'}")
 
 
 @services_app.command("status")
-def services_status() -> None:
-    """Mỗi dịch vụ ở đâu và có đang chạy không (JSON)."""
+def services_status(as_json: Json = True) -> None:
+    """Mỗi dịch vụ ở đâu và có đang chạy không (luôn dạng JSON)."""
     from application.operations import service_status
 
     output.emit_json(service_status(settings()))
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(as_json: Json = False) -> None:
     """Áp dụng các bản nâng cấp lược đồ (sổ sự kiện, bảng đọc, người dùng và danh mục)."""
     async def work() -> Any:
         from application.operations import upgrade_database
 
         return await upgrade_database(settings())
 
-    revisions = run(work)
+    revisions = run(work, as_json=as_json)
+    if as_json:
+        output.emit_json({"revisions": list(revisions)})
+        return
     output.say("Cơ sở dữ liệu ở phiên bản " + ", ".join(str(r) for r in revisions) + ".")
 
 
@@ -142,7 +154,8 @@ def users_create(login: str,
                      "--password", help="Mật khẩu (ít nhất 12 ký tự; bỏ trống để nhập ẩn)."
                  )] = None,
                  no_password: Annotated[bool, Opt("--no-password",
-                                                  help="Chưa đặt mật khẩu.")] = False) -> None:
+                                                  help="Chưa đặt mật khẩu.")] = False,
+                 as_json: Json = False) -> None:
     """Tạo người dùng (ghi lại là người vận hành)."""
     secret = None if no_password else _password(password, login)
 
@@ -154,7 +167,12 @@ def users_create(login: str,
             await set_password(ctx, operator(), login=login, password=secret)
         return created
 
-    created = run(lambda: in_context(work))
+    created = run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json(as_data(created))
+        return
     output.say(f"Đã tạo người dùng {created.login} ({created.display_name}).")
 
 
@@ -172,7 +190,7 @@ def users_grant(login: str,
                                                                    "inspection_committee | "
                                                                    "internal_affairs")] = None,
                 revoke: Annotated[bool, Opt("--revoke", help="Thu hồi vai trò này.")] = False,
-                ) -> None:
+                as_json: Json = False) -> None:
     """Giao (hoặc thu hồi) một vai trò gắn với một tổ chức."""
     async def work(ctx: Any) -> Any:
         from application.users import grant_role, revoke_role
@@ -181,13 +199,13 @@ def users_grant(login: str,
         return await change(ctx, operator(), login=login, role=role, organization_id=organization,
                             agency=agency)
 
-    account = run(lambda: in_context(work))
-    _show_user(account)
+    _show_user(run(lambda: in_context(work), as_json=as_json), as_json)
 
 
 @users_app.command("password")
 def users_password(login: str, password: Annotated[str | None, Opt(
-        "--password", help="Mật khẩu mới (bỏ trống để nhập ẩn).")] = None) -> None:
+        "--password", help="Mật khẩu mới (bỏ trống để nhập ẩn).")] = None,
+        as_json: Json = False) -> None:
     """Đặt mật khẩu mới (kết thúc các phiên web của người đó)."""
     secret = _password(password, login)
 
@@ -196,7 +214,10 @@ def users_password(login: str, password: Annotated[str | None, Opt(
 
         await set_password(ctx, operator(), login=login, password=secret)
 
-    run(lambda: in_context(work))
+    run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        output.emit_json({"login": login, "password_set": True})
+        return
     output.say(f"Đã đặt mật khẩu mới cho {login}.")
 
 
@@ -248,24 +269,29 @@ def users_list(as_json: Json = False) -> None:
         output.emit_json([as_data(a) for a in accounts])
         return
     for account in accounts:
-        _show_user(account)
+        _show_user(account, False)
 
 
 @users_app.command("deactivate")
-def users_deactivate(login: str, reason: Annotated[str, Opt("--reason", help="Lý do.")] = ""
-                     ) -> None:
+def users_deactivate(login: str, reason: Annotated[str, Opt("--reason", help="Lý do.")] = "",
+                     as_json: Json = False) -> None:
     """Khóa người dùng: mọi mã truy cập bị thu hồi, không đăng nhập được nữa."""
     async def work(ctx: Any) -> Any:
         from application.users import deactivate_user
 
         return await deactivate_user(ctx, operator(), login=login, reason=reason)
 
-    _show_user(run(lambda: in_context(work)))
+    _show_user(run(lambda: in_context(work), as_json=as_json), as_json)
 
 
-def _show_user(account: Any) -> None:
+def _show_user(account: Any, as_json: bool) -> None:
     from application.labels import label
 
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json(as_data(account))
+        return
     grants = "; ".join(f"{label('role', str(g.role))} của {g.organization_id}"
                        + (f" ({label('agency', g.agency)})" if g.agency else "")
                        for g in account.grants) or "chưa có vai trò"
@@ -275,7 +301,8 @@ def _show_user(account: Any) -> None:
 
 def login_command(login: str,
                   password: Annotated[str | None, Opt(
-                      "--password", help="Mật khẩu (bỏ trống để nhập ẩn).")] = None) -> None:
+                      "--password", help="Mật khẩu (bỏ trống để nhập ẩn).")] = None,
+                  as_json: Json = False) -> None:
     """Đăng nhập: nhận mã truy cập của chính mình vào tệp mã (NHANSU_TOKEN_FILE, quyền 600)
     cho các lệnh sau."""
     secret = password if password is not None else getpass.getpass(f"Mật khẩu của {login}: ")
@@ -285,9 +312,14 @@ def login_command(login: str,
 
         return await log_in_for_cli(ctx, login, secret, "cli", settings().token_file)
 
-    issued = run(lambda: in_context(work))
+    issued = run(lambda: in_context(work), as_json=as_json)
     from application.labels import moment
 
+    if as_json:
+        output.emit_json({"login": issued.login, "token_id": issued.token_id,
+                          "expires_at": issued.expires_at.isoformat(),
+                          "token_file": str(settings().token_file)})
+        return
     output.say(f"Đã đăng nhập {issued.login}; mã truy cập lưu trong {settings().token_file} "
                f"(hết hạn {moment(issued.expires_at)}).")
 
@@ -295,7 +327,8 @@ def login_command(login: str,
 # --- the registry -----------------------------------------------------------------------------
 @registry_app.command("import")
 def registry_import(file: Annotated[Path, typer.Argument(help="CSV: mã, tên, cấp, mã cấp trên, "
-                                                         "hiệu lực từ.")]) -> None:
+                                                         "hiệu lực từ.")],
+                    as_json: Json = False) -> None:
     """Nhập danh mục tổ chức: tất cả hoặc không; nhập lại cùng tệp không thay đổi gì; tên hay
     cấp trên đổi thành sự kiện đổi tên, chuyển cấp trên."""
     async def work(ctx: Any) -> Any:
@@ -303,9 +336,14 @@ def registry_import(file: Annotated[Path, typer.Argument(help="CSV: mã, tên, c
 
         return await import_registry(ctx, operator(), file)
 
-    report = run(lambda: in_context(work))
+    report = run(lambda: in_context(work), as_json=as_json)
     from application.labels import number
 
+    if as_json:
+        output.emit_json({"rows": report.rows, "registered": report.registered,
+                          "renamed": report.renamed, "reparented": report.reparented,
+                          "unchanged": report.unchanged})
+        return
     output.say(f"Danh mục: {number(report.rows)} dòng; đăng ký mới {number(report.registered)}, "
                f"đổi tên {number(report.renamed)}, chuyển cấp trên {number(report.reparented)}, "
                f"không đổi {number(report.unchanged)}.")

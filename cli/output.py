@@ -10,6 +10,7 @@ Machine output (``--json``) goes to stdout untouched by any of this."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -25,8 +26,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 
 
 def _make(stderr: bool) -> Console:
-    return Console(stderr=stderr, markup=False, emoji=False, highlight=False,
-                   soft_wrap=False)
+    console = Console(stderr=stderr, markup=False, emoji=False, highlight=False,
+                      soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Written to a file or a pipe: wide enough that a plan's table keeps names whole.
+        console.width = 160
+    return console
 
 
 out = _make(stderr=False)

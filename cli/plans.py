@@ -85,10 +85,10 @@ def plan_list(status: Status = None, as_json: Json = False) -> None:
         from application.views import as_data
 
         output.emit_json([as_data(r) for r in report.rows])
-        return
-    from cli import render
+    else:
+        from cli import render
 
-    render.plans(report.rows, f"{len(report.rows)} đề án")
+        render.plans(report.rows, f"{len(report.rows)} đề án")
     if report.behind:
         output.note((f"Bảng đọc đang chậm hơn sổ sự kiện ({', '.join(report.behind)}): khởi "
                      "động worker hoặc chạy nhansu projections catch-up.", "yellow"))

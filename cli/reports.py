@@ -106,7 +106,8 @@ def projections_status(as_json: Json = False) -> None:
 
 @projections_app.command("catch-up")
 def projections_catch_up(batch_size: Annotated[int, Opt(
-        "--batch-size", min=1, max=100_000, help="Số sự kiện mỗi giao dịch.")] = 500) -> None:
+        "--batch-size", min=1, max=100_000, help="Số sự kiện mỗi giao dịch.")] = 500,
+        as_json: Json = False) -> None:
     """Áp dụng mọi sự kiện bảng đọc chưa thấy rồi thoát; in tốc độ."""
     import time
 
@@ -118,9 +119,12 @@ def projections_catch_up(batch_size: Annotated[int, Opt(
             events = await catch_up(ctx, operator(), batch_size=batch_size, progress=update)
         return events, time.perf_counter() - started
 
-    events, seconds = run(lambda: in_context(work, long_jobs=True))
+    events, seconds = run(lambda: in_context(work, long_jobs=True), as_json=as_json)
     from application.labels import number
 
+    if as_json:
+        output.emit_json({"events": events, "seconds": round(seconds, 3)})
+        return
     rate = f", {number(round(events / seconds))} sự kiện/giây" if events and seconds else ""
     output.say(f"Đã cập nhật: {number(events)} sự kiện trong "
                f"{f'{seconds:.2f}'.replace('.', ',')} giây{rate}.")
@@ -131,6 +135,7 @@ def projections_rebuild(
     name: Annotated[str, typer.Argument(help="plans | nominations | structure")],
     batch_size: Annotated[int, Opt("--batch-size", min=1, max=100_000,
                                    help="Số sự kiện mỗi giao dịch.")] = 500,
+    as_json: Json = False,
 ) -> None:
     """Dựng lại một bảng đọc từ đầu sổ sự kiện vào bảng mới, rồi thay vào (người đọc thấy bảng
     cũ cho đến lúc đó); cho biết có khác bảng đang dùng không."""
@@ -140,9 +145,13 @@ def projections_rebuild(
         with bar(f"Dựng lại {name}") as update:
             return await rebuild(ctx, operator(), name, batch_size=batch_size, progress=update)
 
-    report = run(lambda: in_context(work, long_jobs=True))
+    report = run(lambda: in_context(work, long_jobs=True), as_json=as_json)
     from application.labels import number
 
+    if as_json:
+        output.emit_json({"name": report.name, "events": report.events, "rows": report.rows,
+                          "position": report.position, "matched_live": report.matched_live})
+        return
     verdict = {None: "bảng đang dùng ở vị trí khác trong sổ, không so sánh",
                True: "giống hệt bảng đang dùng",
                False: "KHÁC bảng đang dùng, và đã thay nó"}

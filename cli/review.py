@@ -47,6 +47,25 @@ def appraisal_show(plan_id: str, as_json: Json = False) -> None:
     show_warnings(view.warnings, "Tiêu chuẩn, điều kiện chưa đạt mà cấp trên phải thấy")
 
 
+@appraisal_app.command("pending")
+def appraisal_pending(plan_id: str,
+                      agency: Annotated[str | None, Opt("--agency", help="Cơ quan (mặc định: cơ "
+                                                                         "quan của bạn).")] = None,
+                      as_json: Json = False) -> None:
+    """Những nhân sự còn chờ kết luận của cơ quan: số thẻ đảng, mỗi dòng một người (dùng được
+    trong vòng lặp của shell)."""
+    async def work(ctx: Any) -> Any:
+        from application.review import pending_findings
+
+        return await pending_findings(ctx, await user(ctx), plan_id, agency=agency)
+
+    waiting = run(lambda: in_context(work), as_json=as_json)
+    if as_json:
+        output.emit_json(waiting)
+    else:
+        output.out.file.write("".join(f"{w}\n" for w in waiting))
+
+
 @appraisal_app.command("record")
 def appraisal_record(
     plan_id: str,

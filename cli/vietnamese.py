@@ -1,17 +1,20 @@
 """The command line's own words in Vietnamese: the help's headings and the messages typer and
 click print for a missing option or an unknown command.
 
-Click and typer translate their messages with ``gettext``; each of their modules binds
-``gettext``/``ngettext`` as ``_``/``ngettext`` at import. Installing this catalogue rebinds those
-names in the modules already loaded, and sets typer's help panel titles, which it computes at
-import. The messages a person reads from nhansu itself come from the label catalogue
+Typer translates some of its words with ``gettext`` (its modules bind ``gettext`` as ``_`` at
+import): installing this catalogue rebinds those names in the modules already loaded. The
+click it vendors (``typer._click``) writes the rest as plain English strings: the usage line's
+prefix, the help option's text, the type labels and the usage errors are rewritten here. The
+messages a person reads from nhansu itself come from the label catalogue
 (``application.labels``)."""
 
 from __future__ import annotations
 
 import gettext
+import re
 import sys
 from collections.abc import Callable
+from typing import IO, Any
 
 MESSAGES: dict[str, str] = {
     "Usage:": "Cách dùng:",
@@ -56,6 +59,8 @@ MESSAGES: dict[str, str] = {
     "[default: {}]": "[mặc định: {}]",
     "[env var: {}]": "[biến môi trường: {}]",
     "[required]": "[bắt buộc]",
+    "required": "bắt buộc",
+    "default": "mặc định",
     "(deprecated) ": "(không dùng nữa) ",
     "integer": "số nguyên",
     "float": "số thực",
@@ -102,7 +107,123 @@ def install() -> None:
             bound = getattr(module, attribute, None)
             if bound in originals:
                 setattr(module, attribute, originals[bound])
+    _install_vendored_click()
     rich_utils = sys.modules.get("typer.rich_utils")
     if rich_utils is not None:
         for constant, english in _TYPER_PANELS.items():
             setattr(rich_utils, constant, translate(english))
+
+
+TYPE_LABELS = {"<str>": "<chuỗi>", "<path>": "<đường dẫn>", "<int>": "<số nguyên>",
+               "<float>": "<số>", "<bool>": "<có/không>", "<file>": "<tệp>",
+               "<directory>": "<thư mục>"}
+TYPE_NAMES = {"integer": "số nguyên", "int": "số nguyên", "float": "số", "text": "chuỗi",
+              "boolean": "giá trị đúng/sai", "path": "đường dẫn"}
+ERRORS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"Missing argument '?([^'.]+)'?\.?(.*)"),
+     lambda m: f"Thiếu tham số «{m[1]}».{_rest(m[2])}"),
+    (re.compile(r"Missing option '?([^'.]+)'?\.?(.*)"),
+     lambda m: f"Thiếu tùy chọn «{m[1]}».{_rest(m[2])}"),
+    (re.compile(r"Missing parameter:? '?([^'.]+)'?\.?"),
+     lambda m: f"Thiếu giá trị «{m[1]}»."),
+    (re.compile(r"No such option: (\S+)\s*(?:\(Possible options: (.+)\))?"),
+     lambda m: f"Không có tùy chọn {m[1]}." + (f" Có thể là: {m[2]}." if m[2] else "")),
+    (re.compile(r"No such command '?([^'.]+?)'?\.?"),
+     lambda m: f"Không có lệnh «{m[1]}»."),
+    (re.compile(r"Got unexpected extra arguments? \((.+)\)"),
+     lambda m: f"Thừa tham số: {m[1]}."),
+    (re.compile(r"Option '?([^']+)'? requires an argument\.?"),
+     lambda m: f"Tùy chọn «{m[1]}» cần một giá trị."),
+    (re.compile(r"Option '?([^']+)'? requires (\d+) arguments\.?"),
+     lambda m: f"Tùy chọn «{m[1]}» cần {m[2]} giá trị."),
+    (re.compile(r"Option '?([^']+)'? does not take a value\.?"),
+     lambda m: f"Tùy chọn «{m[1]}» không nhận giá trị."),
+    (re.compile(r"Invalid value for '?([^':]+)'?: (.+)", re.S),
+     lambda m: f"Giá trị không hợp lệ cho «{m[1]}»: {translate_error(m[2])}"),
+    (re.compile(r"Invalid value: (.+)", re.S),
+     lambda m: f"Giá trị không hợp lệ: {translate_error(m[1])}"),
+    (re.compile(r"(?:Value )?(.+) is not a valid (\w+)\.?"),
+     lambda m: f"{m[1]} không phải {TYPE_NAMES.get(m[2], m[2])} hợp lệ."),
+    (re.compile(r"(.+) is not in the range (.+)\.?"),
+     lambda m: f"{m[1]} nằm ngoài khoảng {m[2]}."),
+    (re.compile(r"(.+) is not one of (.+)\.?"),
+     lambda m: f"{m[1]} không thuộc {m[2]}."),
+    (re.compile(r"Missing command\.?"), lambda m: "Thiếu lệnh."),
+    (re.compile(r"Input should be a valid integer.*", re.S),
+     lambda m: "phải là một số nguyên."),
+    (re.compile(r"Input should be a valid number.*", re.S),
+     lambda m: "phải là một số."),
+    (re.compile(r"Input should be (?:less|greater) than(?: or equal to)? (\S+).*", re.S),
+     lambda m: f"phải {'không nhỏ hơn' if 'greater' in m[0] else 'không lớn hơn'} {m[1]}."),
+]
+
+
+def _rest(text: str) -> str:
+    return f" {translate_error(text.strip())}" if text.strip() else ""
+
+
+def translate_error(message: str) -> str:
+    for pattern, replace in ERRORS:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            return replace(match)
+    return message
+
+
+def _show_usage_error(self: Any, file: IO[Any] | None = None) -> None:
+    """A usage error as nhansu's users read it: the usage line, where help is, the problem."""
+    from typer._click.utils import echo
+
+    stream = file or sys.stderr
+    if self.ctx is not None:
+        echo(self.ctx.get_usage(), file=stream)
+        if self.ctx.command.get_help_option(self.ctx) is not None:
+            echo(f"Chạy '{self.ctx.command_path} {self.ctx.help_option_names[0]}' để xem "
+                 "hướng dẫn.\n", file=stream)
+    echo(f"Lỗi: {translate_error(self.format_message())}", file=stream)
+
+
+def _show_error(self: Any, file: IO[Any] | None = None) -> None:
+    from typer._click.utils import echo
+
+    echo(f"Lỗi: {translate_error(self.format_message())}", file=file or sys.stderr)
+
+
+def _install_vendored_click() -> None:
+    import typer.core
+    from typer._click import decorators, exceptions, formatting
+
+    write_usage = formatting.HelpFormatter.write_usage
+    if getattr(write_usage, "__vietnamese__", False):
+        return
+
+    def vietnamese_usage(self: Any, prog: str, args: str = "",
+                         prefix: str | None = None) -> None:
+        write_usage(self, prog, args, "Cách dùng: " if prefix is None else prefix)
+
+    vietnamese_usage.__vietnamese__ = True  # type: ignore[attr-defined]
+    setattr(formatting.HelpFormatter, "write_usage", vietnamese_usage)  # noqa: B010
+
+    help_option = decorators.help_option
+
+    def vietnamese_help_option(*args: Any, **kwargs: Any) -> Any:
+        decorate = help_option(*args, **kwargs)
+
+        def apply(target: Any) -> Any:
+            result = decorate(target)
+            for param in getattr(target, "params", ())[-1:]:
+                param.help = "Hiện hướng dẫn này rồi thoát."
+            return result
+        return apply
+
+    decorators.help_option = vietnamese_help_option
+
+    display_type = typer.core._TyperParameter.display_type
+
+    def vietnamese_type(self: Any, ctx: Any) -> Any:
+        shown = display_type(self, ctx)
+        return TYPE_LABELS.get(shown, shown) if isinstance(shown, str) else shown
+
+    typer.core._TyperParameter.display_type = vietnamese_type  # type: ignore[method-assign]
+    exceptions.UsageError.show = _show_usage_error  # type: ignore[method-assign]
+    exceptions.ClickException.show = _show_error  # type: ignore[method-assign]

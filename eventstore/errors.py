@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import asyncpg.exceptions as pg
 from asyncpg.exceptions import _base as pg_base
-from sqlalchemy import exc as sa
 
 
 class EventStoreError(Exception):
@@ -106,10 +107,14 @@ def _is_unavailable_one(error: BaseException) -> bool:
         return False
     if isinstance(error, (TimeoutError, OSError, pg.PostgresConnectionError,
                           pg.CannotConnectNowError, pg.ConnectionDoesNotExistError,
-                          pg.InterfaceError, sa.TimeoutError, sa.DisconnectionError)):
+                          pg.InterfaceError)):
         return True
-    if isinstance(error, sa.DBAPIError) and error.connection_invalidated:
-        return True
+    sa = sys.modules.get("sqlalchemy.exc")  # its errors exist only if SQLAlchemy was used
+    if sa is not None:
+        if isinstance(error, (sa.TimeoutError, sa.DisconnectionError)):
+            return True
+        if isinstance(error, sa.DBAPIError) and error.connection_invalidated:
+            return True
     state = getattr(error, "sqlstate", None)
     return isinstance(state, str) and (state.startswith("08") or state in _UNAVAILABLE_STATES)
 

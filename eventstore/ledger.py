@@ -25,9 +25,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from eventstore.checkpoints import CHECKPOINT_GENESIS, Checkpoint, Signer, signature_problem
@@ -39,6 +38,10 @@ from eventstore.model import RecordedEvent
 from eventstore.progress import Progress, Reporter
 from eventstore.store import PostgresEventStore
 from eventstore.verification import recompute_hash
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 SEAL_LOCK_KEY = 0x6C6564676572  # "ledger"
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, cast
-
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import greenlet_spawn
+from typing import TYPE_CHECKING, Any, cast
 
 from eventstore.appending import append_on
+from eventstore.database import Database
 from eventstore.heads import HeadCache
 from eventstore.model import NewEvent, RecordedEvent, VerificationReport
 from eventstore.progress import Progress
 from eventstore.rows import COLUMNS, to_recorded
 from eventstore.verification import verify_on
+
+if TYPE_CHECKING:
+    from eventstore.database import Connections
 
 _STREAM = f"""
 SELECT {COLUMNS} FROM events
@@ -62,12 +63,18 @@ class PostgresEventStore:
     asyncpg driver directly: SQLAlchemy's per-row processing would cost more than the
     database work of a small append."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Connections) -> None:
         self._engine = engine
         self._heads = HeadCache()
 
     @asynccontextmanager
     async def _driver(self) -> AsyncIterator[Any]:
+        if isinstance(self._engine, Database):
+            async with self._engine.connection() as conn:
+                yield conn
+            return
+        from sqlalchemy.util import greenlet_spawn
+
         # Checking a pooled connection out directly costs a third of engine.connect() (one
         # greenlet switch instead of three), which matters at a few thousand appends a second.
         fairy = await self._engine.raw_connection()

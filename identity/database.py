@@ -13,28 +13,24 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import TYPE_CHECKING, Any
 
 from domain.people import Actor
 from eventstore.appending import append_on
+from eventstore.database import driver as eventstore_driver
 from eventstore.model import NewEvent, RecordedEvent
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 
 @asynccontextmanager
 async def driver(engine: AsyncEngine) -> AsyncIterator[Any]:
-    """A pooled connection's asyncpg driver. A conversation cut short (cancelled, or the
-    connection lost) does not go back to the pool."""
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        native = raw.driver_connection
-        try:
-            yield native
-        except BaseException as error:
-            if not isinstance(error, Exception) or native is None or native.is_closed():
-                await conn.invalidate()
-            raise
+    """A pooled connection's asyncpg driver (eventstore.database.driver: the one place that
+    reaches it). A conversation cut short does not go back to the pool."""
+    async with eventstore_driver(engine) as conn:
+        yield conn
 
 
 @asynccontextmanager

@@ -31,9 +31,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import TYPE_CHECKING, Any
 
 from domain.registry import (
     CORRELATION_ID,
@@ -46,6 +44,10 @@ from domain.registry import (
 )
 from eventstore.model import RecordedEvent
 from identity.database import append_in, driver, envelope
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 #: pg_advisory_xact_lock key serialising registry writes ("nhregist").
 WRITE_LOCK_KEY = 0x6E687265676973

@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import TYPE_CHECKING, Any
 
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
@@ -28,6 +26,10 @@ from identity.accounts import (
     user_stream,
 )
 from identity.database import append_in, driver, envelope, transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 Then = Callable[[Any], Awaitable[None]]
 

@@ -16,9 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
-from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
-from temporalio.client import Client
-
 from local_services.processes import DetachedProcess, alive
 from local_services.status import ServiceStatus
 from settings import Settings
@@ -150,6 +147,9 @@ async def _wait_ready(settings: Settings, pid: int, within: float) -> None:
 
 
 async def _check_client(settings: Settings) -> None:
+    from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+    from temporalio.client import Client
+
     client = await asyncio.wait_for(
         Client.connect(address(settings), namespace=settings.temporal_namespace), timeout=5
     )

@@ -6,7 +6,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.support.databases import Scratch, backend_names, scratch_database, server_url
+from tests.support.databases import (
+    Scratch,
+    backend_names,
+    scratch_database,
+    server_url,
+    stop_if_started_here,
+)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A test run stops what it started: the embedded PostgreSQL of the tests, if this run
+    started it (each Temporal dev server stops with its fixture)."""
+    stop_if_started_here()
 
 
 @pytest.fixture(scope="session", params=backend_names())

@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventstore.model import NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
 from reads.models.connections import driver
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 CHANNEL = "nhansu_events"
 

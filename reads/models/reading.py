@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import TYPE_CHECKING, Any
 
 from domain.plan_terms import StructureTargets
 from domain.structure import StructureFigure, structure_figures
 from eventstore.store import PostgresEventStore
+from reads.models.connections import driver
 from reads.models.runner import is_behind, positions
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 MEASURES = ("women", "under_40", "ethnic_minority", "first_time")
 # The domain's own labels (Nữ, Dưới 40 tuổi, ...), in its order.
@@ -52,10 +55,22 @@ ORDER BY plan_id
 """
 
 
+_NAMED = re.compile(r"(?<![:\w]):([a-z_]+)")
+
+
 async def _rows(engine: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:
-    async with engine.connect() as conn:
-        result = await conn.execute(text(sql), params)
-        return [dict(row) for row in result.mappings()]
+    """The query's rows as dicts; ``:name`` parameters sent as the driver's ``$n``."""
+    order: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in order:
+            order.append(match[1])
+        return f"${order.index(match[1]) + 1}"
+
+    statement = _NAMED.sub(number, sql)
+    async with driver(engine) as conn:
+        rows = await conn.fetch(statement, *(params[name] for name in order))
+    return [dict(row) for row in rows]
 
 
 async def plans(engine: AsyncEngine, *, status: str | None = None) -> list[PlanRow]:

@@ -40,10 +40,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.events import DomainEvent
 from eventstore.errors import is_unavailable
@@ -54,6 +53,10 @@ from reads.errors import CorruptRecord
 from reads.models.base import Projection, UnreadableEvent, decode
 from reads.models.connections import driver, quote
 from reads.models.notify import CHANNEL
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 
 DEFAULT_BATCH_SIZE = 500
 POSITIONS = "projection_positions"

@@ -9,12 +9,11 @@ import uuid
 
 from domain.commands import PlanCommand, RegisterCandidate
 from domain.decide import decide
-from domain.events import stream_of
-from domain.plan import PlanState, fold
+from domain.plan import PlanState, expected_versions, fold
 from eventstore.model import NewEvent
 from eventstore.store import PostgresEventStore
-from tests.support.plans import NOW, open_plan
-from tests.support.scenario import all_commands, nomination
+from tests.support.plans import NOW
+from tests.support.scenario import all_commands, nomination, opening
 from workflows.envelopes import envelope
 
 SCRIPT_NAME = '<script>alert("x")</script> Nguyễn Văn <b>An</b> & "Bình"'
@@ -23,7 +22,7 @@ SCRIPT_NAME = '<script>alert("x")</script> Nguyễn Văn <b>An</b> & "Bình"'
 def commands(plan_id: str) -> list[PlanCommand]:
     """The scenario, with the first incumbent's name carrying markup an HTML page must not
     run."""
-    items: list[PlanCommand] = [open_plan(plan_id=plan_id), *all_commands(plan_id)]
+    items: list[PlanCommand] = [opening(plan_id), *all_commands(plan_id)]
     first = items[1]
     assert isinstance(first, RegisterCandidate)
     items[1] = dataclasses.replace(first, candidate=dataclasses.replace(
@@ -33,10 +32,9 @@ def commands(plan_id: str) -> list[PlanCommand]:
 
 async def record_plan(store: PostgresEventStore, plan_id: str) -> PlanState:
     state = PlanState()
-    versions: dict[str, int] = {}
     for command in commands(plan_id):
         events = decide(state, command, now=NOW)
-        state = fold(events, state)
+        state_before, state = state, fold(events, state)
         batch = []
         for e in events:
             env = envelope(e, event_id=str(uuid.uuid4()), workflow_id=f"plan-{plan_id}",
@@ -46,10 +44,7 @@ async def record_plan(store: PostgresEventStore, plan_id: str) -> PlanState:
                                   data=env.data, metadata=env.metadata,
                                   occurred_at=env.occurred_at,
                                   correlation_id=env.correlation_id))
-        streams = list(dict.fromkeys(stream_of(e) for e in events))
-        await store.append(batch, {s: versions.get(s, 0) for s in streams})
-        for new in batch:
-            versions[new.stream_id] = versions.get(new.stream_id, 0) + 1
+        await store.append(batch, expected_versions(state_before, events))
     return state
 
 

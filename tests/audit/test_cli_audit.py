@@ -13,7 +13,9 @@ import stat
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,10 +50,30 @@ async def cli_db() -> AsyncIterator[Scratch]:
 
 
 def _env(scratch: Scratch, data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NHANSU_LEDGER")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NHANSU_")}
     return {**env, "DATABASE_URL": scratch.url, "NHANSU_DATA_DIR": str(data_dir),
             "TEMPORAL_ADDRESS": "127.0.0.1:9", "NHANSU_LOG_LEVEL": "WARNING",
-            "COLUMNS": "250", **extra}
+            "NHANSU_TOKEN_FILE": str(data_dir / "no-token"), "COLUMNS": "250", **extra}
+
+
+async def auditor(scratch: Scratch, *plan_ids: str) -> str:
+    """An auditor of the centre (a token), over plans whose organizations the registry
+    places under it: what reading a trail or exporting needs."""
+    from application.plans import PlanService
+    from tests.support import people
+    from tests.support.scenario import organization
+
+    async def no_temporal() -> Any:
+        raise AssertionError("no Temporal here")
+
+    ctx = people.context(bootstrap.Database(url=scratch.url, engine=scratch.engine,
+                                            store=scratch.store),
+                         PlanService(no_temporal, scratch.store, "unused",
+                                     timedelta(seconds=1)))
+    await people.seed_registry(ctx)
+    for plan_id in plan_ids:
+        await people.register_plan_organization(ctx, organization(plan_id))
+    return (await people.auditor(ctx)).token
 
 
 async def nhansu(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +85,7 @@ async def test_seal_export_verify_and_catch_tampering_from_the_command_line(
     cli_db: Scratch, tmp_path: Path,
 ) -> None:
     await record_plan(cli_db.store, "cli-1")
-    env = _env(cli_db, tmp_path / "data")
+    env = _env(cli_db, tmp_path / "data", NHANSU_TOKEN=await auditor(cli_db, "cli-1"))
     sealed = await nhansu(env, "ledger", "seal")
     assert sealed.returncode == 0, sealed.stdout + sealed.stderr
     assert "Đã ký điểm chốt số 1" in sealed.stdout and "nhansu.ledger/v1" in sealed.stdout
@@ -92,7 +114,7 @@ async def test_seal_export_verify_and_catch_tampering_from_the_command_line(
     ok = await nhansu(env, "audit", "verify-export", str(out), "--public-key", public,
                       "--trusted-checkpoint", str(note_file))
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "Sổ cái toàn vẹn" in ok.stdout and "sự kiện/s" in ok.stdout
+    assert "Sổ cái toàn vẹn" in ok.stdout and "sự kiện/giây" in ok.stdout
 
     wrong_key = await nhansu(env, "audit", "verify-export", str(out), "--public-key",
                              KEY_A.public_spec())
@@ -135,7 +157,7 @@ async def test_a_rolled_back_database_fails_against_a_kept_checkpoint(
 
 async def test_trail_formats_from_the_command_line(cli_db: Scratch, tmp_path: Path) -> None:
     await record_plan(cli_db.store, "cli-4")
-    env = _env(cli_db, tmp_path / "data")
+    env = _env(cli_db, tmp_path / "data", NHANSU_TOKEN=await auditor(cli_db, "cli-4"))
     nomination_id = dropped("cli-4")
     before = await nhansu(env, "audit", "trail", nomination_id, "--json")
     assert before.returncode == 0, before.stdout + before.stderr

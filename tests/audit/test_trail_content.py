@@ -15,15 +15,16 @@ from audit.trail import trail_report
 from audit.trail_formats import trail_html
 from domain.commands import PlanCommand
 from domain.decide import decide
-from domain.events import EVENT_TYPES, DomainEvent, NominationSentBack, stream_of
+from domain.events import EVENT_TYPES, DomainEvent, NominationSentBack
 from domain.people import CandidateGroup, Role
-from domain.plan import PlanPhase, PlanState, fold
+from domain.plan import PlanPhase, PlanState, expected_versions, fold
 from domain.vocabulary import CATALOGUE
 from reads.describe import describe, label
 from reads.plans import VIETNAM, business_date, load_plan, plan_view
 from reads.trail import NominationNotFound, nomination_trail
 from tests.audit.log import KEYS
 from tests.projections.support import Step, append_all, steps_from_history
+from tests.support import plans
 from tests.support.databases import Scratch
 from tests.support.plans import conference, open_plan, register, votes
 
@@ -44,6 +45,8 @@ CODES = (
     | set(CATALOGUE["body"]) | {"None", "registration", "submission", "revote", "advanced",
                                 "dropped", "below_threshold", "over_list_maximum"})
 WORD = re.compile(r"[A-Za-z_]+")
+#: A send-back's words: the label catalogue's, for its event type.
+SENT_BACK = CATALOGUE["event"]["NominationSentBack"]
 USER_TEXT = ("evidence_ref", "decision_ref", "text", "reasons")
 
 
@@ -72,7 +75,7 @@ async def test_every_description_is_vietnamese_and_a_send_back_has_no_attempt(
             if entry.event_type == "NominationSentBack":
                 sent_back += 1
                 assert entry.attempt is None and entry.step is not None
-                assert f"trả lại bước {entry.step}" in entry.outcome_vi
+                assert entry.outcome_vi == f"{SENT_BACK} bước {entry.step}"
             elif entry.attempt is not None:  # only a conference's result has one
                 assert entry.event_type in ("NominationAdvanced", "NominationDropped",
                                             "NominationRevoteRequired")
@@ -86,7 +89,8 @@ def test_labels_come_from_one_dict_and_a_procedure_names_its_own_groups() -> Non
     [sent] = [e for e in _histories()[1] if isinstance(e, NominationSentBack)][:1]
     about = describe(sent)
     assert (about.step, about.attempt) == (sent.step, None)
-    assert about.outcome_vi == f"Cấp trên trả lại bước {sent.step}"
+    assert about.outcome_vi == f"{SENT_BACK} bước {sent.step}"
+    assert SENT_BACK == "Nhân sự được trả lại để xem xét lại"
     assert label("role", "appraisal_agency") == "Cơ quan chuyên môn thẩm định"
     assert label("agency", "something_new") == "something_new"  # unknown: the code itself
     opened = _histories()[0][0]
@@ -106,7 +110,7 @@ def at(day: int, hour: int = 2, minute: int = 0) -> datetime:
 
 
 def nid(i: int) -> str:
-    return f"{PLAN}-n{i}"
+    return plans.nid(i)
 
 
 def dated_steps(dated: list[tuple[datetime, PlanCommand]]) -> list[Step]:
@@ -115,8 +119,7 @@ def dated_steps(dated: list[tuple[datetime, PlanCommand]]) -> list[Step]:
     for now, command in dated:
         events = decide(state, command, now=now)
         assert events, command
-        expected = {s: state.version_of(s) for s in dict.fromkeys(stream_of(e) for e in events)}
-        steps.append(Step(PLAN, tuple(events), expected))
+        steps.append(Step(PLAN, tuple(events), expected_versions(state, events)))
         state = fold(events, state)
     return steps
 

@@ -8,18 +8,21 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 import bootstrap
+from application.context import Context
 from application.plans import PlanService
 from encryption.converter import data_converter
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
 from tests.support.databases import backend_names, fresh_database, server_url
 from tests.support.keys import TEST_PAYLOAD_KEYS
+from tests.support.people import context, seed_registry
 
 TEMPORAL_CLI = Path(sys.executable).parent / "temporal"
 
@@ -73,3 +76,27 @@ def service(temporal_client: Client, store: PostgresEventStore, task_queue: str)
 @pytest.fixture
 def plan_id() -> str:
     return f"plan-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+async def registry_seeded(database_url: str, store: PostgresEventStore) -> None:
+    """The registry of examples/to-chuc.csv in the session's database, once."""
+    ctx = context(bootstrap.Database(url=database_url, engine=store_engine(store), store=store),
+                  PlanService(_no_client, store, "unused", timedelta(seconds=1)))
+    await seed_registry(ctx)
+
+
+@pytest.fixture
+async def app(database_url: str, store: PostgresEventStore, temporal_client: Client,
+              task_queue: str, registry_seeded: None) -> Context:
+    """The application context of a test: its own task queue, the session's database."""
+    return context(bootstrap.Database(url=database_url, engine=store_engine(store), store=store),
+                   PlanService(temporal_client, store, task_queue, timedelta(seconds=60)))
+
+
+def store_engine(store: PostgresEventStore) -> Any:
+    return store._engine  # the engine the store was made with (one handle per session)
+
+
+async def _no_client() -> Client:
+    raise AssertionError("seeding the registry needs no Temporal")

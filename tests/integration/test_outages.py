@@ -47,7 +47,7 @@ async def test_no_worker_means_outcome_unknown_within_the_timeout_then_a_retry_a
         retried = await service.open_plan(opening)
         registered = await service.register_candidate(plan_id,
                                                       scenario.registrations(plan_id)[0])
-    assert [e.event_type for e in retried.events] == ["PlanOpened"]
+    assert [e.event_type for e in retried.events] == ["PlanOpened", "PlanTermClaimed"]
     assert registered.event_types == ["CandidateRegistered", "EligibilityChecked"]
     assert await store.stream_version(plan_stream(plan_id)) == 1
 

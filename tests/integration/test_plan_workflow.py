@@ -172,11 +172,12 @@ async def test_a_duplicate_person_is_rejected_with_nothing_written(
         service: PlanService, store: PostgresEventStore, plan_id: str) -> None:
     await open_and_register(service, plan_id)
     before = await store.read_correlated(plan_stream(plan_id))
-    again = dataclasses.replace(register(0, scenario_group(), nomination_id=f"{plan_id}-dup"),
-                                candidate=candidate(0), command_id="dup")
+    again = dataclasses.replace(
+        register(0, scenario_group(), nomination_id=scenario.nomination(plan_id, 99)),
+        candidate=candidate(0), command_id="dup", actor=scenario.department(plan_id))
     with pytest.raises(Rejected) as rejected:
         await service.register_candidate(plan_id, again, "dup")
-    assert rejected.value.violations[0].rule == "already_nominated"
+    assert [v.rule for v in rejected.value.violations] == ["already_nominated"]
     assert await store.read_correlated(plan_stream(plan_id)) == before
 
 

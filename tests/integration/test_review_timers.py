@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -53,23 +54,28 @@ async def timed_service(env: WorkflowEnvironment,
 
 
 def small_plan(plan_id: str) -> list[PlanCommand]:
-    """Three seats, four incumbents, all through the five steps: a list of exactly four."""
+    """Three seats, four incumbents, all through the five steps: a list of exactly four; the
+    commands of the plan's own organization department (scenario.department)."""
     commands: list[PlanCommand] = [
         register(i, CandidateGroup.INCUMBENT, nomination_id=scenario.nomination(plan_id, i))
         for i in range(4)]
-    commands = [c.__class__(**{**c.__dict__, "command_id": f"{plan_id}-{c.command_id}"})
-                for c in commands]
+    commands = [replace(c, command_id=f"{plan_id}-{c.command_id}") for c in commands]
     members = [scenario.nomination(plan_id, i) for i in range(4)]
     for step in range(1, 6):
         commands.append(conference(step, CandidateGroup.INCUMBENT, dict.fromkeys(members, 12),
                                    held_on=date(2025, 3, step),
                                    command_id=f"{plan_id}-c{step}"))
     commands.append(submit(command_id=f"{plan_id}-submit"))
-    return commands
+    return [replace(c, actor=scenario.department(plan_id)) for c in commands]
 
 
 async def submitted(service: PlanService, store: PostgresEventStore, plan_id: str) -> list[str]:
-    await service.open_plan(open_plan(plan_id=plan_id, seats=3, command_id=f"{plan_id}-open"),
+    """The plan opened for an organization of its own (one plan per organization and term:
+    the tests share a database) and submitted."""
+    await service.open_plan(replace(open_plan(plan_id=plan_id, seats=3,
+                                              command_id=f"{plan_id}-open"),
+                                     organization=scenario.organization(plan_id),
+                                     actor=scenario.department(plan_id)),
                             now=datetime.now(UTC))
     for command in small_plan(plan_id):
         await scenario.send(service, plan_id, command)

@@ -72,10 +72,21 @@ def no_worker_left_behind() -> Iterator[None]:
 async def fingerprint(store: PostgresEventStore,
                       plan_id: str) -> tuple[Counter[str], dict[str, int]]:
     """What the run left: how many events of each type, and each stream's length, with the
-    plan's own id taken out so two runs compare."""
+    plan's own id, and its nominations' ids (UUIDs made from it), taken out so two runs
+    compare: candidate i's stream is "nomination-n{i}" in both."""
+    candidates = {scenario.nomination(plan_id, i): f"n{i:02d}"
+                  for i in [*scenario.INCUMBENTS, *scenario.FIRST_TIME]}
+
+    def stream(stream_id: str) -> str:
+        kind, _, rest = stream_id.partition("-")
+        if kind == "nomination":
+            assert rest in candidates, stream_id  # no nomination outside the scenario
+            return f"nomination-{candidates[rest]}"
+        return stream_id.replace(plan_id, "PLAN")
+
     events = await store.read_correlated(plan_stream(plan_id))
     types = Counter(e.event_type for e in events)
-    lengths = Counter(e.stream_id.replace(plan_id, "PLAN") for e in events)
+    lengths = Counter(stream(e.stream_id) for e in events)
     return types, dict(lengths)
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from domain.commands import PlanCommand
 from domain.decide import decide
-from domain.events import DomainEvent, stream_of
+from domain.events import DomainEvent
 from domain.people import Actor, Candidate, CandidateGroup, Organization, Role
-from domain.plan import PlanState, fold
+from domain.plan import PlanState, expected_versions, fold
 from eventstore.model import NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
 from reads.models.base import Connection
@@ -46,15 +46,17 @@ class Step:
         return out
 
 
-def steps_of(plan_id: str, commands: Iterable[PlanCommand]) -> list[Step]:
-    """The events each command decides, in order, each with the versions it expects."""
+def steps_of(plan_id: str, commands: Iterable[PlanCommand], *,
+             legacy: bool = False) -> list[Step]:
+    """The events each command decides, in order, each with the versions it expects (the
+    domain's ``expected_versions``: an opening's term claim expects the term stream where the
+    claim read it). ``legacy`` decides as before the door checks (no term claim)."""
     state, steps = PlanState(), []
     for command in commands:
-        events = decide(state, command, now=NOW)
+        events = decide(state, command, now=NOW, legacy=legacy)
         if not events:
             continue
-        expected = {s: state.version_of(s) for s in dict.fromkeys(stream_of(e) for e in events)}
-        steps.append(Step(plan_id, tuple(events), expected))
+        steps.append(Step(plan_id, tuple(events), expected_versions(state, events)))
         state = fold(events, state)
     return steps
 
@@ -83,7 +85,7 @@ def small_plan(plan_id: str, org: Organization, *, incumbents: Sequence[int],
                   organization_id=org.organization_id)
 
     def nid(i: int) -> str:
-        return f"{plan_id}-n{i:02d}"
+        return scenario.nomination(plan_id, i)
 
     def person(i: int) -> Candidate:
         return candidate(i, ethnicity="Tày" if i in minority else "Kinh")
@@ -163,16 +165,15 @@ async def append_all(store: PostgresEventStore, steps: Iterable[Step]) -> list[R
 
 def steps_from_history(plan_id: str, events: Sequence[DomainEvent]) -> list[Step]:
     """A recorded history (e.g. ``tests.unit.test_events.every_history()``) as appendable
-    steps: consecutive events of one command form one atomic append."""
+    steps: consecutive events of one command form one atomic append, expecting the versions
+    the domain's ``expected_versions`` gives on the history folded so far."""
     steps: list[Step] = []
-    versions: dict[str, int] = {}
+    state = PlanState()
     group: list[DomainEvent] = []
     for event in [*events, None]:
         if group and (event is None or event.command_id != group[-1].command_id):
-            streams = list(dict.fromkeys(stream_of(e) for e in group))
-            steps.append(Step(plan_id, tuple(group), {s: versions.get(s, 0) for s in streams}))
-            for e in group:
-                versions[stream_of(e)] = versions.get(stream_of(e), 0) + 1
+            steps.append(Step(plan_id, tuple(group), expected_versions(state, group)))
+            state = fold(group, state)
             group = []
         if event is not None:
             group.append(event)

@@ -47,46 +47,79 @@ def plans() -> dict[str, list[Step]]:
     }
 
 
+async def auditor_of(url: str, every: dict[str, list[Step]]) -> str:
+    """An auditor of the centre, over the plans' organizations placed in the registry under
+    it: the reader of the reports (a report shows only what its reader may read)."""
+    from datetime import timedelta
+
+    import bootstrap
+    from application.plans import PlanService
+    from tests.support import people
+
+    async def no_temporal() -> object:
+        raise AssertionError("no Temporal here")
+
+    engine = create_engine(url)
+    try:
+        store = PostgresEventStore(engine)
+        ctx = people.context(bootstrap.Database(url=url, engine=engine, store=store),
+                             PlanService(no_temporal, store, "unused",  # type: ignore[arg-type]
+                                         timedelta(seconds=1)))
+        await people.seed_registry(ctx)
+        for steps in every.values():
+            opened = final_state(steps).organization
+            assert opened is not None
+            await people.register_plan_organization(ctx, opened)
+        return (await people.auditor(ctx)).token
+    finally:
+        await engine.dispose()
+
+
 async def test_read_model_commands_end_to_end(pg_server: str, tmp_path: Path) -> None:
     async with fresh_database(pg_server, "cli", migrate=False) as url:
-        env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": "127.0.0.1:9",
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NHANSU_")},
+               "DATABASE_URL": url, "TEMPORAL_ADDRESS": "127.0.0.1:9",
                "NHANSU_DATA_DIR": str(tmp_path / "data"), "NHANSU_LOG_LEVEL": "WARNING",
-               "COLUMNS": "250"}
-        upgraded = await nhansu(env, "db", "upgrade")
+               "NHANSU_TOKEN_FILE": str(tmp_path / "no-token"), "COLUMNS": "250"}
+        upgraded = await nhansu(env, "db", "upgrade", "--json")
         assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
-        assert f"read models at {read_models_migrate.head_revision()}" in upgraded.stdout
+        assert read_models_migrate.head_revision() in json.loads(upgraded.stdout)["revisions"]
 
+        every = plans()
         engine = create_engine(url)
         try:
-            store = PostgresEventStore(engine)
-            every = plans()
-            await append_all(store, [s for steps in every.values() for s in steps])
+            await append_all(PostgresEventStore(engine),
+                             [s for steps in every.values() for s in steps])
         finally:
             await engine.dispose()
+        env["NHANSU_TOKEN"] = await auditor_of(url, every)
 
-        stale = await nhansu(env, "plan", "list")
-        assert stale.returncode == 0 and stale.stdout == ""
-        assert "behind the event log (plans)" in stale.stderr
+        stale = await nhansu(env, "plan", "list", "--json")
+        assert stale.returncode == 0 and json.loads(stale.stdout) == []
+        assert "chậm hơn sổ sự kiện (plans)" in stale.stderr
 
-        caught = await nhansu(env, "projections", "catch-up", "--batch-size", "50")
+        caught = await nhansu(env, "projections", "catch-up", "--batch-size", "50", "--json")
         assert caught.returncode == 0, caught.stdout + caught.stderr
         total = sum(len(s.events) for steps in every.values() for s in steps)
-        assert f"Caught up: {total} events" in caught.stdout
+        assert json.loads(caught.stdout)["events"] >= total  # and the registry's, users'
 
-        listed = await nhansu(env, "plan", "list")
+        listed = await nhansu(env, "plan", "list", "--json")
         assert listed.returncode == 0 and listed.stderr == ""
-        assert [line.split("\t") for line in listed.stdout.splitlines()] == [
-            ["an-binh", "2025-2030", "submitted", "Đảng bộ xã An Bình"],
-            ["binh-minh", "2025-2030", "submitted", "Đảng bộ binh-minh"],
-            ["dong-tien", "2025-2030", "in_procedure", "Đảng bộ dong-tien"],
-            ["moi-lap", "2025-2030", "open", "Đảng bộ moi-lap"]]
+        assert [(p["plan_id"], p["term"], p["status"], p["organization_name"])
+                for p in json.loads(listed.stdout)] == [
+            ("an-binh", "2025-2030", "submitted", "Đảng bộ xã An Bình"),
+            ("binh-minh", "2025-2030", "submitted", "Đảng bộ binh-minh"),
+            ("dong-tien", "2025-2030", "in_procedure", "Đảng bộ dong-tien"),
+            ("moi-lap", "2025-2030", "open", "Đảng bộ moi-lap")]
+        table = await nhansu(env, "plan", "list")
+        assert "Đang thực hiện" in table.stdout and "binh-minh" in table.stdout
 
         submitted = await nhansu(env, "report", "plans", "--status", "submitted", "--json")
         assert submitted.returncode == 0, submitted.stderr
         assert [(p["plan_id"], p["candidates"]) for p in json.loads(submitted.stdout)] == [
             ("an-binh", 19), ("binh-minh", 4)]
         table = await nhansu(env, "report", "plans", "--status", "submitted")
-        assert "2 đề án (submitted)" in table.stdout and "binh-minh" in table.stdout
+        assert "2 đề án" in table.stdout and "binh-minh" in table.stdout
 
         report = await nhansu(env, "report", "structure", "--json")
         assert report.returncode == 0, report.stderr
@@ -102,35 +135,38 @@ async def test_read_model_commands_end_to_end(pg_server: str, tmp_path: Path) ->
                     f.measure: f.count
                     for f in structure_figures(on_list, state.targets, state.term_start)
                 } | {"total": len(on_list)}
-        assert {s["plan_id"]: {m: f["count"] for m, f in s["figures"].items()}
-                | {"total": s["total"]} for s in data["lists"]} == expected
+        assert {s["plan_id"]: dict(s["counts"]) | {"total": s["total"]}
+                for s in data["lists"]} == expected
         first_time = [p for p, e in expected.items()
                       if Fraction(e["first_time"], e["total"]) > Fraction(1, 3)]
         women = [p for p, e in expected.items()
                  if Fraction(e["women"], e["total"]) > Fraction(15, 100)]
         assert first_time == ["an-binh"] and sorted(women) == ["an-binh", "binh-minh"]
-        assert [p["plan_id"] for p in data["above"]["first_time"]["plans"]] == first_time
-        assert sorted(p["plan_id"] for p in data["above"]["women"]["plans"]) == women
+        above = {a["measure"]: a for a in data["above"]}
+        assert above["first_time"]["plans"] == first_time
+        assert sorted(above["women"]["plans"]) == women
 
         text = await nhansu(env, "report", "structure")
         assert text.returncode == 0, text.stderr
-        assert ("Có 01 danh sách có tỷ lệ cấp ủy viên tham gia lần đầu trên 1/3: "
+        assert ("Có 01 danh sách có tỷ lệ người tham gia lần đầu trên 1/3: "
                 "Đảng bộ xã An Bình (7/17, 41,2%).") in text.stdout
-        assert ("Có 02 danh sách có tỷ lệ cấp ủy viên nữ trên 15%: Đảng bộ xã An Bình "
+        assert ("Có 02 danh sách có tỷ lệ nữ trên 15%: Đảng bộ xã An Bình "
                 "(6/17, 35,3%), Đảng bộ binh-minh (1/4, 25,0%).") in text.stdout
         stricter = await nhansu(env, "report", "structure", "--json", "--women-above", "30%",
                                 "--status", "submitted")
-        assert json.loads(stricter.stdout)["above"]["women"]["count"] == 1
+        women_above = [a for a in json.loads(stricter.stdout)["above"]
+                       if a["measure"] == "women"]
+        assert len(women_above[0]["plans"]) == 1
 
         status = await nhansu(env, "projections", "status", "--json")
         assert {r["name"]: r["behind"] for r in json.loads(status.stdout)} == {
             "nominations": False, "plans": False, "structure": False}
         rebuilt = await nhansu(env, "projections", "rebuild", "structure")
         assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-        assert "identical to the live rows" in rebuilt.stdout
+        assert "giống hệt bảng đang dùng" in rebuilt.stdout
 
         unknown = await nhansu(env, "projections", "rebuild", "nonsense")
-        assert unknown.returncode == 2 and "no projection 'nonsense'" in unknown.stdout
+        assert unknown.returncode == 2 and "nonsense" in unknown.stdout
         bad = await nhansu(env, "report", "plans", "--status", "duyet")
         assert bad.returncode == 2 and "--status" in bad.stdout
 
@@ -139,7 +175,8 @@ async def test_projections_run_follows_the_log_in_the_foreground_until_interrupt
         pg_server: str, tmp_path: Path) -> None:
     async with fresh_database(pg_server, "cli_run") as url:
         await read_models_migrate.upgrade(url)
-        env = {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": "127.0.0.1:9",
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NHANSU_")},
+               "DATABASE_URL": url, "TEMPORAL_ADDRESS": "127.0.0.1:9",
                "NHANSU_DATA_DIR": str(tmp_path / "data"), "NHANSU_LOG_LEVEL": "WARNING",
                "NHANSU_PROJECTION_POLL_SECONDS": "0.2"}
         process = await asyncio.create_subprocess_exec(
@@ -149,7 +186,7 @@ async def test_projections_run_follows_the_log_in_the_foreground_until_interrupt
         try:
             assert process.stdout is not None
             started = await asyncio.wait_for(process.stdout.readline(), 60)
-            assert b"Projections running (poll 0.2 s)" in started
+            assert "Bảng đọc đang chạy (kiểm tra mỗi 0.2 giây)" in started.decode()
             store = PostgresEventStore(engine)
             await append_all(store, full_plan("chay")[:4])
             async with asyncio.timeout(30):

@@ -62,6 +62,10 @@ async def recorded_ids(db: Db) -> list[str]:
         return [row[0] for row in await seen(conn)]
 
 
+def ids_of(*appended: list[RecordedEvent]) -> list[str]:
+    return [r.event_id for events in appended for r in events]
+
+
 async def position_of(db: Db, name: str = "recording") -> int:
     async with driver(db.engine) as conn:
         return int(await conn.fetchval(
@@ -70,22 +74,22 @@ async def position_of(db: Db, name: str = "recording") -> int:
 
 async def test_a_held_transaction_holds_later_commits_back_then_both_arrive_in_order(
         db: Db) -> None:
-    [a] = full_plan("a")[:1]
+    [a] = full_plan("a")[:1]  # an opening: the plan's event and its term claim
     [b] = full_plan("b")[:1]
     async with transaction(db) as (held, tx):
         early = await append_on(held, a.new_events(), a.expected)
         late = await db.store.append(b.new_events(), b.expected)
-        assert early[0].position < late[0].position
+        assert early[-1].position < late[0].position
         for _ in range(3):  # b is committed, but a may still commit before it: b waits
             assert await runner.catch_up(db.engine, db.store, [Recording()]) == 0
             await asyncio.sleep(0.02)
         assert await recorded_ids(db) == [] and await position_of(db) == 0
         await tx.commit()
 
-    await delivered(db.store, [early[0].event_id, late[0].event_id])
-    assert await runner.catch_up(db.engine, db.store, [Recording()]) == 2
-    assert await recorded_ids(db) == [early[0].event_id, late[0].event_id]
-    assert await position_of(db) == late[0].position
+    await delivered(db.store, ids_of(early, late))
+    assert await runner.catch_up(db.engine, db.store, [Recording()]) == len(early) + len(late)
+    assert await recorded_ids(db) == ids_of(early, late)
+    assert await position_of(db) == late[-1].position
 
 
 async def test_a_lower_position_committed_later_is_still_delivered(db: Db) -> None:
@@ -95,19 +99,19 @@ async def test_a_lower_position_committed_later_is_still_delivered(db: Db) -> No
     [y] = full_plan("y")[:1]
     async with transaction(db) as (x_conn, x_tx), transaction(db) as (y_conn, y_tx):
         await x_conn.fetchval("SELECT pg_current_xact_id()")  # x takes its id first
-        [y1] = await append_on(y_conn, y.new_events(), y.expected)
-        [x1] = await append_on(x_conn, x.new_events(), x.expected)
-        assert y1.position < x1.position
+        y1 = await append_on(y_conn, y.new_events(), y.expected)
+        x1 = await append_on(x_conn, x.new_events(), x.expected)
+        assert y1[-1].position < x1[0].position
         await x_tx.commit()
-        await delivered(db.store, [x1.event_id])
-        assert await runner.catch_up(db.engine, db.store, [Recording()]) == 1
-        assert await recorded_ids(db) == [x1.event_id]
-        assert await position_of(db) == x1.position
+        await delivered(db.store, ids_of(x1))
+        assert await runner.catch_up(db.engine, db.store, [Recording()]) == len(x1)
+        assert await recorded_ids(db) == ids_of(x1)
+        assert await position_of(db) == x1[-1].position
         await y_tx.commit()
 
-    await delivered(db.store, [y1.event_id])
-    assert await runner.catch_up(db.engine, db.store, [Recording()]) == 1
-    assert await recorded_ids(db) == [x1.event_id, y1.event_id]
+    await delivered(db.store, ids_of(y1))
+    assert await runner.catch_up(db.engine, db.store, [Recording()]) == len(y1)
+    assert await recorded_ids(db) == ids_of(x1, y1)
 
 
 async def test_a_rolled_back_append_is_never_delivered_and_does_not_block(db: Db) -> None:
@@ -116,9 +120,9 @@ async def test_a_rolled_back_append_is_never_delivered_and_does_not_block(db: Db
         await append_on(conn, steps[0].new_events(), steps[0].expected)
         await tx.rollback()
     kept = await db.store.append(steps[0].new_events(), steps[0].expected)
-    await delivered(db.store, [kept[0].event_id])
-    assert await runner.catch_up(db.engine, db.store, [Recording()]) == 1
-    assert await recorded_ids(db) == [kept[0].event_id]
+    await delivered(db.store, ids_of(kept))
+    assert await runner.catch_up(db.engine, db.store, [Recording()]) == len(kept)
+    assert await recorded_ids(db) == ids_of(kept)
 
 
 class Failing:

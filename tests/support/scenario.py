@@ -12,7 +12,8 @@ import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
-from application.plans import PlanService, Recorded
+from application.plans import PlanService
+from application.results import Recorded
 from domain.commands import (
     OpenPlan,
     PlanCommand,

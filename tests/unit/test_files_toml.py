@@ -218,7 +218,7 @@ def test_a_plan_file_that_is_not_utf8(tmp_path: Path) -> None:
 # --- the minutes -------------------------------------------------------------------------------
 
 def test_the_new_example_minutes_are_bound_to_their_plan() -> None:
-    path = EXAMPLES / "bien-ban-buoc-1-tai-cu.toml"
+    path = EXAMPLES / "bien-ban" / "01-buoc-1-tai-cu-lan-1.toml"
 
     minutes = read_minutes(path)
 
@@ -234,12 +234,13 @@ def test_the_new_example_minutes_are_bound_to_their_plan() -> None:
 
 
 def test_minutes_without_their_binding_keys_are_refused() -> None:
-    problems = rejected(lambda: read_minutes(EXAMPLES / "conference-step1-incumbent.toml"))
+    problems = rejected(lambda: read_minutes(
+        Path(__file__).resolve().parents[1] / "fixtures" / "files" / "minutes-unbound.toml"))
 
     assert found(problems) == {
-        ("conference-step1-incumbent.toml, khóa plan_id", "required"),
-        ("conference-step1-incumbent.toml, khóa organization_id", "required"),
-        ("conference-step1-incumbent.toml, khóa attempt", "required"),
+        ("minutes-unbound.toml, khóa plan_id", "required"),
+        ("minutes-unbound.toml, khóa organization_id", "required"),
+        ("minutes-unbound.toml, khóa attempt", "required"),
     }
 
 
@@ -387,3 +388,13 @@ def test_toml_text_over_5_mb_is_refused() -> None:
     [problem] = plan_problems(padding + PLAN)
 
     assert (problem.field, problem.rule) == ("plan.toml", "file_too_large")
+
+
+def test_the_example_minutes_are_what_the_generator_writes() -> None:
+    from examples.make_minutes import DIRECTORY, files
+
+    written = files()
+    assert sorted(written) == sorted(p.name for p in DIRECTORY.glob("*.toml"))
+    for name, text in written.items():
+        assert (DIRECTORY / name).read_text(encoding="utf-8") == text, name
+        read_minutes(DIRECTORY / name)

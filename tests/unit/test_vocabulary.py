@@ -104,27 +104,77 @@ def test_every_reason_code_and_occasion_the_domain_writes_has_a_label() -> None:
 
 
 # --- every rule code has a label -------------------------------------------------------------
+ROOT = DOMAIN.parent
+APPLICATION = sorted((ROOT / "application").glob("*.py"))
+
+
+def returned_codes(path: Path, function: str, position: int) -> set[str]:
+    """The literals ``function`` of ``path`` returns at ``position`` of the tuples it returns
+    (a helper that answers (rule, message) or (value, rule, message))."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            for ret in ast.walk(node):
+                if (isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple)
+                        and len(ret.value.elts) > position):
+                    found |= literals(ret.value.elts[position]) - {""}  # "": no problem
+    assert found, f"{path.name}: {function} returns no rule literal"
+    return found
+
+
 # Call sites whose rule is not a literal, and the codes it can take there.
-DYNAMIC_RULES = {("decide.py", "_submit"): set(SHORTFALL_RULES)}
+DYNAMIC_RULES = {
+    ("decide.py", "_submit"): set(SHORTFALL_RULES),
+    ("registry.py", "_check_name"): returned_codes(DOMAIN / "registry.py", "name_problem", 0),
+}
 
 
-def rule_codes(sources: list[Path]) -> tuple[set[str], list[str]]:
+def application_dynamic_rules() -> dict[tuple[str, str], set[str]]:
+    domain_codes, _ = rule_codes(SOURCES)
+    dates = returned_codes(ROOT / "application" / "files.py", "_date_from_text", 1)
+    passwords = returned_codes(ROOT / "identity" / "credentials.py", "password_problem", 0)
+    settings, _ = rule_codes([ROOT / "settings.py"])
+    assert settings, "settings.py: the collector sees no SettingsError rule"
+    return {
+        # a batch checked with the domain's rules: its violations, relabelled by row
+        ("plans.py", "precheck"): domain_codes,
+        ("registry.py", "_write"): domain_codes,
+        # a day read from a cell of a file
+        ("files.py", "day"): dates,
+        ("files.py", "discipline"): dates,
+        # a password refused by identity/credentials.py
+        ("users.py", "set_password"): passwords,
+        ("users.py", "change_password_as"): passwords,
+        # a setting refused by settings.py
+        ("failures.py", "translate"): settings,
+        # the edges' own (field, rule, message) triples: their codes are the edges' own
+        ("errors.py", "invalid"): set(),
+    }
+
+
+def rule_codes(sources: list[Path], dynamic: dict[tuple[str, str], set[str]] | None = None,
+               ) -> tuple[set[str], list[str]]:
     """Every rule code in the sources: the rule argument of ``<violations>.add(field, rule,
     ...)``, ``<violations>.check(condition, field, rule, ...)`` and ``Violation(rule=...)``,
-    and any literal passed as ``rule=`` to a helper. A rule given as a helper's ``rule``
-    parameter is covered by that literal; any other non-literal site must be declared in
-    DYNAMIC_RULES. Returns (codes, undeclared non-literal sites)."""
+    any literal passed as ``rule=`` to a helper, and the literal a call passes in the place of
+    the ``rule`` parameter of a function or class of the sources (``fail(field, "utf8", ...)``).
+    A rule given as the enclosing function's ``rule`` parameter is covered by its callers'
+    literals; any other non-literal site must be declared in ``dynamic`` (DYNAMIC_RULES by
+    default). Returns (codes, undeclared non-literal sites)."""
+    dynamic = DYNAMIC_RULES if dynamic is None else dynamic
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sources}
+    helpers = _rule_helpers(list(trees.values()))
     codes: set[str] = set()
-    undeclared: list[str] = []
-    for path in sources:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+    undeclared = [f"{name}: rule at different places" for name, at in helpers.items()
+                  if at is None]
+    for path, tree in trees.items():
         for function in [n for n in ast.walk(tree)
                          if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]:
             params = {a.arg for a in [*function.args.args, *function.args.kwonlyargs]}
-            for node in ast.walk(function):
+            for node in _own_nodes(function):
                 if not isinstance(node, ast.Call):
                     continue
-                argument = _rule_argument(node)
+                argument = _rule_argument(node, helpers)
                 for kw in node.keywords:
                     if kw.arg == "rule" and argument is not kw.value:
                         codes |= literals(kw.value)
@@ -135,14 +185,57 @@ def rule_codes(sources: list[Path]) -> tuple[set[str], list[str]]:
                     codes |= found
                 elif isinstance(argument, ast.Name) and argument.id == "rule" and "rule" in params:
                     continue  # the callers pass it as rule="..."
-                elif (path.name, function.name) in DYNAMIC_RULES:
-                    codes |= DYNAMIC_RULES[(path.name, function.name)]
+                elif (path.name, function.name) in dynamic:
+                    codes |= dynamic[(path.name, function.name)]
                 else:
                     undeclared.append(f"{path.name}:{node.lineno} in {function.name}")
     return codes, undeclared
 
 
-def _rule_argument(call: ast.Call) -> ast.expr | None:
+def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The nodes of ``function`` outside the functions defined in it (each is read on its own,
+    with its own parameters)."""
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = [*function.args.defaults, *function.body]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _rule_helpers(trees: list[ast.Module]) -> dict[str, int | None]:
+    """name -> the position of the ``rule`` parameter among the positional ones, for every
+    function, method and class (by its ``__init__``) of the sources that takes a ``rule``
+    written as text (a ``rule: RateLimit`` is no rule code); None when two of one name
+    disagree."""
+    helpers: dict[str, int | None] = {}
+
+    def note(name: str, args: ast.arguments, method: bool) -> None:
+        positional = [*args.posonlyargs, *args.args][1 if method else 0:]
+        position = next((i for i, a in enumerate(positional) if a.arg == "rule"), None)
+        if position is None:
+            return
+        annotation = positional[position].annotation
+        if annotation is not None and ast.unparse(annotation) not in {"str", "str | None"}:
+            return
+        helpers[name] = position if helpers.get(name, position) == position else None
+
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                        note(node.name, item.args, method=True)
+            elif (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                  and node.name != "__init__"):
+                method = bool(node.args.args) and node.args.args[0].arg in {"self", "cls"}
+                note(node.name, node.args, method)
+    return helpers
+
+
+def _rule_argument(call: ast.Call, helpers: dict[str, int | None]) -> ast.expr | None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr == "add" and len(call.args) >= 3:
         return call.args[1]
@@ -150,6 +243,13 @@ def _rule_argument(call: ast.Call) -> ast.expr | None:
         return call.args[2]
     if isinstance(func, ast.Name) and func.id == "Violation":
         return next((kw.value for kw in call.keywords if kw.arg == "rule"), None)
+    name = func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else None)
+    position = helpers.get(name) if name is not None else None
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    if position is not None and any(isinstance(a, ast.Starred) for a in call.args):
+        return next(a for a in call.args if isinstance(a, ast.Starred))  # add("f", *problem)
     return None
 
 
@@ -159,10 +259,21 @@ def test_every_rule_code_of_the_domain_has_a_label() -> None:
     assert undeclared == [], f"rule codes that are not literals: {undeclared}"
     assert len(codes) > 70  # the collector sees the domain's rules ...
     assert {"quorum", "within_valid_ballots", "uuid_format", "eligibility_unacknowledged",
-            "not_withdrawable", "list_minimum", "women"} <= codes  # ... of every kind
+            "not_withdrawable", "list_minimum", "women", "cycle"} <= codes  # ... of every kind
     assert sorted(codes - set(vocabulary.RULES)) == []
     assert label("rule", "quorum") == "đủ số đại biểu dự họp"
     assert label("rule", "within_valid_ballots") == "không vượt số phiếu hợp lệ"
+
+
+def test_every_rule_code_of_the_application_has_a_label() -> None:
+    """The application refuses input with rules of its own (files, registry imports,
+    passwords, settings); their labels are shown beside the message as well."""
+    codes, undeclared = rule_codes(APPLICATION, application_dynamic_rules())
+
+    assert undeclared == [], f"rule codes that are not literals: {undeclared}"
+    assert {"already_opened", "concurrent_change", "utf8", "columns", "unknown_column",
+            "too_short", "integer", "date", "xlsx_format"} <= codes  # every way of writing one
+    assert sorted(codes - set(vocabulary.RULES)) == []
 
 
 def test_the_collector_notices_a_new_rule_and_a_rule_it_cannot_read(tmp_path: Path) -> None:
@@ -173,14 +284,27 @@ def test_the_collector_notices_a_new_rule_and_a_rule_it_cannot_read(tmp_path: Pa
         "    v.add('field', 'rule_by_add', 'message')\n"
         "    v.add('field', c.computed_rule, 'message')\n"
         "    helper(v, rule='via_helper')\n"
+        "    positional(v, 'field', 'by_position', 'message')\n"
+        "    raise Refused('field', 'by_class', 'message')\n"
         "def helper(v, rule):\n"
-        "    v.add('field', rule, 'message')\n", encoding="utf-8")
+        "    v.add('field', rule, 'message')\n"
+        "def positional(v, field, rule, message):\n"
+        "    def inner(rule):\n"
+        "        v.add(field, rule, message)\n"
+        "    inner(rule)\n"
+        "class Refused(Exception):\n"
+        "    def __init__(self, field, rule, message):\n"
+        "        super().__init__(message)\n", encoding="utf-8")
 
     codes, undeclared = rule_codes([source])
 
-    assert codes == {"brand_new_rule", "rule_by_add", "via_helper"}
+    assert codes == {"brand_new_rule", "rule_by_add", "via_helper", "by_position", "by_class"}
     assert undeclared == ["new_rule.py:4 in decide_something"]
     assert "brand_new_rule" not in vocabulary.RULES
+
+    other = tmp_path / "other.py"
+    other.write_text("def positional(rule, field, message):\n    pass\n", encoding="utf-8")
+    assert "positional: rule at different places" in rule_codes([source, other])[1]
 
 
 # --- label ------------------------------------------------------------------------------------
