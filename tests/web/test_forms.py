@@ -73,3 +73,38 @@ def test_messages_are_placed_beside_their_fields() -> None:
     assert candidate_place("tùy chọn Ngày sinh") == "birth_date"
     assert candidate_place("candidate.birth_date") == "birth_date"
     assert candidate_place("nomination_id") is None
+
+
+def test_every_rule_code_of_the_web_forms_has_a_vietnamese_label() -> None:
+    """The forms refuse input with a few rules of their own, as (field, rule, message)
+    triples or violation dicts: each has its label in the catalogue, shown beside it."""
+    import ast
+    from pathlib import Path
+
+    from application.labels import CATALOGUE
+
+    codes: set[str] = set()
+
+    def rule_of(triple: ast.expr, *, surely: bool) -> None:
+        if isinstance(triple, ast.Tuple) and len(triple.elts) == 3:
+            rule = triple.elts[1]
+            if isinstance(rule, ast.Constant) and isinstance(rule.value, str):
+                codes.add(rule.value)
+            else:
+                assert not surely, f"a rule that is no literal: {ast.unparse(triple)}"
+
+    for source in (Path(__file__).resolve().parents[2] / "web").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("invalid"):
+                for argument in node.args:
+                    rule_of(argument, surely=True)
+            if isinstance(node, ast.ListComp):  # triples gathered, then passed as *triples
+                rule_of(node.elt, surely=False)
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if (isinstance(key, ast.Constant) and key.value == "rule"
+                            and isinstance(value, ast.Constant)):
+                        codes.add(str(value.value))
+    assert {"idempotency_key", "finding_unacknowledged", "nothing_to_record",
+            "nothing_changed", "required"} <= codes
+    assert sorted(codes - set(CATALOGUE["rule"])) == []
