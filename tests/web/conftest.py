@@ -67,6 +67,10 @@ class Browser:
         assert driver.save_screenshot(str(path)), path
         source = driver.page_source
         assert "Traceback" not in source and 'File "' not in source, driver.current_url
+        # No script error and nothing the Content-Security-Policy had to block (htmx included).
+        broken = [e["message"] for e in driver.get_log("browser")
+                  if "Content Security Policy" in e["message"] or "Uncaught" in e["message"]]
+        assert broken == [], broken
         self.visited.append(driver.current_url)
         return path
 
@@ -82,6 +86,7 @@ def browser(live: LiveServer, artifacts: Path, tmp_path: Path,
 
     options = Options()
     options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
