@@ -58,17 +58,18 @@ class Browser:
 
     def shot(self, what: str) -> Path:
         """Screenshot the page as it is, and check it holds no stack trace."""
-        from selenium.webdriver.remote.webdriver import WebDriver
+        from selenium.webdriver.chromium.webdriver import ChromiumDriver
 
         driver = self.driver
-        assert isinstance(driver, WebDriver)
+        assert isinstance(driver, ChromiumDriver)
         self.count += 1
         path = self.folder / f"{self.name}-{self.count:02d}-{what}.png"
         assert driver.save_screenshot(str(path)), path
         source = driver.page_source
         assert "Traceback" not in source and 'File "' not in source, driver.current_url
         # No script error and nothing the Content-Security-Policy had to block (htmx included).
-        broken = [e["message"] for e in driver.get_log("browser")
+        console: list[dict[str, str]] = driver.get_log("browser")  # type: ignore[no-untyped-call]
+        broken = [e["message"] for e in console
                   if "Content Security Policy" in e["message"] or "Uncaught" in e["message"]]
         assert broken == [], broken
         self.visited.append(driver.current_url)
