@@ -28,6 +28,7 @@ COPY local_services/ local_services/
 COPY audit/ audit/
 COPY identity/ identity/
 COPY api/ api/
+COPY web/ web/
 RUN pip install .
 
 USER nhansu

@@ -4,8 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck unit contract integration replay api bench services-up \
-        services-down worker clean
+.PHONY: demo test check lint typecheck unit contract integration replay api bench \
+        services-up services-down worker clean browser web
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,24 @@ demo: $(STAMP)
 	$(BIN)/nhansu demo
 
 ## Every check and every test tier, on real PostgreSQL and a real Temporal server.
-test: $(STAMP) check
+test: $(STAMP) check browser
 	$(BIN)/pytest -p no:cacheprovider
+
+## Headless Chromium and its driver from Debian's packages, for the web interface's tests
+## (tests/web). Nothing is done when they are installed already.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
+		echo "chromium, chromedriver: đã cài"; \
+	else \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			chromium chromium-driver; \
+	fi
+
+## The web interface in a real browser (screenshots in tests/web/artifacts/).
+web: $(STAMP) browser
+	$(BIN)/pytest tests/web -p no:cacheprovider
 
 check: lint typecheck
 

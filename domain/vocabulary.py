@@ -358,6 +358,11 @@ RULES: dict[str, str] = {
     "too_short": "đủ độ dài tối thiểu",
     "blank": "không chỉ gồm khoảng trắng",
     "already_applied": "lệnh chưa được thực hiện với khóa này",
+    # the web interface's forms
+    "idempotency_key": "khóa lặp lại hợp lệ",
+    "nothing_changed": "có thay đổi so với hồ sơ đã ghi",
+    "nothing_to_record": "có điều cần ghi",
+    "finding_unacknowledged": "kết luận «có vấn đề» được ghi nhận kèm lý do",
 }
 
 # Old names, kept for the packages that import them.
