@@ -220,6 +220,8 @@ def _mount_web(app: FastAPI) -> None:
 
     web_routes = importlib.import_module("web.routes")
     app.include_router(web_routes.router)
+    # A browser that asks for a page nothing serves gets the web's Vietnamese page, not JSON.
+    app.state.html_not_found = (web_routes.wants_html, web_routes.not_found_page)
     static = Path(str(importlib.import_module("web").__file__)).parent / "static"
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application import errors
@@ -238,8 +238,12 @@ def install(app: FastAPI) -> None:
         return problem_response(422, body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code
+        html_not_found = getattr(request.app.state, "html_not_found", None)
+        if status == 404 and html_not_found is not None and html_not_found[0](request):
+            page: Response = await html_not_found[1](request, exc)
+            return page
         if status == 400:  # FastAPI could not parse the body (bad JSON, broken multipart)
             message = ("không đọc được nội dung gửi lên: JSON hoặc multipart/form-data sai "
                        "dạng, hoặc kiểu nội dung (Content-Type) không đúng")

@@ -190,6 +190,14 @@ async def test_bad_input_is_refused_naming_the_field_and_the_rule_in_vietnamese(
 async def test_unknown_routes_methods_and_oversized_bodies_are_problems(
         http: httpx.AsyncClient, world: World) -> None:
     assert_problem(await http.get("/api/v1/khong-co"), 404, "not_found")
+    # The same app serves the web: a browser asking for a missing page reads Vietnamese HTML,
+    # while an API path stays a problem even when the client says it prefers HTML.
+    page = await http.get("/trang-khong-co", headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Không tìm thấy trang" in page.text and "/trang-khong-co" in page.text
+    assert_problem(await http.get("/trang-khong-co"), 404, "not_found")
+    assert_problem(await http.get("/api/v1/khong-co", headers={"accept": "text/html"}), 404,
+                   "not_found")
     assert_problem(await http.put("/api/v1/me", headers=world.bearer("btv.lamdong")), 405)
     huge = b"x" * (6 * 1024 * 1024)
     too_large = await http.post("/api/v1/plans/p/candidates/files",
