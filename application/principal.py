@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.errors import Forbidden
-from domain.access import ADMINISTRATOR_ROLE, Operation, RegistryView, may, refusal_vi
+from domain.access import Operation, RegistryView, may, refusal_vi
 from domain.people import Actor, Role
 
 #: The organization the operator is recorded as acting for: no organization, the installation.
@@ -57,7 +57,7 @@ class Principal:
         Vietnamese, otherwise."""
         if self.operator:
             if operation in OPERATOR_OPERATIONS:
-                return Actor(user_id=self.user_id, role=ADMINISTRATOR_ROLE,
+                return Actor(user_id=self.user_id, role=Role.ADMINISTRATOR,
                              organization_id=OPERATOR_ORGANIZATION)
             raise Forbidden(refusal_vi(operation, organization_id))
         grant = self.grant_for(operation, organization_id, view, agency=agency)

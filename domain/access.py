@@ -41,38 +41,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum, StrEnum
-from typing import Any, Final, Protocol, TypeVar, cast
+from typing import Any, Final, Protocol, TypeVar
 
 from domain.people import Actor, Role
 
 # --- the administrator's role -------------------------------------------------------------
-ADMINISTRATOR: Final = "administrator"
-"""The administrator's role code. ``domain.people.Role.ADMINISTRATOR`` is being added on
-another branch; until it lands, code compares roles with this string (a ``StrEnum`` member
-equals its value) and builds the role with ``ADMINISTRATOR_ROLE``."""
-
-
-class _InterimRole(StrEnum):
-    ADMINISTRATOR = "administrator"
-
-
-def _administrator_role() -> Role:
-    try:
-        return Role(ADMINISTRATOR)
-    except ValueError:  # Role.ADMINISTRATOR has not landed yet: an equal stand-in
-        return cast(Role, _InterimRole.ADMINISTRATOR)
-
-
-ADMINISTRATOR_ROLE: Final[Role] = _administrator_role()
-"""``Role.ADMINISTRATOR`` once domain.people has it; until then a member of another enum with
-the same value, so it compares, hashes and serializes as "administrator"."""
+ADMINISTRATOR: Final = Role.ADMINISTRATOR.value
+"""The administrator's role code (Quản trị hệ thống): runs the system, decides nothing."""
 
 
 def role_named(value: str) -> Role:
     """The role stored as ``value`` (a code), the administrator's included. Raises ValueError
     for an unknown code."""
-    if value == ADMINISTRATOR:
-        return ADMINISTRATOR_ROLE
     return Role(value)
 
 
@@ -93,7 +73,7 @@ def actor_from_data(data: Mapping[str, Any]) -> Actor:
 #: Every role a person can be granted (the workflow's own ``system`` role is not one).
 GRANTABLE_ROLES: Final[tuple[Role, ...]] = (
     Role.ORGANIZATION_DEPARTMENT, Role.APPRAISAL_AGENCY, Role.SUPERIOR_STANDING_COMMITTEE,
-    Role.VOTE_COUNTING_COMMITTEE, Role.AUDITOR, ADMINISTRATOR_ROLE)
+    Role.VOTE_COUNTING_COMMITTEE, Role.AUDITOR, Role.ADMINISTRATOR)
 
 ROLE_LABELS_VI: Final[Mapping[str, str]] = {
     Role.ORGANIZATION_DEPARTMENT.value: "Ban tổ chức",

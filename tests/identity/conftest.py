@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application import users
 from application.principal import OPERATOR, Grant, Principal
-from domain.access import ADMINISTRATOR_ROLE
+from domain.people import Role
 from eventstore.store import PostgresEventStore
 from identity import migrate
 from identity.credentials import Passwords
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.identity
 START = datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
 CENTRE = "org-trung-uong"
 ADMIN = Principal(user_id="quan.tri", display_name="Quản trị Trung ương",
-                  grants=(Grant(role=ADMINISTRATOR_ROLE, organization_id=CENTRE),))
+                  grants=(Grant(role=Role.ADMINISTRATOR, organization_id=CENTRE),))
 
 
 @dataclass

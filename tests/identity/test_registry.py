@@ -12,7 +12,6 @@ import pytest
 from application import registry
 from application.errors import Conflict, Forbidden, NotFound, Rejected
 from application.principal import OPERATOR, Grant, Principal
-from domain.access import ADMINISTRATOR_ROLE
 from domain.people import Role
 from domain.registry import Level, fold, registry_event_from_data
 from identity import registry_tables
@@ -248,7 +247,7 @@ async def test_only_an_administrator_reaching_the_place_changes_the_registry(ctx
     department = Principal(user_id="to.chuc", display_name="Ban tổ chức", grants=(
         Grant(role=Role.ORGANIZATION_DEPARTMENT, organization_id=LAM_DONG),))
     provincial = Principal(user_id="qt.lam-dong", display_name="Quản trị Lâm Đồng", grants=(
-        Grant(role=ADMINISTRATOR_ROLE, organization_id=LAM_DONG),))
+        Grant(role=Role.ADMINISTRATOR, organization_id=LAM_DONG),))
 
     with pytest.raises(Forbidden):
         await registry.register_organization(ctx, department, organization_id="org-xa-b",

@@ -7,7 +7,7 @@ import pytest
 from application import authentication, users
 from application.errors import Conflict, Forbidden, NotFound, Rejected, Unauthenticated
 from application.principal import OPERATOR, Grant, Principal
-from domain.access import ADMINISTRATOR_ROLE, Operation, ParentsView
+from domain.access import Operation, ParentsView
 from domain.people import Role
 from tests.identity.conftest import ADMIN, Ctx
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.identity
 LAM_DONG = "org-tinh-lam-dong"
 DOI_MAY = "org-xa-doi-may"
 PROVINCIAL_ADMIN = Principal(user_id="qt.lam-dong", display_name="Quản trị Lâm Đồng", grants=(
-    Grant(role=ADMINISTRATOR_ROLE, organization_id=LAM_DONG),))
+    Grant(role=Role.ADMINISTRATOR, organization_id=LAM_DONG),))
 
 
 async def test_the_operator_creates_a_user_and_grants_a_role(country: Ctx) -> None:

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from domain.access import ADMINISTRATOR_ROLE
 from domain.people import Actor, Role
 from domain.registry import (
     AnyRegistryCommand,
@@ -52,7 +51,7 @@ from identity.accounts import (
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "identity-events"
 NOW = datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
-OPERATOR = Actor(user_id="operator", role=ADMINISTRATOR_ROLE, organization_id="*")
+OPERATOR = Actor(user_id="operator", role=Role.ADMINISTRATOR, organization_id="*")
 
 
 def path_of(event_type: str, version: int) -> Path:

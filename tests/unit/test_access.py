@@ -22,7 +22,6 @@ import pytest
 
 from application.principal import Grant
 from domain.access import (
-    ADMINISTRATOR_ROLE,
     GRANTABLE_ROLES,
     Operation,
     ParentsView,
@@ -154,7 +153,7 @@ def test_the_grant_that_permits_is_the_one_returned() -> None:
 
 def test_a_superior_committee_follows_the_tree_of_the_day() -> None:
     """Until 30 June 2025 a commune's superior is its district; from 1 July, its province."""
-    admin = Actor(user_id="admin", role=ADMINISTRATOR_ROLE, organization_id="org-tw")
+    admin = Actor(user_id="admin", role=Role.ADMINISTRATOR, organization_id="org-tw")
     now = datetime(2025, 1, 1, tzinfo=UTC)
     registry = Registry()
     for n, (org, level, parent) in enumerate([
@@ -179,7 +178,7 @@ def test_a_superior_committee_follows_the_tree_of_the_day() -> None:
 
 def test_the_administrator_role_reads_back_as_itself() -> None:
     assert role_named("administrator") == "administrator"
-    assert role_named("administrator") is ADMINISTRATOR_ROLE
+    assert role_named("administrator") is Role.ADMINISTRATOR
     assert role_named("auditor") is Role.AUDITOR
     with pytest.raises(ValueError):
         role_named("king")

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.access import ADMINISTRATOR_ROLE
 from domain.errors import CommandRejected
 from domain.people import Actor, Role
 from identity.accounts import (
@@ -44,7 +43,7 @@ from identity.credentials import (
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
-ADMIN = Actor(user_id="quan.tri", role=ADMINISTRATOR_ROLE, organization_id="org-trung-uong")
+ADMIN = Actor(user_id="quan.tri", role=Role.ADMINISTRATOR, organization_id="org-trung-uong")
 DIRECTORY = Directory(organization_exists=lambda o: o in {"org-tinh-lam-dong", "org-tw"},
                       agency_codes={"organization_department", "inspection_committee",
                                     "internal_affairs"})

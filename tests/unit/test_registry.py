@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.access import ADMINISTRATOR_ROLE
 from domain.errors import CommandRejected
 from domain.people import Actor, Role
 from domain.registry import (
@@ -42,7 +41,7 @@ from domain.serialization import from_data
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
-ADMIN = Actor(user_id="quan.tri", role=ADMINISTRATOR_ROLE, organization_id="org-trung-uong")
+ADMIN = Actor(user_id="quan.tri", role=Role.ADMINISTRATOR, organization_id="org-trung-uong")
 D2019 = date(2019, 1, 1)
 REFORM = date(2025, 7, 1)  # districts abolished, communes directly under provinces
 
