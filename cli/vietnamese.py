@@ -56,6 +56,13 @@ MESSAGES: dict[str, str] = {
         "{value!r} không phải giá trị đúng/sai. Dùng: {states}",
     "Did you mean {possibility}?": "Có phải ý bạn là {possibility}?",
     "(Did you mean one of: {possibilities}?)": "(Có phải ý bạn là một trong: {possibilities}?)",
+    "Install completion for the current shell.":
+        "Cài tự hoàn thành lệnh cho shell đang dùng.",
+    "Show completion for the current shell, to copy it or customize the installation.":
+        "In mã tự hoàn thành lệnh cho shell đang dùng, để chép hoặc tự cài.",
+    "Install completion for the specified shell.": "Cài tự hoàn thành lệnh cho shell đã chọn.",
+    "Show completion for the specified shell, to copy it or customize the installation.":
+        "In mã tự hoàn thành lệnh cho shell đã chọn, để chép hoặc tự cài.",
     "[default: {}]": "[mặc định: {}]",
     "[env var: {}]": "[biến môi trường: {}]",
     "[required]": "[bắt buộc]",
@@ -108,6 +115,7 @@ def install() -> None:
             if bound in originals:
                 setattr(module, attribute, originals[bound])
     _install_vendored_click()
+    _translate_completion_options()
     rich_utils = sys.modules.get("typer.rich_utils")
     if rich_utils is not None:
         for constant, english in _TYPER_PANELS.items():
@@ -128,6 +136,9 @@ ERRORS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
      lambda m: f"Thiếu giá trị «{m[1]}»."),
     (re.compile(r"No such option: (\S+)\s*(?:\(Possible options: (.+)\))?"),
      lambda m: f"Không có tùy chọn {m[1]}." + (f" Có thể là: {m[2]}." if m[2] else "")),
+    # typer appends its suggestion in English to a message click may have translated already
+    (re.compile(r"(.+?)\.? Did you mean (.+)\?", re.S),
+     lambda m: f"{translate_error(m[1]).rstrip('.')}. Có phải ý bạn là {m[2]}?"),
     (re.compile(r"No such command '?([^'.]+?)'?\.?"),
      lambda m: f"Không có lệnh «{m[1]}»."),
     (re.compile(r"Got unexpected extra arguments? \((.+)\)"),
@@ -168,6 +179,18 @@ def translate_error(message: str) -> str:
         if match:
             return replace(match)
     return message
+
+
+def _translate_completion_options() -> None:
+    """Typer declares --install-completion and --show-completion as defaults of placeholder
+    functions, read when the command is built: their help is rewritten there."""
+    import typer.completion
+
+    for name in ("_install_completion_placeholder_function",
+                 "_install_completion_no_auto_placeholder_function"):
+        for option in getattr(getattr(typer.completion, name, None), "__defaults__", None) or ():
+            if isinstance(getattr(option, "help", None), str):
+                option.help = translate(option.help)
 
 
 def _show_usage_error(self: Any, file: IO[Any] | None = None) -> None:
