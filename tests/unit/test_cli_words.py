@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer.main
 
 from tests.unit.test_cli_shape import commands
 
@@ -25,17 +24,16 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_help_of_every_command_is_vietnamese() -> None:
-    from click.testing import CliRunner
+    from typer.testing import CliRunner
 
     from cli import vietnamese
     from cli.app import app
 
     vietnamese.install()
-    root = typer.main.get_command(app)
     runner = CliRunner()
     paths = ["", *sorted(commands())]
     for path in paths:
-        result = runner.invoke(root, [*path.split(), "--help"], prog_name="nhansu")
+        result = runner.invoke(app, [*path.split(), "--help"], prog_name="nhansu")
         assert result.exit_code == 0, (path, result.output)
         assert "Cách dùng: nhansu" in result.output, path
         assert not ENGLISH.search(result.output), (path, ENGLISH.search(result.output))
