@@ -48,6 +48,7 @@ from domain.registry import (
     registry_event_from_data,
 )
 from eventstore.errors import WrongExpectedVersion
+from eventstore.progress import Progress
 from eventstore.store import PostgresEventStore
 from identity import registry_tables as tables
 
@@ -158,7 +159,8 @@ class _Planned:
 
 
 async def _write(ctx: Context, principal: Principal,
-                 plan: Callable[[Registry], list[_Planned]]) -> tuple[Registry, list[Any]]:
+                 plan: Callable[[Registry], list[_Planned]], *,
+                 progress: Progress | None = None) -> tuple[Registry, list[Any]]:
     """Under the write lock: the registry as recorded, the commands ``plan`` makes of it,
     each authorized and decided on the registry the ones before it left, then appended with
     the lookup rows in one transaction. Returns the registry before and the stored events.
@@ -178,7 +180,11 @@ async def _write(ctx: Context, principal: Principal,
             draft = registry.copy()
             events: list[RegistryEvent] = []
             problems: list[Violation] = []
-            for planned in plan(registry):
+            planned_commands = plan(registry)
+            total = len(planned_commands) + 1  # every command decided, then the one write
+            for done, planned in enumerate(planned_commands, start=1):
+                if progress is not None and done % 1000 == 0:
+                    progress(done, total)
                 actor = _actor_for(principal, draft, _targets(planned.command),
                                    planned.command.valid_from)
                 command = replace(planned.command, actor=actor)
@@ -196,6 +202,8 @@ async def _write(ctx: Context, principal: Principal,
                         for e in events}
             recorded = await write.append(events, expected, draft)
             draft.position = write.position
+        if progress is not None:
+            progress(total, total)
     except WrongExpectedVersion as moved:
         raise Conflict((Violation(
             field="organization_id", rule="concurrent_change",
@@ -460,7 +468,8 @@ def _import_plan(rows: list[RegistryRow], filename: str, file_digest: str,
     return plan
 
 
-async def import_registry(ctx: Context, principal: Principal, path: Path | str) -> ImportReport:
+async def import_registry(ctx: Context, principal: Principal, path: Path | str, *,
+                          progress: Progress | None = None) -> ImportReport:
     """Import a registry file (CSV, UTF-8; ``,`` or ``;``): columns ``id, name, level,
     parent_id, valid_from`` or "Mã", "Tên", "Cấp", "Mã cấp trên", "Hiệu lực từ"; dates ISO or
     dd/mm/yyyy; levels as codes or Vietnamese ("tỉnh", "xã", "cơ sở"...).
@@ -484,7 +493,7 @@ async def import_registry(ctx: Context, principal: Principal, path: Path | str) 
             counts[key] = 0
         return _import_plan(rows, source.name, file_digest, counts)(registry)
 
-    _, recorded = await _write(ctx, principal, plan)
+    _, recorded = await _write(ctx, principal, plan, progress=progress)
     return ImportReport(rows=len(rows), positions=tuple(r.position for r in recorded),
                         **counts)
 

@@ -333,8 +333,10 @@ def registry_import(file: Annotated[Path, typer.Argument(help="CSV: mã, tên, c
     cấp trên đổi thành sự kiện đổi tên, chuyển cấp trên."""
     async def work(ctx: Any) -> Any:
         from application.registry import import_registry
+        from cli.progress import bar
 
-        return await import_registry(ctx, operator(), file)
+        with bar("Nhập danh mục tổ chức") as update:
+            return await import_registry(ctx, operator(), file, progress=update)
 
     report = run(lambda: in_context(work), as_json=as_json)
     from application.labels import number

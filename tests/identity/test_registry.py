@@ -38,9 +38,12 @@ async def registry_events(ctx: Ctx) -> list[str]:
 
 # --- the example file ------------------------------------------------------------------------
 async def test_the_example_file_gives_the_tree_after_1_july_2025(ctx: Ctx) -> None:
-    report = await registry.import_registry(ctx, OPERATOR, EXAMPLE)
+    seen: list[tuple[int, int | None]] = []
+    report = await registry.import_registry(ctx, OPERATOR, EXAMPLE,
+                                            progress=lambda d, t: seen.append((d, t)))
 
     assert (report.rows, report.registered, report.unchanged) == (36, 36, 0)
+    assert seen[-1] == (37, 37)  # 36 registrations decided, then the one write
     tree = await registry.tree_as_of(ctx, REFORM)
     provinces = [v for v in tree.values() if v.level is Level.PROVINCE]
     assert len(provinces) == 34
