@@ -17,7 +17,9 @@ def translate(exc: BaseException, *, idempotency_key: str | None = None,
     import procedures
     from application.file_input import FileInputError
     from eventstore.errors import StoreUnavailable, is_unavailable
+    from local_services.processes import ProcessError
     from local_services.services import ServiceDown
+    from local_services.temporal_dev import DevServerError
     from reads.errors import ReadError
     from settings import SettingsError
 
@@ -30,6 +32,10 @@ def translate(exc: BaseException, *, idempotency_key: str | None = None,
                                           message=str(exc)),))
     if isinstance(exc, ServiceDown):
         return errors.ServiceUnavailable(exc.service, str(exc))
+    if isinstance(exc, DevServerError):
+        return errors.ServiceUnavailable("Temporal", str(exc))
+    if isinstance(exc, ProcessError):
+        return errors.ServiceUnavailable("worker", str(exc))
     if isinstance(exc, procedures.ProcedureError):
         return errors.Rejected((Violation(field="procedure", rule="procedure", message=str(exc)),))
     if isinstance(exc, ReadError):

@@ -35,14 +35,14 @@ async def migrate(url: str) -> tuple[str | None, ...]:
 async def start_services(settings: Settings) -> Started:
     """PostgreSQL and Temporal (embedded unless configured), the migrations, a worker."""
     import bootstrap
-    from local_services import services, worker_daemon
+    from local_services import services, temporal_dev, worker_daemon
 
     async with bootstrap.database(settings, start=True) as db:
         await migrate(db.url)
     address = await services.temporal_address(settings, start=True)
     pid, running = await asyncio.to_thread(worker_daemon.start, settings)
     return Started(temporal_address=address,
-                   ui=(f"http://127.0.0.1:{settings.temporal_dev_ui_port}"
+                   ui=(temporal_dev.ui_address(settings)
                        if settings.uses_embedded_temporal else None),
                    worker_pid=pid, worker_was_running=running,
                    embedded_postgres=settings.uses_embedded_postgres)

