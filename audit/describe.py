@@ -3,7 +3,24 @@ quote field names and are meant to be searched for). Plain text, for the CLI and
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from audit.verifier import Report
+
+# The offline verifier stands alone (no project import): Vietnam's time is written out here.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+
+def _when(created_at: str) -> str:
+    """The checkpoint's signed time (ISO, UTC, as signed) in Vietnam's time for a reader."""
+    try:
+        signed = datetime.fromisoformat(created_at)
+    except ValueError:
+        return created_at
+    if signed.tzinfo is None:
+        return created_at
+    local = signed.astimezone(VIETNAM)
+    return f"{local:%d/%m/%Y %H:%M:%S} (giờ Việt Nam, UTC+07:00)"
 
 
 def _n(value: float) -> str:
@@ -34,7 +51,7 @@ def ledger_lines(report: Report) -> list[str]:
                    else "xem các lỗi ở trên")
         lines.append(f"Điểm chốt có chữ ký: {_n(report.checkpoints)}; mới nhất số "
                      f"{latest.checkpoint_seq} (sổ cái đến mục {_n(latest.ledger_size)}, khóa "
-                     f"{latest.key_id}, lúc {latest.created_at}): {verdict}.")
+                     f"{latest.key_id}, lúc {_when(latest.created_at)}): {verdict}.")
     if report.uncovered > 0:
         lines.append(f"{_n(report.uncovered)} mục sổ cái sau điểm chốt mới nhất chưa được ký.")
     if report.unsealed > 0:

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from audit.coverage import Coverage, coverage_on
+from domain.vocabulary import moment
 from eventstore.checkpoints import Checkpoint
 from eventstore.database import driver
-from eventstore.hashing import utc_iso
 from eventstore.model import VerificationReport
 from eventstore.store import PostgresEventStore
 from reads.trail import Trail, nomination_trail
@@ -59,7 +59,7 @@ def chain_statement(report: VerificationReport) -> str:
 
 def _checkpoint_words(c: Checkpoint) -> str:
     return (f"điểm chốt số {c.checkpoint_seq} (sổ cái đến mục {c.ledger_size}, khóa "
-            f"{c.key_id}, lúc {utc_iso(c.created_at)})")
+            f"{c.key_id}, lúc {moment(c.created_at)})")
 
 
 def coverage_statement(coverage: Coverage) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from audit.trail import TrailReport, chain_statement, coverage_statement
 from domain.plan_terms import Tally
+from domain.vocabulary import VIETNAM, day, moment
 from eventstore.hashing import utc_iso
 from reads.describe import label
 from reads.trail import Trail, TrailEntry, trail_as_json
@@ -71,7 +72,8 @@ def trail_csv(report: TrailReport) -> str:
         writer.writerow([_cell(v) for v in (
             e.version, e.position, e.event_type, e.outcome_vi, e.step, e.attempt,
             *_tally_cells(e.tally), e.reason, e.actor, e.role, e.organization_id,
-            utc_iso(e.occurred_at), utc_iso(e.recorded_at), e.business_date.isoformat(),
+            _vietnam_iso(e.occurred_at), _vietnam_iso(e.recorded_at),
+            e.business_date.isoformat(),
             e.hash)])
     writer.writerow([])
     for name, value in (
@@ -83,13 +85,18 @@ def trail_csv(report: TrailReport) -> str:
     return out.getvalue()
 
 
+def _vietnam_iso(value: datetime) -> str:
+    """A spreadsheet's reader sees Vietnam's time, with its offset so the moment is exact."""
+    return value.astimezone(VIETNAM).isoformat()
+
+
 def _info(t: Trail, procedure: str) -> list[tuple[str, str]]:
     rows = [
         ("Họ và tên", t.full_name), ("Mã hồ sơ", t.nomination_id), ("Đề án", t.plan_id),
         ("Nhóm vị trí", label("position_group", t.position_group)),
         ("Nhóm ứng viên", label("candidate_group", t.candidate_group)),
         ("Quy trình", procedure),
-        ("Tính đến", utc_iso(t.as_of) if t.as_of else "hiện tại"),
+        ("Tính đến", moment(t.as_of) if t.as_of else "hiện tại"),
     ]
     if t.as_of_date is not None:
         rows.append(("Tính đến ngày (theo ngày diễn ra)", t.as_of_date.isoformat()))
@@ -133,8 +140,8 @@ def _row(e: TrailEntry) -> str:
         "" if e.attempt is None else f", lần {e.attempt}")
     return ("<tr>"
             f"<td>{_e(e.version)}</td>"
-            f"<td>{_e(e.business_date.isoformat())}<br><small>thời điểm "
-            f"{_e(utc_iso(e.occurred_at))}, ghi lúc {_e(utc_iso(e.recorded_at))}</small></td>"
+            f"<td>{_e(day(e.business_date))}<br><small>thời điểm "
+            f"{_e(moment(e.occurred_at))}, ghi lúc {_e(moment(e.recorded_at))}</small></td>"
             f"<td><strong>{_e(e.outcome_vi)}</strong><br><small>{_e(e.event_type)}</small></td>"
             f"<td>{_e(step)}</td><td>{_tally_html(e.tally)}</td><td>{_e(e.reason)}</td>"
             f"<td>{_e(e.actor)}<br><small>{_e(label('role', e.role))}, "
@@ -152,7 +159,7 @@ def trail_html(report: TrailReport, *, now: datetime | None = None) -> str:
                    for name, value in _info(t, f"{t.procedure} (sha256 {t.procedure_digest})"))
     note = (f"<p>Điểm chốt có chữ ký (C2SP signed note), để đối chiếu độc lập:</p>"
             f"<pre>{_e(report.signed_note)}</pre>" if report.signed_note else "")
-    made = utc_iso(now or datetime.now(UTC))
+    made = moment(now or datetime.now(UTC))
     return f"""<!DOCTYPE html>
 <html lang="vi">
 <head>
