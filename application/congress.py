@@ -409,6 +409,9 @@ class BallotEntry:
         """The names on the ballot, by party card (or entry id)."""
         return {ref: self._ballot.names[e] for ref, e in self._ballot.references.items()}
 
+    def name_of(self, entry_id: str) -> str:
+        return self._ballot.names[entry_id]
+
     def _pattern(self, crossed_out: Sequence[str], issued: bool, names_added: bool,
                  marked: bool) -> BallotPattern:
         entries: list[str] = []
