@@ -36,6 +36,7 @@ from domain.election import (
     CongressState,
     RoundState,
     evolve_congress,
+    fold_congress,
     identity,
 )
 from domain.event_base import DomainEvent
@@ -53,10 +54,15 @@ class CongressRecord:
     """The congress's state and its events as stored, in order."""
 
     state: CongressState
-    history: tuple[Decoded, ...]
+    history: tuple[DomainEvent, ...]
 
     def events(self) -> list[DomainEvent]:
-        return [e for _, e in self.history]
+        return list(self.history)
+
+
+def record_of(events: Sequence[DomainEvent]) -> CongressRecord:
+    """A congress from events already read (the domain's own, in tests and tools)."""
+    return CongressRecord(state=fold_congress(list(events)), history=tuple(events))
 
 
 async def congress_history(store: PostgresEventStore, plan_id: str, *,
@@ -87,7 +93,7 @@ def congress_state(recorded: Sequence[RecordedEvent], plan_id: str) -> CongressS
 async def load_congress(store: PostgresEventStore, plan_id: str, *,
                         as_of: datetime | None = None) -> CongressRecord:
     history = await congress_history(store, plan_id, as_of=as_of)
-    return CongressRecord(state=fold_history(history), history=tuple(history))
+    return CongressRecord(state=fold_history(history), history=tuple(e for _, e in history))
 
 
 # --- the elected committee --------------------------------------------------------------------

@@ -251,3 +251,16 @@ def test_a_role_of_the_right_kind_elsewhere_is_out_of_scope() -> None:
     then_rejected(nominating(), nominate(1, 12, actor=other), field="actor.organization_id",
                   rule="outside_scope")
     assert COUNTERS.role is Role.VOTE_COUNTING_COMMITTEE
+
+
+def test_delegates_to_the_superior_congress_are_a_round_of_the_congress() -> None:
+    state = given(open_congress(), open_round("upper_congress_delegate", seats=3))
+    rnd = state.rounds[0]
+    assert (rnd.body, rnd.entries) == ("congress", ())  # the plan has no list for them
+
+    for i in (1, 2, 3, 5):
+        state = given(nominate(1, i, source="presidium", support=None), state=state)
+    events = when(state, vote_list(1))
+    assert one(events, BallotOpened).entries == tuple(entry_id(i, 1) for i in (1, 2, 3, 5))
+    then_rejected(state, nominate(1, 6, source="presidium", consented=False, support=None),
+                  field="nominee_consented", rule="nominee_consent")
