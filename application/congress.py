@@ -150,7 +150,7 @@ async def open_round(ctx: Context, principal: Principal, plan_id: str, *, positi
                         excluded=excluded, excluded_reason=nfc(excluded_reason))
     recorded = await ctx.plans.send_congress(plan_id, "open_round", command)
     after = (await load_record(ctx, plan_id)).state
-    rnd = after.rounds[-1]
+    rnd = next(r for r in after.rounds if r.position_group == group)
     return Written(recorded=recorded,
                    summary=f"Đã mở vòng bầu {rnd.number}: {label('electing_body', chosen)} bầu "
                            f"{number(seats)} {after.title(group)}; danh sách có "
