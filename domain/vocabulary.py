@@ -409,7 +409,6 @@ RULES: dict[str, str] = {
     "already_member": "chưa giữ chức danh này",
     "consensus": "đủ sự đồng thuận của Ban Thường vụ cấp trên",
     "nothing_elected": "đã bầu xong ít nhất một vòng",
-    "ballot_file": "tệp phiếu bầu hợp lệ",
     # the registry of organizations
     "already_registered": "mỗi tổ chức chỉ có một lần trong danh mục",
     "unknown_organization": "tổ chức có trong danh mục",
