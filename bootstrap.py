@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 def workflows() -> list[type]:
     from workflows.appraisal_workflow import NominationAppraisalWorkflow
+    from workflows.congress_workflow import CongressWorkflow
     from workflows.plan_workflow import PersonnelPlanWorkflow
 
-    return [PersonnelPlanWorkflow, NominationAppraisalWorkflow]
+    return [PersonnelPlanWorkflow, NominationAppraisalWorkflow, CongressWorkflow]
 
 
 def payload_keys(settings: Settings) -> str:

@@ -40,6 +40,14 @@ class PlanNotFound(NotFound):
         self.plan_id = plan_id
 
 
+class CongressNotFound(NotFound):
+    """The plan has no congress yet (khai mạc đại hội first)."""
+
+    def __init__(self, plan_id: str) -> None:
+        super().__init__("đại hội của đề án", plan_id)
+        self.plan_id = plan_id
+
+
 class NominationNotFound(NotFound):
     def __init__(self, nomination: str) -> None:
         super().__init__("nhân sự (hồ sơ đề cử)", nomination)

@@ -33,6 +33,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from application.errors import (
     Conflict,
+    CongressNotFound,
     NominationNotFound,
     OutcomeUnknown,
     PlanNotFound,
@@ -51,6 +52,13 @@ from domain.commands import (
     SubmitPlan,
 )
 from domain.decide import decide
+from domain.election import (
+    CongressCommand,
+    CongressPhase,
+    CongressState,
+    OpenCongress,
+    decide_congress,
+)
 from domain.errors import CommandRejected, Violation
 from domain.events import plan_stream, term_stream
 from domain.idempotency import DIGEST_METADATA_KEY, command_digest
@@ -58,13 +66,17 @@ from domain.plan import PlanPhase, PlanState, evolve, fold, term_claims
 from domain.serialization import from_data
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
+from reads.congress import congress_state
 from reads.plans import plan_events, to_domain
 from workflows import rejections
 from workflows.appraisal_workflow import NominationAppraisalWorkflow
+from workflows.congress_workflow import CongressWorkflow
 from workflows.messages import (
     CommandResult,
+    CongressWorkflowInput,
     PlanWorkflowInput,
     appraisal_workflow_id,
+    congress_workflow_id,
     plan_workflow_id,
 )
 from workflows.plan_workflow import PersonnelPlanWorkflow
@@ -201,6 +213,60 @@ class PlanService:
                                         field="nomination_id", rule="not_under_appraisal",
                                         message="Thẩm định của nhân sự này đã kết thúc."),)))
 
+    # --- the congress -------------------------------------------------------------------------
+    async def open_congress(self, command: OpenCongress) -> Recorded:
+        """Khai mạc đại hội: starts the congress's workflow with its opening (update-with-
+        start); answers once the opening is stored, so the first round can follow at once."""
+        plan_id = command.approved_plan.plan_id
+        digest = command_digest(command)
+        events = await self._plan_events(plan_id)
+        prior = _of_command(events, command.command_id)
+        if prior:
+            return _answer_from_store(prior, command.command_id, digest,
+                                      congress_state(events, plan_id).phase.value)
+        _precheck_congress(congress_state(events, plan_id), command, self._clock())
+        operation = WithStartWorkflowOperation(
+            CongressWorkflow.run, CongressWorkflowInput(), id=congress_workflow_id(plan_id),
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+        client = await self.client()
+
+        async def call() -> CommandResult:
+            result: CommandResult = await client.execute_update_with_start_workflow(
+                CongressWorkflow.open, command, start_workflow_operation=operation,
+                id=command.command_id, rpc_timeout=self._timeout)
+            return result
+
+        return await self._complete(plan_id, command.command_id, digest, call,
+                                    not_found=lambda: PlanNotFound(plan_id))
+
+    async def send_congress(self, plan_id: str, update: Any,
+                            command: CongressCommand) -> Recorded:
+        """Any command of a congress's workflow: ``update`` is the Update's method or its
+        name (``"count_ballots"``)."""
+        if isinstance(update, str):
+            update = getattr(CongressWorkflow, update)
+        digest = command_digest(command)
+        events = await self._plan_events(plan_id)
+        prior = _of_command(events, command.command_id)
+        state = congress_state(events, plan_id)
+        if prior:
+            return _answer_from_store(prior, command.command_id, digest, state.phase.value)
+        if state.phase is CongressPhase.NOT_OPENED:
+            raise CongressNotFound(plan_id)
+        _precheck_congress(state, command, self._clock())
+        client = await self.client()
+        handle = client.get_workflow_handle(congress_workflow_id(plan_id))
+
+        async def call() -> CommandResult:
+            result: CommandResult = await handle.execute_update(
+                update, command, id=command.command_id, rpc_timeout=self._timeout)
+            return result
+
+        return await self._complete(plan_id, command.command_id, digest, call,
+                                    not_found=lambda: _congress_gone(plan_id, state))
+
     # --- what every write shares ------------------------------------------------------------
     async def client(self) -> Client:
         if self._client is None:
@@ -321,6 +387,24 @@ def _precheck(state: PlanState, command: PlanCommand | RecordApprovalDecision,
         decide(state, command, now=now)
     except CommandRejected as exc:
         raise Rejected(exc.violations) from None
+
+
+def _precheck_congress(state: CongressState, command: CongressCommand, now: datetime) -> None:
+    try:
+        decide_congress(state, command, now=now)
+    except CommandRejected as exc:
+        raise Rejected(exc.violations) from None
+
+
+def _congress_gone(plan_id: str, state: CongressState) -> Exception:
+    if state.phase is CongressPhase.CLOSED:
+        return Rejected((Violation(
+            field="plan_id", rule="congress_closed",
+            message=f"Hồ sơ đại hội của đề án «{plan_id}» đã kết thúc: không nhận thêm "
+                    f"lệnh."),))
+    return WorkflowGone(
+        f"Đại hội của đề án «{plan_id}» đã được ghi nhưng quy trình của nó không còn chạy trên "
+        "Temporal; báo quản trị viên khôi phục.")
 
 
 def _closed_or_gone(plan_id: str, state: PlanState) -> Exception:

@@ -11,8 +11,14 @@ inspection committee finds one incumbent disqualifying, the organization departm
 concern on another and amends it; an appraiser who tries to decide is refused (separation of
 duties); the standing committee sends two first-time candidates back to step 3; they pass
 again, are appraised again, and the plan is approved with the disqualified incumbent
-excluded. Then, with the worker stopped, trails and every hash chain are checked from
-PostgreSQL alone, the ledger is sealed and its signed checkpoint verified.
+excluded. Then the congress (đại hội): a delegate's nomination joins the approved list (one
+with too little support is refused), the ballots are counted by computer with some invalid
+ones, a tie at the cut-off is settled by a re-vote entered ballot by ballot, the new committee
+elects its standing committee, its secretary and its deputies (one deputy seat falls short and
+is left open), the superior standing committee approves the result and appoints a deputy with
+the consensus the procedure requires, and the elected committee is printed. Then, with the
+worker stopped, trails and every hash chain are checked from PostgreSQL alone, the ledger is
+sealed and its signed checkpoint verified.
 
 It runs in a database of its own (NHANSU_DATABASE_NAME + "_demo"), made afresh each run, so
 that it always tells the same story and never touches the installation's own plans."""
@@ -34,6 +40,7 @@ from application.files import Minutes, read_candidates, read_plan
 from application.principal import OPERATOR, Principal
 from domain.people import CandidateGroup, Role
 from domain.plan import PlanPhase, PlanState
+from domain.vocabulary import VIETNAM
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ORGANIZATION = "org-xa-doi-may"
@@ -57,6 +64,7 @@ class Narrator(Protocol):
     def warnings(self, warnings: Any) -> None: ...
     def trail(self, report: Any) -> None: ...
     def verification(self, result: Any) -> None: ...
+    def committee(self, committee: Any) -> None: ...
 
 
 @dataclass
@@ -66,6 +74,7 @@ class Cast:
     committee: Principal
     auditor: Principal
     double_hat: Principal  # an inspector who also sits on the standing committee
+    counters: Principal  # the congress's counting committee (ban kiểm phiếu)
     tokens: dict[str, str]
 
 
@@ -88,6 +97,8 @@ async def users(ctx: Context) -> Cast:
         ("ubkt.kiemnhiem", "Trần Văn Kiêm Nhiệm (UBKT và BTV Tỉnh ủy)",
          [(Role.APPRAISAL_AGENCY, SUPERIOR, "inspection_committee"),
           (Role.SUPERIOR_STANDING_COMMITTEE, SUPERIOR, None)]),
+        ("kiemphieu.doimay", "Ban Kiểm phiếu Đại hội Đảng bộ xã Đồi Mây",
+         [(Role.VOTE_COUNTING_COMMITTEE, ORGANIZATION, None)]),
     ]
     tokens: dict[str, str] = {}
     principals: dict[str, Principal] = {}
@@ -103,7 +114,8 @@ async def users(ctx: Context) -> Cast:
     return Cast(department=principals["bantochuc.doimay"],
                 agencies={a: principals[f"thamdinh.{a}"] for a in AGENCIES},
                 committee=principals["btv.lamdong"], auditor=principals["kiemtoan.trunguong"],
-                double_hat=principals["ubkt.kiemnhiem"], tokens=tokens)
+                double_hat=principals["ubkt.kiemnhiem"], counters=principals["kiemphieu.doimay"],
+                tokens=tokens)
 
 
 RUN = uuid.uuid4().hex[:8]
@@ -308,6 +320,161 @@ async def review(ctx: Context, cast: Cast, plan_id: str, say: Narrator) -> None:
                 if acknowledgements else "."))
 
 
+# --- the congress ---------------------------------------------------------------------------------
+DELEGATES = 120
+NEW_COMMITTEE = 15
+NOMINEE = {"full_name": "Đinh Văn Đề", "birth_date": "03/09/1983", "gender": "nam",
+           "ethnicity": "Kinh", "current_post": "Bí thư Chi bộ thôn Suối Mây",
+           "party_card_number": "TD-100021"}
+WEAK_NOMINEE = {"full_name": "Vi Thị Ít", "birth_date": "11/11/1985", "gender": "nữ",
+                "ethnicity": "Tày", "current_post": "Đảng viên chi bộ thôn 2",
+                "party_card_number": "TD-100022"}
+
+
+def dealt(cards: list[str], kept: dict[str, int], ballots: int, seats: int) -> list[list[str]]:
+    """``ballots`` valid ballots on which each card is kept ``kept[card]`` times, as the names
+    each ballot crosses out: the votes are dealt to the least filled ballots first, the same
+    on every run."""
+    keeps: list[set[str]] = [set() for _ in range(ballots)]
+    for card in sorted(cards, key=lambda c: (-kept.get(c, 0), c)):
+        for i in sorted(range(ballots), key=lambda i: (len(keeps[i]), i))[:kept.get(card, 0)]:
+            keeps[i].add(card)
+    assert all(1 <= len(k) <= seats for k in keeps)
+    return [sorted(set(cards) - k) for k in keeps]
+
+
+def _ballot_csv(path: Path, crossed: list[list[str]], *, not_issued: int = 0,
+                too_many: int = 0, marked: tuple[list[str], ...] = ()) -> Path:
+    """The counting committee's ballot file: one row per ballot, numbered as read (the
+    numbers are ignored on import and stored nowhere)."""
+    rows = [("có", ";".join(c), "") for c in crossed]
+    rows += [("không", "", "")] * not_issued + [("có", "", "")] * too_many
+    rows += [("có", ";".join(c), "có") for c in marked]
+    lines = ["STT,Có dấu,Gạch tên,Đánh dấu"] + [f"{n},{a},{b},{c}"
+                                                for n, (a, b, c) in enumerate(rows, start=1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def congress(ctx: Context, cast: Cast, plan_id: str, say: Narrator) -> None:
+    """Khai mạc đại hội; bầu Ban Chấp hành (một đề cử, phiếu không hợp lệ, bằng phiếu và bầu
+    lại), Ban Thường vụ, Bí thư, Phó Bí thư (thiếu một, để trống); chuẩn y; chỉ định."""
+    import tempfile
+
+    from application import congress as c
+    from application.preparation import load
+
+    opening = ctx.clock().astimezone(VIETNAM).date()
+    opened = await c.open_congress(ctx, cast.department, plan_id, kind="delegates",
+                                   summoned=DELEGATES, opens_on=opening, key=_key("dh-open"))
+    say.line(f"8. {opened.summary}")
+    first = await c.open_round(
+        ctx, cast.department, plan_id, position_group="committee_member", body="congress",
+        seats=NEW_COMMITTEE, summoned=DELEGATES, present=116, held_on=opening, excluded=2,
+        excluded_reason="Hai đại biểu vắng mặt cả buổi có lý do được Ban Chấp hành chấp nhận",
+        key=_key("dh-r1"))
+    say.line(f"   {first.summary}")
+    try:
+        await c.nominate(ctx, cast.department, plan_id, 1, source="delegate",
+                         particulars=WEAK_NOMINEE, nominated_by="Đại biểu Lò Văn Nêu",
+                         consented=True, accepted=True, support=30, key=_key("dh-weak"))
+    except Rejected as exc:
+        say.refused("   Đề cử chưa đủ số đại biểu tán thành — không vào danh sách:", exc)
+    else:
+        raise AssertionError("một đề cử không đủ tán thành đã vào danh sách")
+    nominated = await c.nominate(ctx, cast.department, plan_id, 1, source="delegate",
+                                 particulars=NOMINEE, nominated_by="Đại biểu Lò Văn Nêu",
+                                 consented=True, accepted=True, support=45,
+                                 key=_key("dh-nominee"))
+    say.line(f"   {nominated.summary}")
+    voted = await c.vote_on_list(ctx, cast.department, plan_id, 1, present=116, in_favour=109,
+                                 key=_key("dh-list-1"))
+    say.line(f"   {voted.summary}")
+
+    plan = await load(ctx, plan_id)
+    approved = [n.candidate.party_card_number or "" for n in plan.nominations.values()
+                if n.status.value == "approved"]
+    cards = [*approved, NOMINEE["party_card_number"]]
+    # 13 clearly elected; three tied at 70 for the last two places: a re-vote among them.
+    kept = {card: 100 - i for i, card in enumerate(cards[:13])}
+    kept |= dict.fromkeys(cards[13:16], 70) | {cards[16]: 40}
+    with tempfile.TemporaryDirectory() as folder:
+        path = _ballot_csv(Path(folder) / "phieu-bau-ban-chap-hanh.csv",
+                           dealt(cards, kept, 105, NEW_COMMITTEE), not_issued=2, too_many=3,
+                           marked=(cards[:6],))
+        counted = await c.import_ballots(ctx, cast.counters, plan_id, 1, path, issued=110)
+    say.line(f"   {counted.summary}")
+    signed = await c.sign_count(ctx, cast.counters, plan_id, 1,
+                                signatories=("Hà Văn Kiểm", "Lương Thị Phiếu", "Đào Văn Số"),
+                                count_digest=counted.count_digest, key=_key("dh-sign-1"))
+    say.line(f"   {signed.summary}", "yellow")
+
+    # The re-vote among the tied, entered ballot by ballot at the counting table.
+    entry = await c.start_ballot_entry(ctx, cast.counters, plan_id, 1)
+    tied = list(entry.names)
+    for crossed in [[tied[2]]] * 60 + [[tied[1]]] * 40 + [[tied[0]]] * 14:
+        entry.add(crossed)
+    entry.add([], issued=True)  # keeps all three for two places: too many
+    recount = await c.finish_ballot_entry(ctx, cast.counters, entry, issued=116)
+    say.line(f"   Bầu lại trong số bằng phiếu, nhập từng phiếu: {recount.summary}")
+    signed = await c.sign_count(ctx, cast.counters, plan_id, 1,
+                                signatories=("Hà Văn Kiểm", "Lương Thị Phiếu", "Đào Văn Số"),
+                                key=_key("dh-sign-1b"))
+    say.line(f"   {signed.summary}")
+
+    # The new executive committee's first conference: standing committee, secretary,
+    # deputies (the plan has no list for them: the presidium introduces the names).
+    committee = await c.show_elected_committee(ctx, cast.department, plan_id)
+    members = [m.party_card_number or "" for m in committee.of_group("committee_member")]
+    rounds = (("standing_committee_member", 5, members[:6], {members[5]: 4}),
+              ("secretary", 1, members[:1], {members[0]: 1}),
+              ("deputy_secretary", 2, members[1:3], {members[2]: 8}))
+    for number_, (group, seats, names, against) in enumerate(rounds, start=2):
+        await c.open_round(ctx, cast.department, plan_id, position_group=group,
+                           body="executive_committee", seats=seats, summoned=NEW_COMMITTEE,
+                           present=NEW_COMMITTEE, held_on=opening, key=_key("dh-r", number_))
+        for card in names:
+            await c.nominate(ctx, cast.department, plan_id, number_, source="presidium",
+                             who=card, consented=True, key=_key("dh-n", number_, card))
+        await c.vote_on_list(ctx, cast.department, plan_id, number_, present=NEW_COMMITTEE,
+                             in_favour=NEW_COMMITTEE, key=_key("dh-list", number_))
+        entry = await c.start_ballot_entry(ctx, cast.counters, plan_id, number_)
+        for i in range(NEW_COMMITTEE):
+            crossed = [card for card, votes_against in against.items() if i < votes_against]
+            if group == "standing_committee_member" and i >= against[members[5]]:
+                crossed = [members[i % 5]]
+            entry.add(crossed)
+        await c.finish_ballot_entry(ctx, cast.counters, entry, issued=NEW_COMMITTEE)
+        signed = await c.sign_count(ctx, cast.counters, plan_id, number_,
+                                    signatories=("Hà Văn Kiểm",), key=_key("dh-sign", number_))
+        say.line(f"   {signed.summary}")
+    left = await c.decide_shortfall(
+        ctx, cast.department, plan_id, 4, decision="leave_open",
+        reason="Hội nghị Ban Chấp hành biểu quyết không bầu tiếp, đề nghị cấp trên chỉ định",
+        key=_key("dh-leave-open"))
+    say.line(f"9. {left.summary}")
+    result = await c.approve_result(ctx, cast.committee, plan_id, decision_ref="QĐ-789/BTV",
+                                    reasons="Chuẩn y kết quả bầu cử Đại hội Đảng bộ xã Đồi Mây",
+                                    key=_key("dh-approve"))
+    say.line(f"10. {result.summary}")
+    try:
+        await c.appoint(ctx, cast.committee, plan_id, position_group="deputy_secretary",
+                        who=members[2], decision_ref="QĐ-790/BTV", members=13, agreeing=8,
+                        reason="Chỉ định Phó Bí thư", key=_key("dh-appoint-few"))
+    except Rejected as exc:
+        say.refused("   Chỉ định khi chưa đủ đồng thuận của Ban Thường vụ cấp trên bị từ chối:",
+                    exc)
+    else:
+        raise AssertionError("một chỉ định không đủ đồng thuận đã được ghi")
+    appointed = await c.appoint(
+        ctx, cast.committee, plan_id, position_group="deputy_secretary", who=members[2],
+        decision_ref="QĐ-790/BTV", members=13, agreeing=11,
+        reason="Chỉ định Phó Bí thư Đảng ủy xã sau khi Ban Thường vụ Tỉnh ủy thống nhất",
+        key=_key("dh-appoint"))
+    say.line(f"11. {appointed.summary}")
+    say.committee(await c.show_elected_committee(ctx, cast.auditor, plan_id))
+
+
 async def audit(ctx: Context, cast: Cast, plan_id: str, say: Narrator) -> bool:
     """With the worker stopped: the plan, four trails, every chain, the ledger."""
     from application.audit import seal, trail, verify
@@ -344,6 +511,8 @@ async def run(ctx: Context, say: Narrator, worker: Any) -> tuple[str, Cast]:
     async with worker():
         plan_id = await prepare(ctx, cast, say)
         await review(ctx, cast, plan_id, say)
+        say.rule("Đại hội: bầu cử, kiểm phiếu, chuẩn y, chỉ định")
+        await congress(ctx, cast, plan_id, say)
     say.rule("Worker đã dừng: phần sau chỉ đọc PostgreSQL")
     if not await audit(ctx, cast, plan_id, say):
         raise SystemExit(1)

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, candidates, conferences, operations, plans, reports, review, vietnamese
+from cli import (
+    audit,
+    candidates,
+    conferences,
+    congress,
+    operations,
+    plans,
+    reports,
+    review,
+    vietnamese,
+)
 
 app = typer.Typer(
     help="nhansu — công tác nhân sự đại hội đảng: đề án nhân sự, quy trình 5 bước, thẩm định, "
@@ -17,7 +27,8 @@ app = typer.Typer(
 
 for group, name in ((plans.app, "plan"), (candidates.app, "candidate"),
                     (conferences.app, "conference"), (review.appraisal_app, "appraisal"),
-                    (review.approval_app, "approval"), (audit.audit_app, "audit"),
+                    (review.approval_app, "approval"), (congress.app, "congress"),
+                    (audit.audit_app, "audit"),
                     (audit.ledger_app, "ledger"), (reports.report_app, "report"),
                     (reports.projections_app, "projections"),
                     (operations.services_app, "services"), (operations.db_app, "db"),

@@ -39,6 +39,9 @@ class TerminalNarrator:
     def verification(self, result: Any) -> None:
         render.verification(result)
 
+    def committee(self, committee: Any) -> None:
+        render.elected_committee(committee)
+
 
 async def demo() -> None:
     import bootstrap
@@ -72,6 +75,9 @@ async def demo() -> None:
     output.say(f"  {prefix} nhansu plan show {plan_id}")
     output.say(f"  {prefix} nhansu audit trail TD-100019 --plan {plan_id} --format html "
                f"--out trail.html")
+    output.say(f"  {prefix} nhansu congress committee {plan_id}")
+    output.say(f"  {prefix} nhansu congress protocol {plan_id} 1 --ballot 1 --out "
+               f"bien-ban-kiem-phieu.html")
     output.say("")
     still = ("PostgreSQL nhúng, " if base.uses_embedded_postgres else "") + (
         "máy chủ Temporal nhúng" if base.uses_embedded_temporal else "")

@@ -179,3 +179,21 @@ def freshness(rows: Any) -> None:
 def lines(items: Any) -> None:
     for item in items:
         output.say(item)
+
+
+def elected_committee(committee: Any) -> None:
+    """reads.congress.ElectedCommittee: the new committee by position group, low to high."""
+    say((f"{committee.organization_name}, nhiệm kỳ {committee.term}: cấp ủy khóa mới "
+         f"({committee.phase_label})", "bold"))
+    for group in committee.groups:
+        members = committee.of_group(group.position_group)
+        state = "đã chuẩn y" if group.approved else "chưa chuẩn y"
+        show(table(
+            f"{group.title}: {number(group.elected)} trúng cử, {number(group.appointed)} chỉ "
+            f"định, {number(group.open)} còn trống / {number(group.seats)} chỉ tiêu ({state})",
+            ["Họ và tên", "Trúng cử / chỉ định", ("Số phiếu", {"justify": "right"}),
+             "Vòng, lần bầu", "Quyết định"],
+            [[m.who, m.how_label,
+              f"{number(m.votes)}/{number(m.base)}" if m.votes is not None else "—",
+              f"vòng {m.round}" + (f", lần {m.ballot}" if m.ballot else ""),
+              m.decision_ref or ""] for m in members]))

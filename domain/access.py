@@ -20,13 +20,15 @@ target organization T:
 The table (``POLICY``):
 
 - organization department (ban tổ chức): prepares its own organization's plans (open, register,
-  conferences, submit, cancel, withdraw, correct) and reads them;
+  conferences, submit, cancel, withdraw, correct), conducts its congress's election (open the
+  congress and its rounds, the lists, the list votes, shortfalls) and reads them;
 - appraisal agency (cơ quan thẩm định): records findings for its own agency only, on plans of
   its organization's direct children, and reads those plans;
 - superior standing committee (ban thường vụ cấp trên): decides on its direct children's plans
-  (approval, election result, appointment) and reads them; reports over its own organization
-  and its children;
-- vote counting committee (ban kiểm phiếu): counts ballots of its own organization's congress;
+  (approval, election result, appointment, direction of a paused election) and reads them;
+  reports over its own organization and its children;
+- vote counting committee (ban kiểm phiếu): counts ballots of its own organization's congress,
+  signs the count, and reads that congress (not the plan's dossiers);
 - auditor (kiểm toán, thanh tra): reads, exports, verifies and reports over its subtree and
   writes nothing;
 - administrator (quản trị): manages users and the registry in its subtree and makes no
@@ -103,7 +105,10 @@ class Operation(StrEnum):
     APPROVE_ELECTION_RESULT = "approve_election_result"
     APPOINT = "appoint"
     # the congress
+    CONDUCT_CONGRESS = "conduct_congress"
     COUNT_BALLOTS = "count_ballots"
+    GIVE_DIRECTION = "give_direction"
+    READ_CONGRESS = "read_congress"
     # reading
     READ_PLAN = "read_plan"
     READ_TRAIL = "read_trail"
@@ -128,7 +133,10 @@ OPERATION_LABELS_VI: Final[Mapping[Operation, str]] = {
     Operation.DECIDE_APPROVAL: "quyết định phê duyệt đề án",
     Operation.APPROVE_ELECTION_RESULT: "chuẩn y kết quả bầu cử",
     Operation.APPOINT: "chỉ định",
+    Operation.CONDUCT_CONGRESS: "điều hành bầu cử tại đại hội",
     Operation.COUNT_BALLOTS: "kiểm phiếu",
+    Operation.GIVE_DIRECTION: "cho ý kiến chỉ đạo bầu cử",
+    Operation.READ_CONGRESS: "xem kết quả bầu cử",
     Operation.READ_PLAN: "xem đề án",
     Operation.READ_TRAIL: "xem lịch sử hồ sơ",
     Operation.EXPORT: "xuất dữ liệu kiểm toán",
@@ -142,7 +150,7 @@ OPERATION_LABELS_VI: Final[Mapping[Operation, str]] = {
 #: Operations that change nothing.
 READS: Final[frozenset[Operation]] = frozenset({
     Operation.READ_PLAN, Operation.READ_TRAIL, Operation.EXPORT, Operation.VERIFY,
-    Operation.REPORT, Operation.READ_REGISTRY})
+    Operation.REPORT, Operation.READ_REGISTRY, Operation.READ_CONGRESS})
 
 
 class Scope(Enum):
@@ -160,6 +168,8 @@ _PREPARATION = (Operation.OPEN_PLAN, Operation.REGISTER, Operation.RECORD_CONFER
 POLICY: Final[Mapping[str, Mapping[Operation, Scope]]] = {
     Role.ORGANIZATION_DEPARTMENT.value: {
         **{op: Scope.OWN for op in _PREPARATION},
+        Operation.CONDUCT_CONGRESS: Scope.OWN,
+        Operation.READ_CONGRESS: Scope.OWN,
         Operation.READ_PLAN: Scope.OWN,
         Operation.READ_TRAIL: Scope.OWN,
         Operation.REPORT: Scope.OWN,
@@ -175,6 +185,8 @@ POLICY: Final[Mapping[str, Mapping[Operation, Scope]]] = {
         Operation.DECIDE_APPROVAL: Scope.CHILDREN,
         Operation.APPROVE_ELECTION_RESULT: Scope.CHILDREN,
         Operation.APPOINT: Scope.CHILDREN,
+        Operation.GIVE_DIRECTION: Scope.CHILDREN,
+        Operation.READ_CONGRESS: Scope.CHILDREN,
         Operation.READ_PLAN: Scope.CHILDREN,
         Operation.READ_TRAIL: Scope.CHILDREN,
         Operation.REPORT: Scope.OWN_OR_CHILDREN,
@@ -182,11 +194,13 @@ POLICY: Final[Mapping[str, Mapping[Operation, Scope]]] = {
     },
     Role.VOTE_COUNTING_COMMITTEE.value: {
         Operation.COUNT_BALLOTS: Scope.OWN,
+        Operation.READ_CONGRESS: Scope.OWN,
         Operation.READ_REGISTRY: Scope.ANYWHERE,
     },
     Role.AUDITOR.value: {
         Operation.READ_PLAN: Scope.SUBTREE,
         Operation.READ_TRAIL: Scope.SUBTREE,
+        Operation.READ_CONGRESS: Scope.SUBTREE,
         Operation.EXPORT: Scope.SUBTREE,
         Operation.VERIFY: Scope.SUBTREE,
         Operation.REPORT: Scope.SUBTREE,

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, TypedDict
+from typing import Any, ClassVar
 
 from domain import upcasting
+from domain.congress_events import CONGRESS_EVENT_TYPES, CongressEvent, congress_stream
 from domain.eligibility import EligibilityCheck
-from domain.people import Actor, Candidate, CandidateGroup, Organization
+from domain.event_base import DomainEvent as DomainEvent
+from domain.event_base import EventCommon as EventCommon
+from domain.event_base import common as common
+from domain.people import Candidate, CandidateGroup, Organization
 from domain.plan_terms import (
     SeatAllocation,
     StructureFigureRecord,
@@ -20,30 +24,6 @@ from domain.plan_terms import (
 )
 from domain.procedure import ProcedureDefinition
 from domain.serialization import from_data, to_data
-
-
-class EventCommon(TypedDict):
-    """The fields every event has; ``**common(...)`` fills them."""
-
-    plan_id: str
-    occurred_at: datetime
-    actor: Actor
-    command_id: str
-
-
-def common(*, plan_id: str, now: datetime, actor: Actor, command_id: str) -> EventCommon:
-    return {"plan_id": plan_id, "occurred_at": now, "actor": actor, "command_id": command_id}
-
-
-@dataclass(frozen=True, kw_only=True)
-class DomainEvent:
-    TYPE: ClassVar[str]
-    SCHEMA_VERSION: ClassVar[int] = 1
-
-    plan_id: str
-    occurred_at: datetime
-    actor: Actor
-    command_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -418,7 +398,7 @@ class NominationSentBack(DomainEvent):
     reasons: str
 
 
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
+PLAN_EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
     for cls in (PlanOpened, PlanTermClaimed, PlanTermReleased, PlanCancelled,
                 CandidateRegistered, CandidateWithdrawn, RegistrationCorrected,
@@ -430,6 +410,8 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
                 PlanSentBack, PlanRejected, NominationApproved, NominationExcluded,
                 NominationSentBack)
 }
+#: Every event type the domain defines: the plan's and the congress's.
+EVENT_TYPES: dict[str, type[DomainEvent]] = {**PLAN_EVENT_TYPES, **CONGRESS_EVENT_TYPES}
 
 NOMINATION_EVENTS = (CandidateRegistered, CandidateWithdrawn, RegistrationCorrected,
                      NominationAdvanced, NominationDropped,
@@ -455,7 +437,10 @@ def term_stream(organization_id: str, term: str) -> str:
 
 def stream_of(event: DomainEvent) -> str:
     """The aggregate an event belongs to: a nomination's own trail, the organization's term,
-    or the plan. (Every event is correlated with its plan's stream all the same.)"""
+    the congress, or the plan. (Every event is correlated with its plan's stream all the
+    same.)"""
+    if isinstance(event, CongressEvent):
+        return congress_stream(event.plan_id)
     if isinstance(event, NOMINATION_EVENTS):
         return nomination_stream(event.nomination_id)
     if isinstance(event, TERM_EVENTS):

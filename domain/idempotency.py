@@ -15,9 +15,10 @@ from typing import Any
 from domain.serialization import to_data
 
 DIGEST_METADATA_KEY = "command_digest"
-# Facts the caller read from the store to go with a command (the term stream's claims): not
-# what the user asked for, and different on a retry once the first attempt has been applied.
-READ_FACTS = ("term_claims",)
+# Facts the caller read from the store to go with a command (the term stream's claims, the
+# approved plan a congress opens with): not what the user asked for, and different on a retry
+# once the first attempt has been applied.
+READ_FACTS = ("term_claims", "approved_plan")
 
 
 def command_digest(command: Any) -> str:

@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from domain.appraisal import AppraisalState, evolve_appraisal
+from domain.congress_events import CongressEvent
 from domain.eligibility import EligibilityCheck
 from domain.events import (
     AppraisalCompleted,
@@ -252,6 +253,8 @@ def fold(events: Iterable[DomainEvent], state: PlanState | None = None) -> PlanS
 
 
 def _apply(state: PlanState, event: DomainEvent) -> PlanState:
+    if isinstance(event, CongressEvent):
+        return state  # the congress of an approved plan: its own state (domain.election)
     if isinstance(event, PlanOpened):
         return replace(
             state, plan_id=event.plan_id, phase=PlanPhase.OPEN, organization=event.organization,

@@ -184,6 +184,101 @@ class StructurePolicy:
         return value
 
 
+#: Who elects: the congress itself (đại hội) or the new executive committee (Ban Chấp hành
+#: khóa mới) at its first conference.
+ELECTING_BODIES = ("congress", "executive_committee")
+#: Why a ballot is invalid (phiếu không hợp lệ), each a rule a procedure may apply.
+BALLOT_RULES = ("not_issued", "too_many_kept", "none_kept_with_surplus", "names_added",
+                "marked")
+#: What a nomination made at the congress (ứng cử, đề cử) may need before it is listed.
+NOMINATION_AGREEMENTS = ("nominee_consent", "presidium_acceptance")
+#: How a tie at the cut-off is settled at the congress.
+ELECTION_TIE_RULES = ("revote",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ElectingBody:
+    """Which body elects a position group, and from whom: the standing committee is elected
+    by the new executive committee from its own members, the secretary from the standing
+    committee, ... ``after``: groups whose round must be concluded first (the deputies after
+    the secretary)."""
+
+    position_group: str
+    body: str  # one of ELECTING_BODIES
+    elected_from: str | None = None
+    after: tuple[str, ...] = ()
+
+
+DEFAULT_ELECTING_BODIES = (
+    ElectingBody(position_group="committee_member", body="congress"),
+    ElectingBody(position_group="standing_committee_member", body="executive_committee",
+                 elected_from="committee_member"),
+    ElectingBody(position_group="secretary", body="executive_committee",
+                 elected_from="standing_committee_member"),
+    ElectingBody(position_group="deputy_secretary", body="executive_committee",
+                 elected_from="standing_committee_member", after=("secretary",)),
+    ElectingBody(position_group="inspection_committee_member", body="executive_committee"),
+    ElectingBody(position_group="upper_congress_delegate", body="congress"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ElectionRule:
+    """Bầu cử tại đại hội (Quy chế bầu cử trong Đảng): the list, the ballots, who is elected,
+    what happens when too few are, and the superior committee's appointments afterwards.
+
+    The defaults are the rules of Quy chế 244-QĐ/TW (2014), which the procedures published
+    before this section existed ran under; ``directive-45-2025@v2`` sets those of Quy chế
+    190-QĐ/TW (2024)."""
+
+    bodies: tuple[ElectingBody, ...] = DEFAULT_ELECTING_BODIES
+    # The congress may elect the secretary itself, from the new committee's members (thí
+    # điểm bầu trực tiếp bí thư tại đại hội).
+    secretary_by_congress: bool = False
+    # What a nomination at the congress (ứng cử, đề cử) needs to go on the list: codes of
+    # NOMINATION_AGREEMENTS, and, when set, the agreement of more than this share of those
+    # present.
+    nomination_requires: tuple[str, ...] = NOMINATION_AGREEMENTS
+    nomination_support_min: str | None = None
+    # The congress approves the list by more than this share of those present.
+    list_vote_threshold: str = "1/2"
+    # Position groups whose list must be longer than the seats (số dư); the bounds are the
+    # procedure's ``surplus`` (congress_max, small committees).
+    surplus_required: tuple[str, ...] = ("committee_member", "standing_committee_member")
+    # Why a ballot is invalid, in the order a reason is given (codes of BALLOT_RULES).
+    invalid_ballots: tuple[str, ...] = ("not_issued", "too_many_kept", "none_kept_with_surplus")
+    # Elected: more than ``pass_threshold`` of the base (those summoned less those the rules
+    # exclude), then the most votes fill the seats.
+    pass_base: PassBase = PassBase.SUMMONED
+    pass_threshold: str = "1/2"
+    # A tie at the cut-off: a new ballot among the tied (ELECTION_TIE_RULES).
+    tie_break: str = "revote"
+    # Ballots for seats still open after the first, before only leaving them open remains.
+    further_ballots_max: int = 2
+    # Position groups whose planned persons (the approved plan's list) not being elected
+    # pauses the election until the superior standing committee gives its direction.
+    pause_unless_planned_elected: tuple[str, ...] = ("secretary", "deputy_secretary")
+    # Chỉ định to seats left open: more than this share of the superior standing committee's
+    # members must agree, recorded with the appointment.
+    appointment_consensus: str = "1/2"
+
+    def body_of(self, position_group: str) -> ElectingBody | None:
+        for body in self.bodies:
+            if body.position_group == position_group:
+                return body
+        return None
+
+    def bodies_for(self, position_group: str) -> tuple[str, ...]:
+        """The bodies that may elect ``position_group`` (the secretary: also the congress,
+        where the procedure allows it)."""
+        rule = self.body_of(position_group)
+        found = () if rule is None else (rule.body,)
+        if position_group == "secretary" and self.secretary_by_congress \
+                and "congress" not in found:
+            found = (*found, "congress")
+        return found
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProcedureDefinition:
     procedure_id: str
@@ -206,6 +301,7 @@ class ProcedureDefinition:
     appraisal: AppraisalRule = AppraisalRule()
     approval: ApprovalRule = ApprovalRule()
     structure_policy: StructurePolicy = StructurePolicy()
+    election: ElectionRule = ElectionRule()
 
     @property
     def key(self) -> str:
@@ -251,17 +347,20 @@ class ProcedureDefinition:
         it existed), so a definition recorded before it was added keeps its digest."""
         data = to_data(self)
         for section, name, default in LATER_PARAMETERS:
-            if data.get(section, {}).get(name) == default:
-                del data[section][name]
+            holder = data if section == "" else data.get(section, {})
+            if holder.get(name) == default:
+                del holder[name]
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"),
                                ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-# (section, name, default as data) of parameters added after definitions were recorded.
+# (section, name, default as data) of parameters added after definitions were recorded; the
+# section "" is the definition itself (a whole section added later).
 LATER_PARAMETERS: tuple[tuple[str, str, Any], ...] = (
     ("eligibility", "retirement_schedule", []),
     ("eligibility", "blocking", []),
+    ("", "election", to_data(ElectionRule())),
 )
 
 
@@ -314,5 +413,50 @@ def _check(d: ProcedureDefinition) -> None:
         problems.append("surplus.prepared_min lớn hơn surplus.prepared_max")
     if d.version < 1 or d.term_months < 1:
         problems.append("version và term_months phải là số dương")
+    problems.extend(_election_problems(d))
     if problems:
         raise InvalidDefinition(f"quy trình {d.procedure_id}: " + "; ".join(problems))
+
+
+def _election_problems(d: ProcedureDefinition) -> list[str]:
+    e = d.election
+    problems: list[str] = []
+    codes = set(d.position_group_codes())
+    for text in (e.list_vote_threshold, e.pass_threshold, e.appointment_consensus,
+                 *([e.nomination_support_min] if e.nomination_support_min else [])):
+        ratio(text)
+    seen: set[str] = set()
+    for body in e.bodies:
+        if body.position_group in seen:
+            problems.append(f"election.bodies nêu nhóm {body.position_group} hai lần")
+        seen.add(body.position_group)
+        if body.body not in ELECTING_BODIES:
+            problems.append(f"election.bodies: {body.body!r} không phải cơ quan bầu "
+                            f"({', '.join(ELECTING_BODIES)})")
+        for other in (body.position_group, body.elected_from, *body.after):
+            if other is not None and other not in codes:
+                problems.append(f"election.bodies nêu nhóm chức danh không có: {other!r}")
+    chains = {b.position_group: b.elected_from for b in e.bodies}
+    for start in chains:
+        visited: set[str] = set()
+        current: str | None = start
+        while current is not None and current not in visited:
+            visited.add(current)
+            current = chains.get(current)
+        if current is not None:
+            problems.append(f"election.bodies: nhóm {start} được bầu từ chính nó (vòng lặp)")
+            break
+    for name, values, known in (("invalid_ballots", e.invalid_ballots, BALLOT_RULES),
+                                ("nomination_requires", e.nomination_requires,
+                                 NOMINATION_AGREEMENTS),
+                                ("surplus_required", e.surplus_required, tuple(codes)),
+                                ("pause_unless_planned_elected", e.pause_unless_planned_elected,
+                                 tuple(codes))):
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            problems.append(f"election.{name} nêu mã không có: {unknown}")
+    if e.tie_break not in ELECTION_TIE_RULES:
+        problems.append(f"election.tie_break phải là một trong {', '.join(ELECTION_TIE_RULES)}")
+    if e.further_ballots_max < 0:
+        problems.append("election.further_ballots_max không được âm")
+    return problems

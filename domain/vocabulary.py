@@ -166,6 +166,73 @@ STRUCTURE_MEASURES: dict[str, str] = {
     "list_bounds": "Số lượng danh sách (số dư)",
 }
 
+# --- the congress: lists, ballots, results ------------------------------------------------------
+CONGRESS_PHASES: dict[str, str] = {
+    "not_opened": "Chưa khai mạc",
+    "open": "Đang bầu cử",
+    "paused": "Tạm dừng bầu cử, chờ ý kiến chỉ đạo của cấp trên",
+    "closed": "Đã kết thúc",
+}
+
+CONGRESS_KINDS: dict[str, str] = {
+    "delegates": "Đại hội đại biểu",
+    "members": "Đại hội đảng viên",
+}
+
+ELECTING_BODIES: dict[str, str] = {
+    "congress": "Đại hội",
+    "executive_committee": "Ban Chấp hành khóa mới",
+}
+
+ROUND_STAGES: dict[str, str] = {
+    "nominating": "Lập danh sách bầu cử",
+    "balloting": "Bỏ phiếu, kiểm phiếu",
+    "shortfall": "Bầu chưa đủ số lượng, chờ quyết định",
+    "concluded": "Đã có kết quả",
+}
+
+NOMINATION_SOURCES: dict[str, str] = {
+    "plan": "Theo đề án được phê duyệt",
+    "self": "Ứng cử",
+    "delegate": "Đề cử",
+    "presidium": "Đoàn Chủ tịch giới thiệu",
+}
+
+NOMINATION_AGREEMENTS: dict[str, str] = {
+    "nominee_consent": "Người được giới thiệu đồng ý",
+    "presidium_acceptance": "Đoàn Chủ tịch chấp thuận",
+}
+
+BALLOT_INVALID_REASONS: dict[str, str] = {
+    "not_issued": "Không phải phiếu do Ban Kiểm phiếu phát ra",
+    "too_many_kept": "Bầu quá số lượng",
+    "none_kept_with_surplus": "Gạch hết tên trong danh sách có số dư",
+    "names_added": "Ghi thêm tên ngoài danh sách",
+    "marked": "Có ký tên hoặc đánh dấu",
+}
+
+BALLOT_KINDS: dict[str, str] = {
+    "first": "Bầu lần thứ nhất",
+    "tie": "Bầu lại do bằng phiếu",
+    "shortfall": "Bầu thêm do chưa đủ số lượng",
+}
+
+BALLOT_OUTCOMES: dict[str, str] = {
+    "complete": "Đủ số lượng",
+    "tie": "Bằng phiếu ở ngưỡng cuối, phải bầu lại",
+    "shortfall": "Chưa đủ số lượng",
+}
+
+SHORTFALL_DECISIONS: dict[str, str] = {
+    "another_ballot": "Bầu tiếp",
+    "leave_open": "Không bầu tiếp, để trống chỉ tiêu",
+}
+
+MEMBERSHIPS: dict[str, str] = {
+    "elected": "Trúng cử",
+    "appointed": "Được chỉ định",
+}
+
 # --- what happened (every event type) -----------------------------------------------------------
 EVENT_TYPES: dict[str, str] = {
     "PlanOpened": "Lập đề án",
@@ -197,6 +264,22 @@ EVENT_TYPES: dict[str, str] = {
     "NominationApproved": "Nhân sự được phê duyệt",
     "NominationExcluded": "Nhân sự bị loại khỏi danh sách",
     "NominationSentBack": "Nhân sự được trả lại để xem xét lại",
+    "CongressOpened": "Khai mạc đại hội",
+    "RoundOpened": "Mở vòng bầu cử",
+    "NominatedAtCongress": "Ứng cử, đề cử tại đại hội",
+    "WithdrawnFromList": "Rút khỏi danh sách bầu cử",
+    "ListVoted": "Biểu quyết danh sách bầu cử",
+    "BallotOpened": "Bỏ phiếu bầu cử",
+    "BallotsCounted": "Kiểm phiếu",
+    "CountSigned": "Ban Kiểm phiếu ký biên bản kiểm phiếu",
+    "BallotResultDeclared": "Công bố kết quả bầu",
+    "ShortfallDecided": "Quyết định khi bầu chưa đủ số lượng",
+    "RoundConcluded": "Kết thúc vòng bầu",
+    "ElectionPaused": "Tạm dừng bầu cử, xin ý kiến chỉ đạo",
+    "DirectionGiven": "Cấp trên cho ý kiến chỉ đạo",
+    "ElectionResultApproved": "Chuẩn y kết quả bầu cử",
+    "MemberAppointed": "Chỉ định",
+    "CongressClosed": "Kết thúc hồ sơ đại hội",
 }
 
 # --- the rules input can break (every Violation.rule of the domain and the application) -------
@@ -286,6 +369,46 @@ RULES: dict[str, str] = {
     "listed_in_group": "nhân sự có trong danh sách của nhóm",
     "eligibility_unacknowledged": "ghi nhận tiêu chuẩn, điều kiện chưa đạt",
     "acknowledgement_unknown": "ghi nhận đúng nhân sự và tiêu chuẩn chưa đạt",
+    # the congress
+    "congress_already_opened": "mỗi đề án một đại hội",
+    "congress_not_opened": "đại hội đã khai mạc",
+    "congress_closed": "hồ sơ đại hội chưa kết thúc",
+    "election_paused": "bầu cử không tạm dừng",
+    "plan_not_approved": "đề án đã được phê duyệt",
+    "no_list": "đề án có danh sách được phê duyệt",
+    "round_in_progress": "không còn vòng bầu đang diễn ra",
+    "electing_body": "đúng cơ quan bầu",
+    "already_elected": "mỗi nhóm chức danh bầu một vòng",
+    "seats_within_plan": "không vượt chỉ tiêu của đề án",
+    "seats_within_electorate": "không vượt số người của cơ quan bầu ra",
+    "electorate": "số được triệu tập đúng thành phần",
+    "unknown_round": "vòng bầu có trong đại hội",
+    "round_stage": "đúng giai đoạn của vòng bầu",
+    "presidium_list": "Đoàn Chủ tịch chỉ giới thiệu khi đề án không có danh sách",
+    "already_on_list": "mỗi người một lần trong danh sách bầu cử",
+    "not_in_electing_pool": "được bầu trong số thành viên cơ quan bầu ra",
+    "nominee_consent": "người được giới thiệu đồng ý",
+    "presidium_acceptance": "Đoàn Chủ tịch chấp thuận",
+    "nomination_support": "đủ số đại biểu tán thành",
+    "not_on_list": "có trong danh sách bầu cử",
+    "within_present": "không vượt số có mặt",
+    "ballot_order": "đúng lần bầu đang kiểm",
+    "already_signed": "biên bản kiểm phiếu chưa ký",
+    "on_the_ballot": "tên có trên phiếu bầu",
+    "canonical_order": "phiếu gộp theo loại, không giữ thứ tự đọc phiếu",
+    "returned_within_issued": "số phiếu có dấu không vượt số phiếu phát ra",
+    "issued_within_summoned": "số phiếu phát ra không vượt số được triệu tập",
+    "not_counted": "đã kiểm phiếu",
+    "count_changed": "ký đúng lần kiểm phiếu gần nhất",
+    "ballots_exhausted": "không vượt số lần bầu thêm",
+    "no_one_left": "còn người để bầu tiếp",
+    "not_paused": "bầu cử đang tạm dừng",
+    "nothing_to_approve": "có kết quả chờ chuẩn y",
+    "no_open_seat": "còn chỉ tiêu để trống",
+    "result_not_approved": "kết quả bầu cử đã được chuẩn y",
+    "already_member": "chưa giữ chức danh này",
+    "consensus": "đủ sự đồng thuận của Ban Thường vụ cấp trên",
+    "nothing_elected": "đã bầu xong ít nhất một vòng",
     # the registry of organizations
     "already_registered": "mỗi tổ chức chỉ có một lần trong danh mục",
     "unknown_organization": "tổ chức có trong danh mục",
@@ -394,6 +517,17 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "measure": STRUCTURE_MEASURES,
     "event": EVENT_TYPES,
     "rule": RULES,
+    "congress_phase": CONGRESS_PHASES,
+    "congress_kind": CONGRESS_KINDS,
+    "electing_body": ELECTING_BODIES,
+    "round_stage": ROUND_STAGES,
+    "nomination_source": NOMINATION_SOURCES,
+    "nomination_agreement": NOMINATION_AGREEMENTS,
+    "ballot_invalid": BALLOT_INVALID_REASONS,
+    "ballot_kind": BALLOT_KINDS,
+    "ballot_outcome": BALLOT_OUTCOMES,
+    "shortfall_decision": SHORTFALL_DECISIONS,
+    "membership": MEMBERSHIPS,
 }
 
 

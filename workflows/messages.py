@@ -72,3 +72,24 @@ class AppraisalOutcome:
 def appraisal_workflow_id(nomination_id: str) -> str:
     """One appraisal workflow id per nomination; each round is a new run under it."""
     return f"appraisal-{nomination_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CongressWorkflowInput:
+    """A congress's workflow starts empty and waits for its ``open`` Update (sent with the
+    start: update-with-start)."""
+
+    seen_position: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CongressOutcome:
+    plan_id: str
+    phase: str
+    rounds: int
+    open_seats: dict[str, int]  # position group -> seats still open at the close
+
+
+def congress_workflow_id(plan_id: str) -> str:
+    """One congress per plan: its workflow id is its stream id."""
+    return f"congress-{plan_id}"

@@ -16,7 +16,13 @@ from bootstrap import workflows
 from encryption.converter import data_converter
 from tests.support.histories import HISTORIES
 from tests.support.keys import TEST_PAYLOAD_KEYS
-from workflows.messages import PlanOutcome, PlanWorkflowInput
+from workflows.congress_workflow import CongressWorkflow
+from workflows.messages import (
+    CongressOutcome,
+    CongressWorkflowInput,
+    PlanOutcome,
+    PlanWorkflowInput,
+)
 from workflows.plan_workflow import PersonnelPlanWorkflow
 from workflows.sandbox import workflow_runner
 
@@ -58,6 +64,25 @@ async def test_an_unpatched_change_is_caught_by_replay() -> None:
     # Unsandboxed: the sandbox cannot re-import a workflow class defined in a test module
     # on Python 3.11 (sdk-python#585); determinism checking is the same either way.
     replayer = Replayer(workflows=[ChangedWithoutPatch],
+                        data_converter=data_converter(TEST_PAYLOAD_KEYS),
+                        workflow_runner=UnsandboxedWorkflowRunner())
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None
+
+
+@workflow.defn(name="Congress")
+class CongressChangedWithoutPatch(CongressWorkflow):
+    """The shipped congress workflow with a timer inserted before its opening, unpatched."""
+
+    @workflow.run
+    async def run(self, input: CongressWorkflowInput) -> CongressOutcome:
+        await workflow.sleep(timedelta(seconds=1))
+        return await super().run(input)
+
+
+async def test_an_unpatched_change_to_the_congress_workflow_is_caught_by_replay() -> None:
+    history = load(HISTORIES / "congress_v1_full.json")
+    replayer = Replayer(workflows=[CongressChangedWithoutPatch],
                         data_converter=data_converter(TEST_PAYLOAD_KEYS),
                         workflow_runner=UnsandboxedWorkflowRunner())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)

@@ -10,7 +10,8 @@ then demands that every old version upcasts to the current one.
 Sources, each a history decided by the domain from the test builders: the worked plan
 (tests/support/scenario.py), then the review of a submitted plan (tests/unit/review.py) in
 three branches, since a round gets one decision: approved with an exclusion, sent back,
-rejected; last a plan whose imported list is corrected and thinned, then cancelled.
+rejected; then a plan whose imported list is corrected and thinned, then cancelled; last a
+congress through every kind of its events (tests/support/congress.py ``whole_election``).
 A fixture says which history it comes from and where (``history``, ``sequence``).
 The worked plan's fixtures are chosen so that, folded in ``sequence`` order, they make a valid
 plan: the first-time candidate n15 registered, advanced at step 1, held for a new vote and then
@@ -44,6 +45,7 @@ def path_of(event_type: str, version: int) -> Path:
 
 WORKED_PLAN = "worked-plan"
 AMENDED = "amended-and-cancelled"
+CONGRESS = "congress"
 
 
 def scenario_events() -> list[DomainEvent]:
@@ -161,14 +163,20 @@ def chosen() -> dict[str, tuple[str, int, DomainEvent]]:
     if set(EVENT_TYPES) - set(picked):
         for index, event in enumerate(amended_history()):
             picked.setdefault(event.TYPE, (AMENDED, index, event))
+    if set(EVENT_TYPES) - set(picked):
+        from tests.support.congress import whole_election
+
+        for index, event in enumerate(whole_election()):
+            picked.setdefault(event.TYPE, (CONGRESS, index, event))
     return picked
 
 
 def document(history: str, index: int, event: DomainEvent) -> dict[str, Any]:
     from workflows.envelopes import envelope
 
+    workflow = "congress" if history == CONGRESS else "plan"
     stored = envelope(event, event_id=f"00000000-0000-4000-8000-{index:012d}",
-                      workflow_id=f"plan-{event.plan_id}", run_id="golden-fixture")
+                      workflow_id=f"{workflow}-{event.plan_id}", run_id="golden-fixture")
     return {
         "event_type": stored.event_type,
         "schema_version": stored.schema_version,

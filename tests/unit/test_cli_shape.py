@@ -37,6 +37,10 @@ def test_every_command_answers_in_json_on_request() -> None:
 def test_every_write_takes_an_idempotency_key() -> None:
     writes = ["plan open", "plan submit", "plan cancel", "candidate add", "candidate import",
               "candidate withdraw", "candidate correct", "conference record",
-              "appraisal record", "approval decide"]
+              "appraisal record", "approval decide", "congress open", "congress open-round",
+              "congress nominate", "congress withdraw", "congress vote-list",
+              "congress shortfall", "congress close", "congress import-ballots",
+              "congress enter-ballots", "congress sign", "congress direct",
+              "congress approve", "congress appoint"]
     every = commands()
     assert [w for w in writes if "--idempotency-key" not in every[w]] == []

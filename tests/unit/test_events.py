@@ -20,7 +20,7 @@ from domain.approval import (
 from domain.commands import PlanCommand
 from domain.errors import CommandRejected
 from domain.events import (
-    EVENT_TYPES,
+    PLAN_EVENT_TYPES,
     ApprovalOverdue,
     DomainEvent,
     EligibilityChecked,
@@ -200,13 +200,13 @@ def test_the_review_uses_every_other_event_type() -> None:
     amended = set(types(amended_and_cancelled()))
     changes = {"CandidateWithdrawn", "RegistrationCorrected", "PlanCancelled"}
 
-    assert review == set(EVENT_TYPES) - {"NominationExcluded", "PlanRejected",
+    assert review == set(PLAN_EVENT_TYPES) - {"NominationExcluded", "PlanRejected",
                                          "PlanTermReleased"} - changes
     assert "NominationExcluded" in endings[0] and "PlanRejected" in endings[1]
     assert "PlanRejected" not in endings[0] and "PlanApproved" not in endings[1]
     assert "PlanTermReleased" in endings[1] and "PlanTermReleased" in amended
     assert amended >= changes
-    assert set().union(review, *endings, amended) == set(EVENT_TYPES)
+    assert set().union(review, *endings, amended) == set(PLAN_EVENT_TYPES)
 
 
 def test_every_event_round_trips_through_json() -> None:
@@ -218,7 +218,7 @@ def test_every_event_round_trips_through_json() -> None:
             assert "TYPE" not in data and "SCHEMA_VERSION" not in data
             assert stored(event) == event
             seen.add(event.TYPE)
-    assert seen == set(EVENT_TYPES)
+    assert seen == set(PLAN_EVENT_TYPES)
 
 
 @pytest.mark.parametrize("history", range(5), ids=["prepared", "reviewed", "excluded",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from copy import deepcopy
@@ -17,7 +18,7 @@ import procedures
 from domain.errors import InvalidDefinition
 from domain.events import PlanOpened, event_from_data
 from domain.people import CandidateGroup
-from domain.procedure import PassBase, parse_procedure, ratio
+from domain.procedure import BALLOT_RULES, ElectionRule, PassBase, parse_procedure, ratio
 from domain.serialization import to_data
 from tests.support import golden
 
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.unit
 
 
 def test_both_directives_are_available() -> None:
-    assert procedures.available() == ["directive-35-2019@v1", "directive-45-2025@v1"]
+    assert procedures.available() == ["directive-35-2019@v1", "directive-45-2025@v1",
+                                      "directive-45-2025@v2"]
 
 
 def test_the_2019_procedure() -> None:
@@ -149,22 +151,49 @@ def test_every_shipped_version_is_published_and_unaltered() -> None:
 
 def test_a_name_without_version_reads_the_latest_published_one(tmp_path: Path) -> None:
     directory = copy_of_shipped(tmp_path)
-    data = json.loads((directory / "directive-45-2025.json").read_text(encoding="utf-8"))
-    data["version"] = 2
+    data = json.loads((directory / "directive-45-2025@v2.json").read_text(encoding="utf-8"))
+    data["version"] = 3
     data["eligibility"]["re_election_min_months_before_retirement"] = 36
-    (directory / "directive-45-2025@v2.json").write_text(json.dumps(data), encoding="utf-8")
-    procedures.publish("directive-45-2025@v2", directory)
+    (directory / "directive-45-2025@v3.json").write_text(json.dumps(data), encoding="utf-8")
+    procedures.publish("directive-45-2025@v3", directory)
 
     latest = procedures.load("directive-45-2025", directory=directory)
     first = procedures.load("directive-45-2025@v1", directory=directory)
 
     assert procedures.available(directory) == [
-        "directive-35-2019@v1", "directive-45-2025@v1", "directive-45-2025@v2"]
+        "directive-35-2019@v1", "directive-45-2025@v1", "directive-45-2025@v2",
+        "directive-45-2025@v3"]
     assert (latest.key, latest.eligibility.re_election_min_months_before_retirement) == (
-        "directive-45-2025@v2", 36)
+        "directive-45-2025@v3", 36)
     assert (first.key, first.eligibility.re_election_min_months_before_retirement) == (
         "directive-45-2025@v1", 48)
-    assert first == procedures.load("directive-45-2025")  # the shipped v1, as published
+    assert first == procedures.load("directive-45-2025@v1")  # the shipped v1, as published
+
+
+def test_the_2025_procedure_v2_carries_the_election_rules_of_quy_che_190() -> None:
+    """v2 is v1 with the election section of Quy chế 190; v1 reads with the defaults (the
+    rules of Quy chế 244) and keeps the digest plans recorded."""
+    v1, v2 = procedures.load("directive-45-2025@v1"), procedures.load("directive-45-2025@v2")
+
+    assert procedures.load("directive-45-2025") == v2
+    assert v1.election == ElectionRule() and v1.digest() == golden_v1_digest()
+    assert replace(v2, version=1, regulation=v1.regulation, election=v1.election) == v1
+    e = v2.election
+    assert e.nomination_support_min == "3/10" and e.secretary_by_congress
+    assert e.invalid_ballots == BALLOT_RULES
+    assert (e.pass_base, e.pass_threshold, e.tie_break) == (PassBase.SUMMONED, "1/2", "revote")
+    assert e.appointment_consensus == "2/3"
+    assert "190-QĐ/TW" in v2.regulation
+
+
+def golden_v1_digest() -> str:
+    """The digest of directive-45-2025@v1 as plans recorded it before the election section
+    (and eligibility.blocking) existed: its canonical data without them."""
+    data = to_data(procedures.load("directive-45-2025@v1"))
+    del data["election"]
+    del data["eligibility"]["blocking"]
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @pytest.mark.parametrize("edit", [
@@ -179,11 +208,11 @@ def test_an_edited_published_file_is_refused(tmp_path: Path, edit: Any) -> None:
     path.write_bytes(edit(path.read_text(encoding="utf-8")).encode("utf-8"))
 
     with pytest.raises(procedures.ProcedureAltered) as refused:
-        procedures.load("directive-45-2025", directory=directory)
+        procedures.load("directive-45-2025@v1", directory=directory)
 
     message = str(refused.value)
     assert "directive-45-2025@v1" in message
-    assert "phiên bản mới" in message and "directive-45-2025@v2.json" in message
+    assert "phiên bản mới" in message and "directive-45-2025@v3.json" in message
     assert isinstance(refused.value, procedures.ProcedureError)
     assert procedures.load("directive-35-2019", directory=directory)  # others still load
 
