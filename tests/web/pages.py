@@ -3,10 +3,12 @@ wait for the next page, read what the page says."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.web.conftest import Browser
@@ -42,11 +44,28 @@ def choose(b: Browser, css: str, visible_text: str) -> None:
     Select(find(b, css)).select_by_visible_text(visible_text)
 
 
+def gone(page: WebElement) -> Callable[[WebDriver], bool]:
+    """True once ``page`` no longer belongs to the document. While Chromium swaps documents
+    it may answer an inspector error instead of "stale element" (seen in CI: "Node with
+    given id does not belong to the document"); both mean the old page is gone."""
+    def check(_: WebDriver) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in (error.msg or ""):
+                return True
+            raise
+        return False
+    return check
+
+
 def press(b: Browser, element: WebElement) -> None:
     """Click and wait for the page it leads to."""
     page = find(b, "html")
     element.click()
-    WebDriverWait(driver(b), WAIT_SECONDS).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver(b), WAIT_SECONDS).until(gone(page))
 
 
 def submit(b: Browser, form_css: str = "main form", method: str = "post") -> None:

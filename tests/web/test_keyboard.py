@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from application.worked_example import PASSWORD
 from tests.web.conftest import Browser
-from tests.web.pages import WAIT_SECONDS, driver, find, go, heading
+from tests.web.pages import WAIT_SECONDS, driver, find, go, gone, heading
 from tests.web.support import LiveServer
 
 pytestmark = pytest.mark.web
@@ -66,7 +65,7 @@ def test_the_login_form_by_keyboard_alone(live: LiveServer, browser: Browser) ->
 
     page = find(b, "html")
     d.switch_to.active_element.send_keys(Keys.ENTER)
-    WebDriverWait(d, WAIT_SECONDS).until(expected_conditions.staleness_of(page))
+    WebDriverWait(d, WAIT_SECONDS).until(gone(page))
     assert d.current_url.endswith("/department") and heading(b) == "Đề án nhân sự"
     b.shot("ban-phim-da-dang-nhap")
 
