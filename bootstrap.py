@@ -189,10 +189,13 @@ async def temporal_client(settings: Settings, *, address: str | None = None,
     from temporalio.client import Client
 
     from local_services import services
+    from telemetry import temporal_runtime, tracing_interceptors
 
     target = address or await services.temporal_address(settings, start=start)
     return await Client.connect(target, namespace=settings.temporal_namespace,
-                                data_converter=converter(settings))
+                                data_converter=converter(settings),
+                                interceptors=tracing_interceptors(settings),
+                                runtime=temporal_runtime(settings))
 
 
 def worker(client: Client, store: PostgresEventStore, task_queue: str, *,

@@ -114,6 +114,19 @@ class Settings:
     update_timeout_seconds: float = field(default=30.0,
                                           metadata={"env": "NHANSU_UPDATE_TIMEOUT"})
 
+    # Operations (telemetry.py). Each is off unless set: the service's Prometheus metrics on
+    # host:port (worker and API processes), the Temporal SDK's own metrics on another
+    # host:port (processes that run a worker), and OpenTelemetry traces sent by OTLP/HTTP to
+    # this collector URL (e.g. http://otel-collector:4318).
+    metrics_address: str | None = field(default=None,
+                                        metadata={"env": "NHANSU_METRICS_ADDRESS"})
+    temporal_metrics_address: str | None = field(
+        default=None, metadata={"env": "NHANSU_TEMPORAL_METRICS_ADDRESS"})
+    otlp_endpoint: str | None = field(default=None,
+                                      metadata={"env": "OTEL_EXPORTER_OTLP_ENDPOINT"})
+    metrics_refresh_seconds: float = field(default=15.0,
+                                           metadata={"env": "NHANSU_METRICS_REFRESH_SECONDS"})
+
     @property
     def uses_embedded_postgres(self) -> bool:
         return self.database_url is None

@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bootstrap
+import telemetry
 from eventstore.checkpoints import Signer
 from eventstore.ledger import CheckpointPolicy, LedgerRefused, seal
 from eventstore.store import PostgresEventStore
@@ -72,6 +73,9 @@ async def serve(settings: Settings) -> None:
             db.engine, db.store, signer, trusted_keys,
             every_events=settings.ledger_checkpoint_every_events,
             interval_seconds=settings.ledger_checkpoint_interval_seconds), name="ledger-sealer")
+        metrics = (asyncio.create_task(telemetry.refresh_metrics_periodically(
+            db.engine, db.store, settings.metrics_refresh_seconds), name="metrics")
+            if telemetry.start_metrics_server(settings) else None)
         try:
             async with (bootstrap.worker(client, db.store, settings.temporal_task_queue),
                         bootstrap.projector(settings, db)):
@@ -80,9 +84,11 @@ async def serve(settings: Settings) -> None:
                 await stop.wait()
                 log.info("worker stopping")
         finally:
-            sealer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sealer
+            for task in (sealer, metrics):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
 
 def main() -> None:

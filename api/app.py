@@ -127,6 +127,39 @@ class Guard:
         await response(scope, receive, send)
 
 
+class Traced:
+    """One OpenTelemetry span per HTTP request (installed only when tracing is configured);
+    the Temporal client's interceptor makes the Update a child of it, so one trace runs from
+    the request through the workflow to the append activity. Named by the route's template,
+    never the path: paths carry ids."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer("nhansu.api")
+        with tracer.start_as_current_span(f"HTTP {scope['method']}") as span:
+            status = {"code": 0}
+
+            async def sending(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status["code"] = int(message["status"])
+                await send(message)
+
+            await self.app(scope, receive, sending)
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "?"
+            span.update_name(f"HTTP {scope['method']} {template}")
+            span.set_attribute("http.request.method", scope["method"])
+            span.set_attribute("http.route", template)
+            span.set_attribute("http.response.status_code", status["code"])
+
+
 class _TooLarge(Exception):
     pass
 
@@ -166,6 +199,11 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     _mount_web(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(Guard)
+    if settings.otlp_endpoint is not None:
+        import telemetry
+
+        telemetry.configure_tracing(settings)
+        app.add_middleware(Traced)
     return app
 
 

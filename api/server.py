@@ -15,6 +15,7 @@ from contextlib import AsyncExitStack
 import structlog
 
 import bootstrap
+import telemetry
 from settings import Settings
 
 
@@ -38,6 +39,10 @@ async def serve_async(settings: Settings, *, host: str | None = None, port: int 
         ctx = await stack.enter_async_context(bootstrap.context(settings))
         if with_worker:
             await _worker(stack, settings)
+        if telemetry.start_metrics_server(settings):
+            metrics = asyncio.create_task(telemetry.refresh_metrics_periodically(
+                ctx.engine, ctx.store, settings.metrics_refresh_seconds), name="metrics")
+            stack.callback(metrics.cancel)
         app = create_app(settings, context=ctx)
         config = uvicorn.Config(app, host=host or settings.api_host,
                                 port=port or settings.api_port, log_config=None,

@@ -41,6 +41,7 @@ from application.errors import (
     ServiceUnavailable,
     WorkflowGone,
 )
+from application.metrics import timed_command
 from application.results import EventRef, Recorded
 from domain.appraisal import RecordFinding, decide_finding
 from domain.approval import RecordApprovalDecision
@@ -134,6 +135,7 @@ class PlanService:
             return result
 
         return await self._complete(command.plan_id, command.command_id, digest, call,
+                                    kind=type(command).__name__,
                                     not_found=lambda: PlanNotFound(command.plan_id))
 
     async def register_candidate(self, plan_id: str, command: RegisterCandidate,
@@ -176,6 +178,7 @@ class PlanService:
             return result
 
         return await self._complete(plan_id, command.command_id, digest, call,
+                                    kind=type(command).__name__,
                                     not_found=lambda: _closed_or_gone(plan_id, state))
 
     async def record_finding(self, command: RecordFinding,
@@ -209,6 +212,7 @@ class PlanService:
                                  phase="", command_digest=digest)
 
         return await self._complete(plan_id, command.command_id, digest, call,
+                                    kind=type(command).__name__,
                                     not_found=lambda: Rejected((Violation(
                                         field="nomination_id", rule="not_under_appraisal",
                                         message="Thẩm định của nhân sự này đã kết thúc."),)))
@@ -239,6 +243,7 @@ class PlanService:
             return result
 
         return await self._complete(plan_id, command.command_id, digest, call,
+                                    kind=type(command).__name__,
                                     not_found=lambda: PlanNotFound(plan_id))
 
     async def send_congress(self, plan_id: str, update: Any,
@@ -265,6 +270,7 @@ class PlanService:
             return result
 
         return await self._complete(plan_id, command.command_id, digest, call,
+                                    kind=type(command).__name__,
                                     not_found=lambda: _congress_gone(plan_id, state))
 
     # --- what every write shares ------------------------------------------------------------
@@ -297,10 +303,18 @@ class PlanService:
 
     async def _complete(self, plan_id: str, command_id: str, digest: str,
                         call: Callable[[], Awaitable[CommandResult]],
-                        not_found: Callable[[], Exception]) -> Recorded:
+                        not_found: Callable[[], Exception], *, kind: str) -> Recorded:
         """Wait for the workflow's answer within the timeout, whatever the server does (its
         long-poll for an update's result may outlast any RPC deadline), then read what the
-        command wrote from the store."""
+        command wrote from the store. Timed for the operators' metrics, by command ``kind``."""
+        with timed_command(kind) as outcome:
+            recorded = await self._await(plan_id, command_id, digest, call, not_found)
+            outcome["outcome"] = "already_applied" if recorded.already_applied else "recorded"
+            return recorded
+
+    async def _await(self, plan_id: str, command_id: str, digest: str,
+                     call: Callable[[], Awaitable[CommandResult]],
+                     not_found: Callable[[], Exception]) -> Recorded:
         seconds = self._timeout.total_seconds()
         try:
             async with asyncio.timeout(seconds):

@@ -3,7 +3,9 @@
 Pydantic (the payload converter) and our pure modules are passed through: re-importing them
 in every workflow run is slow, and pydantic cannot resolve the postponed annotations of
 dataclasses re-imported inside the sandbox. structlog and rich are passed through because
-log records of workflow code are formatted inside the sandbox's thread."""
+log records of workflow code are formatted inside the sandbox's thread. OpenTelemetry is passed
+through so that the tracing interceptor's spans inside workflows reach the process's tracer
+(telemetry.py), as temporalio.contrib.opentelemetry asks."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "structlog", "rich", "domain",
                "activities.messages", "workflows.messages", "workflows.envelopes",
-               "workflows.rejections")
+               "workflows.rejections", "opentelemetry")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
