@@ -32,7 +32,8 @@ for group, name in ((plans.app, "plan"), (candidates.app, "candidate"),
                     (audit.ledger_app, "ledger"), (reports.report_app, "report"),
                     (reports.projections_app, "projections"),
                     (operations.services_app, "services"), (operations.db_app, "db"),
-                    (operations.users_app, "users"), (operations.registry_app, "registry")):
+                    (operations.users_app, "users"), (operations.registry_app, "registry"),
+                    (operations.backup_app, "backup")):
     app.add_typer(group, name=name)
 app.command("login")(operations.login_command)
 app.command("worker")(operations.worker_command)
