@@ -72,6 +72,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _described(directory: Path, names: list[str]) -> tuple[BackupFile, ...]:
+    return tuple(BackupFile(name=n, size=(directory / n).stat().st_size,
+                            sha256=_sha256(directory / n)) for n in names)
+
+
 def _refuse(field: str, rule: str, message: str) -> Rejected:
     return Rejected((Violation(field=field, rule=rule, message=message),))
 
@@ -85,11 +90,7 @@ async def create_backup(ctx: Context, principal: Principal, settings: Settings,
     from local_services.backups import BackupToolError
 
     operator_only(principal, "Sao lưu dữ liệu")
-    if directory.exists() and any(directory.iterdir()):
-        raise _refuse("DIRECTORY", "empty_directory",
-                      f"Thư mục «{directory}» đã có tệp; hãy chọn một thư mục trống cho bản "
-                      f"sao lưu.")
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    await asyncio.to_thread(_empty_directory, directory)
     # Where the record stood before the dump: the dump holds at least this much.
     async with driver(ctx.engine) as conn:
         position = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
@@ -105,8 +106,7 @@ async def create_backup(ctx: Context, principal: Principal, settings: Settings,
             names.append(TEMPORAL_COPY)
     except BackupToolError as exc:
         raise ServiceUnavailable("PostgreSQL", str(exc)) from None
-    files = tuple(BackupFile(name=n, size=(directory / n).stat().st_size,
-                             sha256=_sha256(directory / n)) for n in names)
+    files = await asyncio.to_thread(_described, directory, names)
     backup = Backup(directory=directory, created_at=created_at, log_position=position,
                     checkpoint_seq=checkpoint.checkpoint_seq if checkpoint else None,
                     checkpoint_ledger_size=checkpoint.ledger_size if checkpoint else None,
@@ -116,10 +116,22 @@ async def create_backup(ctx: Context, principal: Principal, settings: Settings,
                 "checkpoint_ledger_size": backup.checkpoint_ledger_size,
                 "temporal_included": temporal,
                 "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files]}
+    await asyncio.to_thread(_write_manifest, directory, manifest)
+    return backup
+
+
+def _empty_directory(directory: Path) -> None:
+    if directory.exists() and any(directory.iterdir()):
+        raise _refuse("DIRECTORY", "empty_directory",
+                      f"Thư mục «{directory}» đã có tệp; hãy chọn một thư mục trống cho bản "
+                      f"sao lưu.")
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def _write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     for path in directory.iterdir():
-        path.chmod(0o600)
-    return backup
+        path.chmod(0o600)  # personal data: the operator's eyes only
 
 
 def read_backup(directory: Path) -> Backup:
@@ -164,7 +176,7 @@ async def verify_backup(ctx: Context, principal: Principal, directory: Path) -> 
     from local_services.backups import BackupToolError
 
     operator_only(principal, "Kiểm tra bản sao lưu")
-    backup = read_backup(directory)
+    backup = await asyncio.to_thread(read_backup, directory)
     server = with_database(ctx.db.url, "postgres")
     scratch = f"nhansu_restore_check_{uuid.uuid4().hex[:10]}"
     url = await ensure_database(server, scratch)
