@@ -29,7 +29,10 @@ COPY audit/ audit/
 COPY identity/ identity/
 COPY api/ api/
 COPY web/ web/
-RUN pip install .
+COPY requirements/main.lock requirements/main.lock
+# Pinned and hashed (make lock); no embedded PostgreSQL or Temporal binaries in the image: a
+# container is configured with DATABASE_URL and TEMPORAL_ADDRESS.
+RUN pip install --require-hashes -r requirements/main.lock && pip install --no-deps .
 
 USER nhansu
 # settings.py defaults the data dir next to itself, i.e. inside site-packages once installed.

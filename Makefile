@@ -4,14 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck unit contract integration replay api bench \
+.PHONY: demo test check lint typecheck unit contract integration replay api bench lock \
         services-up services-down worker clean browser web
 
-$(STAMP): pyproject.toml
+# Every dependency comes pinned with its SHA-256 from requirements/dev.lock (made from
+# pyproject.toml by `make lock`); the project itself is then installed without dependencies.
+$(STAMP): pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## Re-pin every dependency with hashes after pyproject.toml changes: requirements/dev.lock
+## (make test, make demo, CI) and requirements/main.lock (the production image, no extras).
+LOCK_TOOL := $(VENV)-lock
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOL)
+	$(LOCK_TOOL)/bin/pip install --quiet pip-tools
+	$(LOCK_TOOL)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --extra dev \
+		--output-file requirements/dev.lock pyproject.toml
+	$(LOCK_TOOL)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links \
+		--output-file requirements/main.lock pyproject.toml
 
 ## The worked example on embedded PostgreSQL and the Temporal dev server.
 demo: $(STAMP)

