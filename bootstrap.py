@@ -135,17 +135,21 @@ class Database:
 @asynccontextmanager
 async def database(settings: Settings, *, url: str | None = None,
                    notify_projections: bool = False, start: bool = False,
-                   long_jobs: bool = False) -> AsyncIterator[Database]:
+                   long_jobs: bool = False, role: str = "nhansu_cli") -> AsyncIterator[Database]:
     """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset;
     started only with ``start``). With ``notify_projections`` (the worker) every append is
     followed by a NOTIFY that wakes projection runners (reads/models/notify.py). Statements
     are limited to NHANSU_DATABASE_STATEMENT_TIMEOUT, except with ``long_jobs`` (verifying,
-    exporting, rebuilding: minutes at national scale)."""
+    exporting, rebuilding: minutes at national scale). ``role``: who the process is on the
+    embedded server (eventstore.roles: the CLI by default, the worker, the API, the owner
+    for migrations)."""
     from eventstore.database import Database as Handle
     from eventstore.store import PostgresEventStore
     from local_services import services
 
-    resolved = url or await services.database_url(settings, start=start)
+    # On the embedded server the process connects as its role (eventstore/roles.py); under
+    # DATABASE_URL the URL names it (each process is given its own).
+    resolved = url or await services.database_url(settings, start=start, role=role)
     # One handle: an asyncpg pool for every statement, a SQLAlchemy engine made only for
     # what needs one (migrations, the read models' runner, the sealer).
     engine: Any = Handle(
@@ -211,7 +215,8 @@ def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
 
 @asynccontextmanager
 async def context(settings: Settings, *, start: bool = False, long_jobs: bool = False,
-                  task_queue: str | None = None) -> AsyncIterator[Context]:
+                  task_queue: str | None = None,
+                  role: str = "nhansu_cli") -> AsyncIterator[Context]:
     """What the use cases run with. The database is reached on first use and Temporal only
     when a command is sent, so reading works with Temporal down; neither is started unless
     ``start`` (``services start`` and the demo)."""
@@ -219,7 +224,7 @@ async def context(settings: Settings, *, start: bool = False, long_jobs: bool = 
 
     from application.context import Context
 
-    async with database(settings, start=start, long_jobs=long_jobs) as db:
+    async with database(settings, start=start, long_jobs=long_jobs, role=role) as db:
         async def connect() -> Client:
             return await temporal_client(settings, start=start)
 
