@@ -108,4 +108,9 @@ async def fresh_demo_database(settings: Settings) -> Settings:
     await drop_database(server, name)
     url = await ensure_database(server, name)
     await migrate(url)
-    return settings.replace(database_url=with_database(url, name), database_name=name)
+    url = with_database(url, name)
+    if settings.uses_embedded_postgres:  # the example runs as the CLI does: its own role
+        from eventstore import roles
+
+        url = roles.as_role(url, roles.CLI)
+    return settings.replace(database_url=url, database_name=name)
