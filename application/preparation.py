@@ -408,6 +408,22 @@ async def submit_plan(ctx: Context, principal: Principal, plan_id: str, *,
                            f"{len(listed)} người trong danh sách.")
 
 
+async def resume_plan(ctx: Context, principal: Principal, plan_id: str, reason: str, *,
+                      key: str) -> Written:
+    """Khôi phục quy trình của đề án: its workflow is gone from Temporal (terminated, or the
+    history lost); started again from its events, and the resumption recorded. The operator
+    of the installation, or an administrator over the plan's organization."""
+    from domain.resumption import ResumePlan
+
+    state = await load(ctx, plan_id)
+    actor = await _department(ctx, principal, state, Operation.RESUME_WORKFLOW)
+    recorded = await ctx.plans.resume(ResumePlan(command_id=key, actor=actor, plan_id=plan_id,
+                                                 reason=nfc(reason)))
+    return Written(recorded=recorded,
+                   summary=f"Đã khôi phục quy trình của đề án {plan_id} từ sổ sự kiện; đề án "
+                           f"nhận lệnh trở lại.")
+
+
 async def cancel_plan(ctx: Context, principal: Principal, plan_id: str, reason: str, *,
                       key: str) -> Written:
     """Hủy đề án (before it is submitted): the organization's term is free for a new plan,

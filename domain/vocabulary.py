@@ -249,6 +249,7 @@ EVENT_TYPES: dict[str, str] = {
     "GroupCompletedSteps": "Hoàn thành quy trình 5 bước",
     "PlanSubmitted": "Trình đề án lên cấp trên",
     "PlanCancelled": "Hủy đề án",
+    "PlanResumed": "Khôi phục quy trình của đề án",
     "StructureAssessed": "Đánh giá cơ cấu, số dư",
     "AppraisalOpened": "Bắt đầu thẩm định",
     "FindingRecorded": "Ghi kết luận thẩm định",
