@@ -37,6 +37,12 @@ def workflows() -> list[type]:
     return [PersonnelPlanWorkflow, NominationAppraisalWorkflow, CongressWorkflow]
 
 
+def private_directory(path: Any) -> None:
+    from local_services.processes import private_directory as make
+
+    make(path)
+
+
 def payload_keys(settings: Settings) -> str:
     """Configured keys, or for the embedded setup a key made once and kept in the data dir."""
     if settings.payload_keys:
@@ -45,7 +51,7 @@ def payload_keys(settings: Settings) -> str:
     if not path.exists():
         from encryption.codec import new_key_spec
 
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
         path.write_text(new_key_spec(), encoding="ascii")
         path.chmod(0o600)
     return path.read_text(encoding="ascii").strip()
@@ -61,7 +67,7 @@ def id_key(settings: Settings) -> bytes:
         return base64.b64decode(settings.id_key)
     path = settings.data_dir / "id.key"
     if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write(base64.b64encode(secrets.token_bytes(32)).decode())
@@ -78,7 +84,7 @@ def ledger_signing_key(settings: Settings) -> str:
     if not path.exists():
         from eventstore.checkpoints import new_signing_key_spec
 
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
         descriptor, temporary = tempfile.mkstemp(dir=settings.data_dir, prefix=".ledger.key.")
         try:
             os.write(descriptor, new_signing_key_spec().encode("ascii"))

@@ -126,6 +126,20 @@ async def test_temporal_is_reused_stops_and_keeps_its_workflows(settings: Settin
     assert described.status == WorkflowExecutionStatus.RUNNING
     assert described.typed_search_attributes.get(PLAN_PHASE) == "draft"
     assert await listed(client, f"WorkflowId = '{workflow_id}' AND PlanPhase = 'draft'")
+    # Its state and log hold (encrypted) personal data and workflow ids: owner-only.
+    assert_private(settings)
+
+
+def assert_private(settings: Settings) -> None:
+    import os
+    import stat
+
+    data_dir_mode = stat.S_IMODE(settings.data_dir.stat().st_mode)
+    assert data_dir_mode == (0o711 if os.geteuid() == 0 else 0o700), oct(data_dir_mode)
+    made = [temporal_dev.db_path(settings), temporal_dev.log_path(settings)]
+    assert all(path.exists() for path in made), made
+    for path in [*made, *settings.data_dir.glob("temporal.db-*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))
 
 
 async def listed(client: Client, query: str) -> int:
