@@ -65,6 +65,13 @@ def leaks(blob: bytes, what: dict[str, str]) -> list[str]:
     return [f"{kind}: {text}" for text, kind in what.items() if text.encode() in blob]
 
 
+def start_worker(env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
+    """The service's own worker, as `nhansu worker` runs it, its output in ``log_file``."""
+    with log_file.open("wb") as log:
+        return subprocess.Popen([sys.executable, str(REPO_ROOT / "worker.py")], cwd=REPO_ROOT,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
 async def test_no_name_birth_date_or_party_card_in_raw_history_or_json_logs(
         temporal_env: WorkflowEnvironment, temporal_client: Client, own_database: str,
         plan_id: str) -> None:
@@ -76,9 +83,7 @@ async def test_no_name_birth_date_or_party_card_in_raw_history_or_json_logs(
            "NHANSU_TASK_QUEUE": task_queue, "NHANSU_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
            "NHANSU_DATA_DIR": str(data_dir), "NHANSU_LOG_FORMAT": "json",
            "NHANSU_LOG_LEVEL": "DEBUG", "NHANSU_LEDGER_CHECKPOINT_SECONDS": "1"}
-    with log_file.open("wb") as log:
-        worker = subprocess.Popen([sys.executable, str(REPO_ROOT / "worker.py")], cwd=REPO_ROOT,
-                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = start_worker(env, log_file)
     engine = create_engine(own_database)
     try:
         store = PostgresEventStore(engine)
