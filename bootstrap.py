@@ -202,7 +202,39 @@ async def temporal_client(settings: Settings, *, address: str | None = None,
 
     target = address or await services.temporal_address(settings, start=start)
     return await Client.connect(target, namespace=settings.temporal_namespace,
-                                data_converter=converter(settings))
+                                data_converter=converter(settings), tls=temporal_tls(settings))
+
+
+def temporal_tls(settings: Settings) -> Any:
+    """mTLS to the Temporal frontend when configured (all three files), else False. Half a
+    configuration is refused naming what is missing: falling back to plain gRPC would fail
+    later and less clearly, or not at all against a server that does not require it."""
+    from settings import SettingsError
+
+    files = {"NHANSU_TEMPORAL_TLS_CA": settings.temporal_tls_ca,
+             "NHANSU_TEMPORAL_TLS_CERT": settings.temporal_tls_cert,
+             "NHANSU_TEMPORAL_TLS_KEY": settings.temporal_tls_key}
+    given = {name: path for name, path in files.items() if path is not None}
+    if not given:
+        return False
+    missing = sorted(set(files) - set(given))
+    if missing:
+        raise SettingsError(missing[0], "tls_incomplete",
+                            f"mTLS tới Temporal cần đủ CA, chứng chỉ và khóa; thiếu "
+                            f"{', '.join(missing)}")
+    from temporalio.service import TLSConfig
+
+    contents = {}
+    for name, path in given.items():
+        try:
+            contents[name] = path.read_bytes()
+        except OSError as exc:
+            raise SettingsError(name, "readable_file",
+                                f"không đọc được {path}: {exc.strerror or exc}") from None
+    return TLSConfig(server_root_ca_cert=contents["NHANSU_TEMPORAL_TLS_CA"],
+                     client_cert=contents["NHANSU_TEMPORAL_TLS_CERT"],
+                     client_private_key=contents["NHANSU_TEMPORAL_TLS_KEY"],
+                     domain=settings.temporal_tls_server_name)
 
 
 def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
