@@ -211,9 +211,12 @@ async def register_candidate(ctx: Context, principal: Principal, plan_id: str,
                    summary=f"Đã đăng ký {who}: hồ sơ {nomination_id}.")
 
 
-def import_key(plan_id: str, candidates: CandidateList) -> str:
-    """The same file imported into the same plan is the same request: a retry."""
-    digest = hashlib.sha256(f"{plan_id}\n{candidates.digest}".encode()).hexdigest()
+def import_key(key: bytes, plan_id: str, candidates: CandidateList) -> str:
+    """The same file imported into the same plan is the same request: a retry. Keyed (the
+    installation's id key), since the key is the Temporal Update id and a file of one known
+    shape could otherwise be confirmed by hashing guesses of its party card numbers."""
+    digest = hmac.new(key, f"{plan_id}\n{candidates.digest}".encode(),
+                      hashlib.sha256).hexdigest()
     return f"import-{digest[:32]}"
 
 
@@ -227,7 +230,7 @@ async def import_candidates(ctx: Context, principal: Principal, plan_id: str,
                                                          r.position_group),
                          candidate=r.candidate, position_group=r.position_group,
                          candidate_group=r.candidate_group) for r in candidates.rows]
-    command_id = key or import_key(plan_id, candidates)
+    command_id = key or import_key(ctx.id_key, plan_id, candidates)
     prior = [e for e in await _plan_events(ctx, plan_id)
              if e.metadata.get("command_id") == command_id]
     fresh = rows if prior else [r for r in rows if r.nomination_id not in state.nominations]
