@@ -105,6 +105,10 @@ def problem_response(status: int, body: dict[str, Any],
 def status_of(error: errors.ServiceError) -> int:
     if isinstance(error, errors.Conflict):
         return 409
+    if isinstance(error, errors.WorkflowGone):
+        # The plan is recorded but cannot take commands until an administrator resumes it
+        # (POST .../resumption): a state of the plan, not a defect of the server.
+        return 409
     if isinstance(error, errors.Rejected):
         return 422
     if isinstance(error, errors.NotFound):
