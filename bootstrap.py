@@ -37,6 +37,12 @@ def workflows() -> list[type]:
     return [PersonnelPlanWorkflow, NominationAppraisalWorkflow, CongressWorkflow]
 
 
+def private_directory(path: Any) -> None:
+    from local_services.processes import private_directory as make
+
+    make(path)
+
+
 def payload_keys(settings: Settings) -> str:
     """Configured keys, or for the embedded setup a key made once and kept in the data dir."""
     if settings.payload_keys:
@@ -45,7 +51,7 @@ def payload_keys(settings: Settings) -> str:
     if not path.exists():
         from encryption.codec import new_key_spec
 
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
         path.write_text(new_key_spec(), encoding="ascii")
         path.chmod(0o600)
     return path.read_text(encoding="ascii").strip()
@@ -61,7 +67,7 @@ def id_key(settings: Settings) -> bytes:
         return base64.b64decode(settings.id_key)
     path = settings.data_dir / "id.key"
     if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write(base64.b64encode(secrets.token_bytes(32)).decode())
@@ -78,7 +84,7 @@ def ledger_signing_key(settings: Settings) -> str:
     if not path.exists():
         from eventstore.checkpoints import new_signing_key_spec
 
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
         descriptor, temporary = tempfile.mkstemp(dir=settings.data_dir, prefix=".ledger.key.")
         try:
             os.write(descriptor, new_signing_key_spec().encode("ascii"))
@@ -135,17 +141,21 @@ class Database:
 @asynccontextmanager
 async def database(settings: Settings, *, url: str | None = None,
                    notify_projections: bool = False, start: bool = False,
-                   long_jobs: bool = False) -> AsyncIterator[Database]:
+                   long_jobs: bool = False, role: str = "nhansu_cli") -> AsyncIterator[Database]:
     """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset;
     started only with ``start``). With ``notify_projections`` (the worker) every append is
     followed by a NOTIFY that wakes projection runners (reads/models/notify.py). Statements
     are limited to NHANSU_DATABASE_STATEMENT_TIMEOUT, except with ``long_jobs`` (verifying,
-    exporting, rebuilding: minutes at national scale)."""
+    exporting, rebuilding: minutes at national scale). ``role``: who the process is on the
+    embedded server (eventstore.roles: the CLI by default, the worker, the API, the owner
+    for migrations)."""
     from eventstore.database import Database as Handle
     from eventstore.store import PostgresEventStore
     from local_services import services
 
-    resolved = url or await services.database_url(settings, start=start)
+    # On the embedded server the process connects as its role (eventstore/roles.py); under
+    # DATABASE_URL the URL names it (each process is given its own).
+    resolved = url or await services.database_url(settings, start=start, role=role)
     # One handle: an asyncpg pool for every statement, a SQLAlchemy engine made only for
     # what needs one (migrations, the read models' runner, the sealer).
     engine: Any = Handle(
@@ -193,9 +203,41 @@ async def temporal_client(settings: Settings, *, address: str | None = None,
 
     target = address or await services.temporal_address(settings, start=start)
     return await Client.connect(target, namespace=settings.temporal_namespace,
-                                data_converter=converter(settings),
+                                data_converter=converter(settings), tls=temporal_tls(settings),
                                 interceptors=tracing_interceptors(settings),
                                 runtime=temporal_runtime(settings))
+
+
+def temporal_tls(settings: Settings) -> Any:
+    """mTLS to the Temporal frontend when configured (all three files), else False. Half a
+    configuration is refused naming what is missing: falling back to plain gRPC would fail
+    later and less clearly, or not at all against a server that does not require it."""
+    from settings import SettingsError
+
+    files = {"NHANSU_TEMPORAL_TLS_CA": settings.temporal_tls_ca,
+             "NHANSU_TEMPORAL_TLS_CERT": settings.temporal_tls_cert,
+             "NHANSU_TEMPORAL_TLS_KEY": settings.temporal_tls_key}
+    given = {name: path for name, path in files.items() if path is not None}
+    if not given:
+        return False
+    missing = sorted(set(files) - set(given))
+    if missing:
+        raise SettingsError(missing[0], "tls_incomplete",
+                            f"mTLS tới Temporal cần đủ CA, chứng chỉ và khóa; thiếu "
+                            f"{', '.join(missing)}")
+    from temporalio.service import TLSConfig
+
+    contents = {}
+    for name, path in given.items():
+        try:
+            contents[name] = path.read_bytes()
+        except OSError as exc:
+            raise SettingsError(name, "readable_file",
+                                f"không đọc được {path}: {exc.strerror or exc}") from None
+    return TLSConfig(server_root_ca_cert=contents["NHANSU_TEMPORAL_TLS_CA"],
+                     client_cert=contents["NHANSU_TEMPORAL_TLS_CERT"],
+                     client_private_key=contents["NHANSU_TEMPORAL_TLS_KEY"],
+                     domain=settings.temporal_tls_server_name)
 
 
 def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
@@ -214,7 +256,8 @@ def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
 
 @asynccontextmanager
 async def context(settings: Settings, *, start: bool = False, long_jobs: bool = False,
-                  task_queue: str | None = None) -> AsyncIterator[Context]:
+                  task_queue: str | None = None,
+                  role: str = "nhansu_cli") -> AsyncIterator[Context]:
     """What the use cases run with. The database is reached on first use and Temporal only
     when a command is sent, so reading works with Temporal down; neither is started unless
     ``start`` (``services start`` and the demo)."""
@@ -222,7 +265,7 @@ async def context(settings: Settings, *, start: bool = False, long_jobs: bool = 
 
     from application.context import Context
 
-    async with database(settings, start=start, long_jobs=long_jobs) as db:
+    async with database(settings, start=start, long_jobs=long_jobs, role=role) as db:
         async def connect() -> Client:
             return await temporal_client(settings, start=start)
 

@@ -64,6 +64,19 @@ class Settings:
     temporal_dev_ui_port: int = field(default=8233,
                                       metadata={"env": "NHANSU_TEMPORAL_DEV_UI_PORT"})
 
+    # Mutual TLS to the Temporal frontend (docker-compose.yml; deploy/temporal/make-certs.sh):
+    # the CA that signed the server's certificate, this process's client certificate and key
+    # (PEM files), and the name on the server's certificate. Unset: plain gRPC (the dev
+    # server on 127.0.0.1).
+    temporal_tls_ca: Path | None = field(default=None,
+                                         metadata={"env": "NHANSU_TEMPORAL_TLS_CA"})
+    temporal_tls_cert: Path | None = field(default=None,
+                                           metadata={"env": "NHANSU_TEMPORAL_TLS_CERT"})
+    temporal_tls_key: Path | None = field(default=None,
+                                          metadata={"env": "NHANSU_TEMPORAL_TLS_KEY"})
+    temporal_tls_server_name: str | None = field(
+        default=None, metadata={"env": "NHANSU_TEMPORAL_TLS_SERVER_NAME"})
+
     data_dir: Path = field(default_factory=default_data_dir,
                            metadata={"env": "NHANSU_DATA_DIR"})
 
@@ -161,7 +174,7 @@ def _parse(variable: str, kind: Any, raw: Any) -> Any:
     text = str(raw).strip()
     if kind in (str, str | None):
         return text
-    if kind is Path:
+    if kind in (Path, Path | None):
         return Path(text).expanduser()
     if kind is bool:
         if text.lower() in ("1", "true", "yes", "on"):

@@ -63,7 +63,8 @@ async def serve(settings: Settings) -> None:
     log = structlog.get_logger("nhansu.worker")
     signer = bootstrap.ledger_signer(settings)
     trusted_keys = bootstrap.ledger_public_keys(settings)
-    async with bootstrap.database(settings, notify_projections=True) as db:
+    async with bootstrap.database(settings, notify_projections=True,
+                                  role="nhansu_worker") as db:
         client = await bootstrap.temporal_client(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
             return
         import bootstrap
 
-        async with bootstrap.context(settings) as ctx:
+        async with bootstrap.context(settings, role="nhansu_api") as ctx:
             app.state.ctx = ctx
             yield
 

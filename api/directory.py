@@ -46,7 +46,7 @@ USER_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 # --- the session ------------------------------------------------------------------------------
 @router.post("/session", summary="Đăng nhập (phiên web)", status_code=201,
-             response_model=SessionOut, responses=errors(401, 413, 422, 500, 503))
+             response_model=SessionOut, responses=errors(401, 413, 422, 429, 500, 503))
 async def log_in(ctx: Ctx, request: Request, body: LoginBody,
                  response: Response) -> dict[str, Any]:
     """Đặt cookie nhansu_session (HttpOnly, SameSite=Strict, Secure khi cấu hình); trả về mã

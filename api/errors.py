@@ -36,6 +36,7 @@ TITLES = {
     413: "Nội dung gửi lên quá lớn",
     415: "Kiểu nội dung không được hỗ trợ",
     422: "Dữ liệu không hợp lệ, không có gì được ghi",
+    429: "Thử quá nhiều lần",
     500: "Lỗi hệ thống",
     503: "Dịch vụ tạm thời không sẵn sàng",
 }
@@ -104,12 +105,18 @@ def problem_response(status: int, body: dict[str, Any],
 def status_of(error: errors.ServiceError) -> int:
     if isinstance(error, errors.Conflict):
         return 409
+    if isinstance(error, errors.WorkflowGone):
+        # The plan is recorded but cannot take commands until an administrator resumes it
+        # (POST .../resumption): a state of the plan, not a defect of the server.
+        return 409
     if isinstance(error, errors.Rejected):
         return 422
     if isinstance(error, errors.NotFound):
         return 404
     if isinstance(error, errors.Forbidden):
         return 403
+    if isinstance(error, errors.LoginLocked):
+        return 429
     if isinstance(error, errors.Unauthenticated):
         return 401
     if isinstance(error, errors.OutcomeUnknown | errors.ServiceUnavailable):
@@ -126,6 +133,8 @@ def service_error_response(error: errors.ServiceError) -> JSONResponse:
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         if isinstance(error, errors.OutcomeUnknown | errors.ServiceUnavailable):
             body["detail"] = _http_wording(body["detail"])
+    if isinstance(error, errors.LoginLocked):
+        headers["Retry-After"] = str(error.retry_after_seconds)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="nhansu"'
     if status == 500:

@@ -182,6 +182,17 @@ async def cancel(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str, bo
     return written(response, await cancel_plan(ctx, caller, plan_id, body.reason, key=key))
 
 
+@router.post("/{plan_id}/resumption", summary="Khôi phục quy trình của đề án",
+             status_code=201, response_model=Written, responses=WRITE_RESPONSES)
+async def resume(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str, body: ReasonBody,
+                 response: Response) -> dict[str, Any]:
+    """Khi quy trình của đề án trên Temporal không còn (bị dừng ngang, mất lịch sử): chạy lại
+    từ sổ sự kiện và ghi lại ai khôi phục, vì sao. Chỉ quản trị viên của tổ chức."""
+    from application.preparation import resume_plan
+
+    return written(response, await resume_plan(ctx, caller, plan_id, body.reason, key=key))
+
+
 # --- candidates -------------------------------------------------------------------------------
 @router.post("/{plan_id}/candidates", summary="Đăng ký một nhân sự", status_code=201,
              response_model=Written, responses=WRITE_RESPONSES)

@@ -36,7 +36,7 @@ async def serve_async(settings: Settings, *, host: str | None = None, port: int 
 
     log = structlog.get_logger("nhansu.api")
     async with AsyncExitStack() as stack:
-        ctx = await stack.enter_async_context(bootstrap.context(settings))
+        ctx = await stack.enter_async_context(bootstrap.context(settings, role="nhansu_api"))
         if with_worker:
             await _worker(stack, settings)
         if telemetry.start_metrics_server(settings):
@@ -63,7 +63,8 @@ async def _worker(stack: AsyncExitStack, settings: Settings) -> None:
     """The worker, the projector and the ledger sealer in this process (worker.py's serve)."""
     from worker import seal_periodically
 
-    db = await stack.enter_async_context(bootstrap.database(settings, notify_projections=True))
+    db = await stack.enter_async_context(bootstrap.database(
+        settings, notify_projections=True, role="nhansu_api"))
     client = await bootstrap.temporal_client(settings)
     await stack.enter_async_context(bootstrap.worker(client, db.store,
                                                      settings.temporal_task_queue))

@@ -18,6 +18,7 @@ effect at once.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import stat
 import tempfile
@@ -28,7 +29,7 @@ from typing import Protocol
 
 import structlog
 
-from application.errors import Forbidden, Unauthenticated
+from application.errors import Forbidden, LoginLocked, Unauthenticated
 from application.principal import OPERATOR_ORGANIZATION, Principal
 from application.registry import Context
 from application.users import (
@@ -38,6 +39,7 @@ from application.users import (
     passwords,
 )
 from domain.people import Actor, Role
+from domain.vocabulary import moment
 from identity import store
 from identity.accounts import UserAccount, login_problem
 from identity.credentials import (
@@ -133,8 +135,9 @@ async def _check_password(ctx: Context, login: str, password: str, source: str,
     if until is not None:
         log.warning("login_refused_rate_limited", login=login, source=source,
                     until=until.isoformat())
-        raise Unauthenticated(f"Đăng nhập tạm bị khóa vì nhập sai nhiều lần; hãy thử lại sau "
-                              f"{until:%H:%M %d/%m/%Y} (giờ UTC).")
+        raise LoginLocked(f"Đăng nhập tạm bị khóa vì nhập sai nhiều lần; hãy thử lại sau "
+                          f"{moment(until)}.",
+                          retry_after_seconds=max(1, math.ceil((until - now).total_seconds())))
     account = (await store.read_account(ctx.store, login)
                if login_problem(login) is None else None)
     hashed = await store.password_hash(ctx.engine, login) if account is not None else None

@@ -20,6 +20,7 @@ canonical form (``domain.ballots``)."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -194,11 +195,17 @@ async def _candidate(ctx: Context, plan_id: str, state: CongressState, who: str 
     return found
 
 
-def entry_id_for(plan_id: str, round_: int, candidate: Candidate) -> str:
+def entry_id_for(key: bytes, plan_id: str, round_: int, candidate: Candidate) -> str:
     """Stable per congress, round and person: nominating the same person again is refused,
-    never recorded twice."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL,
-                          f"nhansu:{plan_id}:congress:{round_}:{identity(candidate)}"))
+    never recorded twice. Keyed (HMAC-SHA-256 under the installation's id key, as nomination
+    ids are): an id seen in a stream or an update cannot be traced back to a party card by
+    trying every card number, as a plain uuid5 could."""
+    return keyed_id(key, f"nhansu:{plan_id}:congress:{round_}:{identity(candidate)}")
+
+
+def keyed_id(key: bytes, text: str) -> str:
+    digest = hmac.new(key, text.encode(), hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 async def nominate(ctx: Context, principal: Principal, plan_id: str, round_: int, *,
@@ -218,7 +225,8 @@ async def nominate(ctx: Context, principal: Principal, plan_id: str, round_: int
     candidate = await _candidate(ctx, plan_id, state, who, particulars)
     command = NominateAtCongress(
         command_id=key, actor=actor, round=round_,
-        entry_id=entry_id_for(plan_id, round_, candidate), source=chosen, candidate=candidate,
+        entry_id=entry_id_for(ctx.id_key, plan_id, round_, candidate), source=chosen,
+        candidate=candidate,
         nominated_by=nfc(nominated_by), nominee_consented=consented,
         presidium_accepted=accepted, support=support)
     recorded = await ctx.plans.send_congress(plan_id, "nominate", command)
@@ -537,8 +545,7 @@ async def appoint(ctx: Context, principal: Principal, plan_id: str, *, position_
                          {g.code: g.title_vi for g in state.position_groups},
                          "một nhóm chức danh")
     candidate = await _candidate(ctx, plan_id, state, who, particulars)
-    entry = str(uuid.uuid5(uuid.NAMESPACE_URL,
-                           f"nhansu:{plan_id}:appointment:{group}:{identity(candidate)}"))
+    entry = keyed_id(ctx.id_key, f"nhansu:{plan_id}:appointment:{group}:{identity(candidate)}")
     recorded = await ctx.plans.send_congress(plan_id, "appoint", Appoint(
         command_id=key, actor=actor, position_group=group, entry_id=entry,
         candidate=candidate, decision_ref=nfc(decision_ref), members=members,

@@ -61,6 +61,15 @@ class Unauthenticated(ServiceError):
     """No valid credentials (exit 6, HTTP 401)."""
 
 
+class LoginLocked(Unauthenticated):
+    """Too many failed log-ins for this login or source: refused without trying until
+    ``until`` (exit 6, HTTP 429 with ``Retry-After``)."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class OutcomeUnknown(ServiceError):
     """The command was sent but no answer came in time: it may still be applied. Retrying with
     the same idempotency key is safe and tells the outcome (exit 4, HTTP 503)."""

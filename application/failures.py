@@ -61,6 +61,7 @@ def problem(error: errors.ServiceError) -> dict[str, Any]:
     code = {errors.Conflict: "conflict", errors.Rejected: "invalid",
             errors.NotFound: "not_found", errors.OutcomeUnknown: "outcome_unknown",
             errors.ServiceUnavailable: "service_unavailable", errors.Forbidden: "forbidden",
+            errors.LoginLocked: "login_locked",
             errors.Unauthenticated: "unauthenticated", errors.CorruptData: "corrupt_data",
             errors.WorkflowGone: "workflow_gone"}
     kind = next((c for t, c in code.items() if isinstance(error, t)), "error")

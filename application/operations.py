@@ -21,14 +21,21 @@ class Started:
 
 
 async def migrate(url: str) -> tuple[str | None, ...]:
-    """Every migration history (event store, read models, users and registry) to its head."""
+    """Every migration history (event store, read models, users and registry) to its head,
+    then the runtime roles' privileges (eventstore/roles.py), as the owner of ``url``."""
     from eventstore import migrate as store_migrate
+    from eventstore import roles
     from identity import migrate as identity_migrate
     from reads.models import migrate as read_models_migrate
 
     histories = (store_migrate, read_models_migrate, identity_migrate)
     for history in histories:
         await history.upgrade(url)
+    missing = await roles.apply(url)
+    if missing:
+        from logs import get_logger
+
+        get_logger(__name__).warning("database_roles_missing", roles=list(missing))
     return tuple([await h.current_revision(url) for h in histories])
 
 
@@ -37,7 +44,7 @@ async def start_services(settings: Settings) -> Started:
     import bootstrap
     from local_services import services, temporal_dev, worker_daemon
 
-    async with bootstrap.database(settings, start=True) as db:
+    async with bootstrap.database(settings, start=True, role="nhansu_owner") as db:
         await migrate(db.url)
     address = await services.temporal_address(settings, start=True)
     pid, running = await asyncio.to_thread(worker_daemon.start, settings)
@@ -64,7 +71,7 @@ def service_status(settings: Settings) -> dict[str, dict[str, Any]]:
 async def upgrade_database(settings: Settings) -> tuple[str | None, ...]:
     import bootstrap
 
-    async with bootstrap.database(settings) as db:
+    async with bootstrap.database(settings, role="nhansu_owner") as db:
         return await migrate(db.url)
 
 
@@ -101,4 +108,9 @@ async def fresh_demo_database(settings: Settings) -> Settings:
     await drop_database(server, name)
     url = await ensure_database(server, name)
     await migrate(url)
-    return settings.replace(database_url=with_database(url, name), database_name=name)
+    url = with_database(url, name)
+    if settings.uses_embedded_postgres:  # the example runs as the CLI does: its own role
+        from eventstore import roles
+
+        url = roles.as_role(url, roles.CLI)
+    return settings.replace(database_url=url, database_name=name)

@@ -16,6 +16,7 @@ command carries the client's idempotency key as its id and as the Temporal Updat
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -63,7 +64,8 @@ from domain.election import (
 from domain.errors import CommandRejected, Violation
 from domain.events import plan_stream, term_stream
 from domain.idempotency import DIGEST_METADATA_KEY, command_digest
-from domain.plan import PlanPhase, PlanState, evolve, fold, term_claims
+from domain.plan import PlanPhase, PlanState, evolve, expected_versions, fold, term_claims
+from domain.resumption import ResumePlan
 from domain.serialization import from_data
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
@@ -272,6 +274,95 @@ class PlanService:
         return await self._complete(plan_id, command.command_id, digest, call,
                                     kind=type(command).__name__,
                                     not_found=lambda: _congress_gone(plan_id, state))
+
+    # --- resuming a plan whose workflow is gone --------------------------------------------
+    async def resume(self, command: ResumePlan) -> Recorded:
+        """Khôi phục quy trình: start the plan's workflow again from its events in PostgreSQL
+        (the record of truth) when Temporal no longer runs it (terminated, or its history
+        lost), and record who did it and why (``PlanResumed``). Idempotent on ``command_id``:
+        a retry after the event was recorded only makes sure the workflow runs."""
+        from domain.resumption import resume as decide_resume
+        from eventstore.errors import WrongExpectedVersion
+        from eventstore.model import NewEvent
+        from workflows.envelopes import envelope
+
+        plan_id, command_id = command.plan_id, command.command_id
+        events = await self._plan_events(plan_id)
+        digest = command_digest(command)
+        prior = _of_command(events, command_id)
+        status = await self._workflow_status(plan_id)
+        if prior:
+            answer = _answer_from_store(prior, command_id, digest, fold_phase(events))
+            if status != "running":
+                await self._start_resumed(plan_id, events)
+            return answer
+        state = fold(to_domain(e) for e in events)
+        try:
+            decided = decide_resume(state, command, workflow_status=status,
+                                    now=self._clock())
+        except CommandRejected as exc:
+            raise Rejected(exc.violations) from None
+        new = [envelope(e, event_id=str(uuid.uuid4()), workflow_id=plan_workflow_id(plan_id),
+                        run_id="", command_digest=digest) for e in decided]
+        try:
+            # Expecting the plan's stream where the fold has it: a workflow that still wrote
+            # meanwhile (it was not gone after all) makes this fail, and nothing is recorded.
+            await self._store.append(
+                [NewEvent(event_id=n.event_id, stream_id=n.stream_id, event_type=n.event_type,
+                          schema_version=n.schema_version, data=n.data, metadata=n.metadata,
+                          occurred_at=n.occurred_at, correlation_id=n.correlation_id)
+                 for n in new],
+                expected_versions(state, decided))
+        except WrongExpectedVersion:
+            raise Conflict((Violation(
+                field="plan_id", rule="concurrent_change",
+                message=f"Đề án «{plan_id}» vừa có thay đổi khác trong lúc khôi phục; không có "
+                        f"gì được ghi. Hãy xem lại trạng thái rồi thử lại."),)) from None
+        events = await self._plan_events(plan_id)
+        await self._start_resumed(plan_id, events)
+        written = _of_command(events, command_id)
+        return Recorded(command_id=command_id, already_applied=False,
+                        phase=fold_phase(events), events=tuple(_ref(e) for e in written))
+
+    async def _workflow_status(self, plan_id: str) -> str:
+        """What Temporal says of the plan's workflow: "running", a closed run's status in
+        lower case, or "not_found"."""
+        client = await self.client()
+        try:
+            description = await client.get_workflow_handle(plan_workflow_id(plan_id)).describe()
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                return "not_found"
+            raise ServiceUnavailable("Temporal", _short(exc)) from None
+        status = description.status
+        return "running" if status is None else status.name.lower()
+
+    async def _start_resumed(self, plan_id: str, events: Sequence[RecordedEvent]) -> None:
+        """A new run of the plan's workflow carrying the plan's state as its events fold, the
+        last position folded and every command's digest (so a key reused with other content
+        is still refused). A run already started (a concurrent resumption) is left alone."""
+        from temporalio.exceptions import WorkflowAlreadyStartedError
+
+        from domain.snapshot import to_snapshot
+
+        state = fold(to_domain(e) for e in events)
+        digests = {str(e.metadata["command_id"]): str(e.metadata[DIGEST_METADATA_KEY])
+                   for e in events
+                   if e.metadata.get("command_id") and e.metadata.get(DIGEST_METADATA_KEY)}
+        client = await self.client()
+        try:
+            await client.start_workflow(
+                PersonnelPlanWorkflow.run,
+                PlanWorkflowInput(resume=to_snapshot(state),
+                                  seen_position=max(e.position for e in events),
+                                  digests=digests),
+                id=plan_workflow_id(plan_id), task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+        except WorkflowAlreadyStartedError:
+            pass
+        except RPCError as exc:
+            raise ServiceUnavailable("Temporal", _short(exc)) from None
 
     # --- what every write shares ------------------------------------------------------------
     async def client(self) -> Client:

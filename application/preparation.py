@@ -211,9 +211,12 @@ async def register_candidate(ctx: Context, principal: Principal, plan_id: str,
                    summary=f"Đã đăng ký {who}: hồ sơ {nomination_id}.")
 
 
-def import_key(plan_id: str, candidates: CandidateList) -> str:
-    """The same file imported into the same plan is the same request: a retry."""
-    digest = hashlib.sha256(f"{plan_id}\n{candidates.digest}".encode()).hexdigest()
+def import_key(key: bytes, plan_id: str, candidates: CandidateList) -> str:
+    """The same file imported into the same plan is the same request: a retry. Keyed (the
+    installation's id key), since the key is the Temporal Update id and a file of one known
+    shape could otherwise be confirmed by hashing guesses of its party card numbers."""
+    digest = hmac.new(key, f"{plan_id}\n{candidates.digest}".encode(),
+                      hashlib.sha256).hexdigest()
     return f"import-{digest[:32]}"
 
 
@@ -227,7 +230,7 @@ async def import_candidates(ctx: Context, principal: Principal, plan_id: str,
                                                          r.position_group),
                          candidate=r.candidate, position_group=r.position_group,
                          candidate_group=r.candidate_group) for r in candidates.rows]
-    command_id = key or import_key(plan_id, candidates)
+    command_id = key or import_key(ctx.id_key, plan_id, candidates)
     prior = [e for e in await _plan_events(ctx, plan_id)
              if e.metadata.get("command_id") == command_id]
     fresh = rows if prior else [r for r in rows if r.nomination_id not in state.nominations]
@@ -406,6 +409,22 @@ async def submit_plan(ctx: Context, principal: Principal, plan_id: str, *,
     return Written(recorded=recorded, warnings=warnings_of(after, listed),
                    summary=f"Đã trình đề án {plan_id} lên cấp trên ({after.superior_id}) với "
                            f"{len(listed)} người trong danh sách.")
+
+
+async def resume_plan(ctx: Context, principal: Principal, plan_id: str, reason: str, *,
+                      key: str) -> Written:
+    """Khôi phục quy trình của đề án: its workflow is gone from Temporal (terminated, or the
+    history lost); started again from its events, and the resumption recorded. The operator
+    of the installation, or an administrator over the plan's organization."""
+    from domain.resumption import ResumePlan
+
+    state = await load(ctx, plan_id)
+    actor = await _department(ctx, principal, state, Operation.RESUME_WORKFLOW)
+    recorded = await ctx.plans.resume(ResumePlan(command_id=key, actor=actor, plan_id=plan_id,
+                                                 reason=nfc(reason)))
+    return Written(recorded=recorded,
+                   summary=f"Đã khôi phục quy trình của đề án {plan_id} từ sổ sự kiện; đề án "
+                           f"nhận lệnh trở lại.")
 
 
 async def cancel_plan(ctx: Context, principal: Principal, plan_id: str, reason: str, *,

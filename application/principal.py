@@ -18,7 +18,8 @@ from domain.people import Actor, Role
 OPERATOR_ORGANIZATION = "*"
 #: What the operator's own shell may do: never a personnel decision, never a plan's content.
 OPERATOR_OPERATIONS = frozenset({Operation.MANAGE_USERS, Operation.MANAGE_REGISTRY,
-                                 Operation.READ_REGISTRY, Operation.VERIFY})
+                                 Operation.READ_REGISTRY, Operation.VERIFY,
+                                 Operation.RESUME_WORKFLOW})
 
 
 @dataclass(frozen=True, kw_only=True)

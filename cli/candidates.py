@@ -79,7 +79,7 @@ def candidate_import(plan_id: str,
 
         candidates = read_candidates(file)
         principal = await user(ctx)
-        key = idempotency_key or import_key(plan_id, candidates)
+        key = idempotency_key or import_key(ctx.id_key, plan_id, candidates)
         chosen.append(key)
         announce_key(key)
         return await import_candidates(ctx, principal, plan_id, candidates, key=key)

@@ -21,6 +21,7 @@ from cli.common import (
     run,
     show_written,
     user,
+    user_or_operator,
 )
 
 app = typer.Typer(help="Đề án nhân sự: lập, xem, liệt kê, trình cấp trên, hủy.",
@@ -106,6 +107,25 @@ def plan_submit(plan_id: str, idempotency_key: IdempotencyKey = None,
         principal = await user(ctx)
         announce_key(key)
         return await submit_plan(ctx, principal, plan_id, key=key)
+
+    show_written(run(lambda: in_context(work), as_json=as_json, key=key), as_json=as_json)
+
+
+@app.command("resume")
+def plan_resume(plan_id: str,
+                reason: Annotated[str, typer.Option("--reason", help="Lý do khôi phục.")],
+                idempotency_key: IdempotencyKey = None, as_json: Json = False) -> None:
+    """Khôi phục quy trình của đề án khi quy trình trên Temporal không còn (bị dừng ngang,
+    hoặc mất lịch sử): chạy lại từ sổ sự kiện, và ghi lại ai khôi phục, vì sao. Người vận
+    hành (không cần mã truy cập), hoặc quản trị viên của tổ chức."""
+    key = new_key(idempotency_key)
+
+    async def work(ctx: Any) -> Any:
+        from application.preparation import resume_plan
+
+        principal = await user_or_operator(ctx)
+        announce_key(key)
+        return await resume_plan(ctx, principal, plan_id, reason, key=key)
 
     show_written(run(lambda: in_context(work), as_json=as_json, key=key), as_json=as_json)
 

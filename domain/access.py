@@ -119,6 +119,7 @@ class Operation(StrEnum):
     # administration
     MANAGE_USERS = "manage_users"
     MANAGE_REGISTRY = "manage_registry"
+    RESUME_WORKFLOW = "resume_workflow"
 
 
 OPERATION_LABELS_VI: Final[Mapping[Operation, str]] = {
@@ -145,6 +146,7 @@ OPERATION_LABELS_VI: Final[Mapping[Operation, str]] = {
     Operation.READ_REGISTRY: "xem danh mục tổ chức",
     Operation.MANAGE_USERS: "quản lý người dùng",
     Operation.MANAGE_REGISTRY: "quản lý danh mục tổ chức",
+    Operation.RESUME_WORKFLOW: "khôi phục quy trình của đề án",
 }
 
 #: Operations that change nothing.
@@ -209,6 +211,7 @@ POLICY: Final[Mapping[str, Mapping[Operation, Scope]]] = {
     ADMINISTRATOR: {
         Operation.MANAGE_USERS: Scope.SUBTREE,
         Operation.MANAGE_REGISTRY: Scope.SUBTREE,
+        Operation.RESUME_WORKFLOW: Scope.SUBTREE,
         Operation.READ_REGISTRY: Scope.ANYWHERE,
     },
 }

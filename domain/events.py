@@ -74,6 +74,18 @@ class PlanCancelled(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlanResumed(DomainEvent):
+    """Quy trình của đề án được khôi phục từ sổ sự kiện: its Temporal workflow was gone
+    (terminated, or its history lost) and an operator started it again from the plan's
+    events, the record of truth. Changes nothing of the plan; says who, why and what
+    Temporal had."""
+
+    TYPE: ClassVar[str] = "PlanResumed"
+    reason: str
+    workflow_status: str  # what Temporal said of the old run: "terminated", "not_found", ...
+
+
+@dataclass(frozen=True, kw_only=True)
 class CandidateRegistered(DomainEvent):
     """A candidate is put forward for a position group: a nomination begins."""
 
@@ -400,7 +412,7 @@ class NominationSentBack(DomainEvent):
 
 PLAN_EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
-    for cls in (PlanOpened, PlanTermClaimed, PlanTermReleased, PlanCancelled,
+    for cls in (PlanOpened, PlanTermClaimed, PlanTermReleased, PlanCancelled, PlanResumed,
                 CandidateRegistered, CandidateWithdrawn, RegistrationCorrected,
                 ConferenceResultRecorded, NominationAdvanced,
                 NominationDropped, NominationRevoteRequired, GroupCompletedSteps, PlanSubmitted,

@@ -36,6 +36,7 @@ from domain.events import (
     PlanCancelled,
     PlanOpened,
     PlanRejected,
+    PlanResumed,
     PlanSentBack,
     PlanSubmitted,
     PlanTermClaimed,
@@ -268,6 +269,8 @@ def _apply(state: PlanState, event: DomainEvent) -> PlanState:
         return replace(state, term_held=False)
     if isinstance(event, PlanCancelled):
         return replace(state, phase=PlanPhase.CANCELLED)
+    if isinstance(event, PlanResumed):
+        return state  # the workflow started again; the plan itself is as it was
     if isinstance(event, CandidateWithdrawn):
         return _update_nomination(state, event.nomination_id,
                                   status=NominationStatus.WITHDRAWN)

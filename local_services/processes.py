@@ -56,7 +56,7 @@ class DetachedProcess:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         # Two commands starting at once must not launch two processes on one state.
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
         with (self.directory / f"{self.name}.lock").open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -68,12 +68,16 @@ class DetachedProcess:
         """Start the process (call under lock, after checking pid() is None)."""
         if self.marker not in args:
             raise ProcessError(f"{self.name}: dòng lệnh phải chứa {self.marker!r}")
-        with self.log_path.open("ab") as log:
+        # The log and whatever the child creates (temporal.db) hold personal data in the
+        # clear or decryptable with the key beside them: readable by their owner only.
+        descriptor = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(descriptor, 0o600)  # a log made world-readable by an older version
+        with os.fdopen(descriptor, "ab") as log:
             log.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(args)}\n".encode())
             log.flush()
             child = subprocess.Popen(list(args), stdin=subprocess.DEVNULL, stdout=log,
                                      stderr=subprocess.STDOUT, cwd=self.directory, env=env,
-                                     start_new_session=True)
+                                     start_new_session=True, umask=0o077)
         _children[child.pid] = child
         self.pid_path.write_text(f"{child.pid}\n")
         return child.pid
@@ -102,6 +106,23 @@ class DetachedProcess:
         except OSError:
             return ""
         return "\n" + "\n".join(tail) if tail else ""
+
+
+def private_directory(path: Path) -> None:
+    """``path`` (and missing parents) readable by its owner only: 0700, or 0711 as root, where
+    the embedded PostgreSQL runs as another system user that must traverse it to its own
+    pgdata (which is 0700 and that user's). Files inside keep their own, owner-only modes."""
+    path.mkdir(parents=True, exist_ok=True)
+    wanted = 0o711 if os.geteuid() == 0 else 0o700
+    with contextlib.suppress(OSError):  # not ours to change: leave it as the owner set it
+        if path.stat().st_uid == os.geteuid() and path.stat().st_mode & 0o777 != wanted:
+            path.chmod(wanted)
+
+
+def private_file(path: Path) -> None:
+    """An existing file made owner-only (0600), e.g. temporal.db from an older version."""
+    with contextlib.suppress(FileNotFoundError):
+        path.chmod(0o600)
 
 
 def alive(pid: int) -> bool:

@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
-from local_services.processes import DetachedProcess, alive
+from local_services.processes import DetachedProcess, alive, private_directory, private_file
 from local_services.status import ServiceStatus
 from settings import Settings
 
@@ -144,7 +144,9 @@ def _start_if_needed(settings: Settings) -> tuple[int, bool]:
         # The ports it last ran on come first, so a restart keeps the address clients hold.
         grpc, ui = (_first_free(ports(settings)[i], configured) for i, configured in
                     enumerate((settings.temporal_dev_port, settings.temporal_dev_ui_port)))
-        data_dir(settings).mkdir(parents=True, exist_ok=True)
+        private_directory(data_dir(settings))
+        for state in (db_path(settings), *db_path(settings).parent.glob("temporal.db-*")):
+            private_file(state)  # the SQLite file and its -wal/-shm companions
         _port_file(settings).write_text(f"{grpc} {ui}\n")
         return process.spawn(command(settings)), False
 

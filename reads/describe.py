@@ -26,6 +26,7 @@ from domain.events import (
     NominationExcluded,
     NominationRevoteRequired,
     NominationSentBack,
+    PlanResumed,
     RegistrationCorrected,
 )
 from domain.plan_terms import Tally
@@ -162,6 +163,9 @@ def describe(event: DomainEvent, procedure: ProcedureDefinition | None = None) -
         return Description(outcome_vi=label("event_type", event.TYPE),
                            reason=f"{event.reason} (sửa: {', '.join(_FIELDS[c] for c in changed)})"
                            if changed else event.reason)
+    if isinstance(event, PlanResumed):
+        return Description(outcome_vi=label("event_type", event.TYPE),
+                           reason=f"{event.reason} (người thực hiện: {event.actor.user_id})")
     return Description(outcome_vi=label("event_type", event.TYPE), reason="")
 
 

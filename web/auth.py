@@ -89,7 +89,12 @@ async def login_submit(request: Request) -> Response:
         session = await log_in(context(request), login, password, source)
     except errors.Unauthenticated as exc:
         # The application's one message: wrong credentials (never which part), or the lock.
-        return _login_page(request, login=login, next_=next_, status=401, message=str(exc))
+        locked = isinstance(exc, errors.LoginLocked)
+        page = _login_page(request, login=login, next_=next_, status=429 if locked else 401,
+                           message=str(exc))
+        if isinstance(exc, errors.LoginLocked):
+            page.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return page
     response = redirect(local_path(next_))
     response.set_cookie(SESSION_COOKIE, session.session_id, httponly=True, samesite="strict",
                         secure=secure_cookies(request), path="/",

@@ -91,13 +91,16 @@ class PersonnelPlanWorkflow:
             except TimeoutError:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return PlanOutcome(plan_id="", phase=PlanPhase.NOT_OPENED.value, listed={})
-        await workflow.wait_condition(
-            lambda: self._state.phase in (PlanPhase.SUBMITTED, PlanPhase.CANCELLED))
+        # A run resumed from the record (domain.resumption) may start awaiting approval;
+        # a run of old never sees that phase before submission, so its replay is unchanged.
+        await workflow.wait_condition(lambda: self._state.phase in (
+            PlanPhase.SUBMITTED, PlanPhase.CANCELLED, PlanPhase.AWAITING_APPROVAL))
         if self._state.phase is PlanPhase.CANCELLED:  # hủy đề án: nothing more to do
             await workflow.wait_condition(workflow.all_handlers_finished)
             return self._outcome()
         if workflow.patched(REVIEW_PATCH):
-            await self._appraise()
+            if self._state.phase is PlanPhase.SUBMITTED:
+                await self._appraise()
             await self._await_decision()
             if self._state.phase not in DECIDED:  # sent back: a new round, a new run
                 await workflow.wait_condition(workflow.all_handlers_finished)

@@ -115,6 +115,27 @@ async def test_a_web_session_needs_its_csrf_token_for_writes_and_ends_on_log_out
         assert_problem(await web.get("/api/v1/me"), 401)
 
 
+async def test_repeated_failed_log_ins_get_429_in_vietnamese_with_retry_after(
+        app: Any, ctx: Context, world: World) -> None:
+    import uuid
+
+    login = f"doan.thu.{uuid.uuid4().hex[:8]}"
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as web:
+        for _ in range(5):  # RATE_LIMIT.per_login failures: each still a plain 401
+            assert_problem(await web.post("/api/v1/session",
+                                          json={"login": login, "password": "sai-mat-khau"}),
+                           401, "unauthenticated")
+        locked = await web.post("/api/v1/session",
+                                json={"login": login, "password": "sai-mat-khau"})
+    body = assert_problem(locked, 429, "login_locked")
+    assert "tạm bị khóa" in body["detail"] and "giờ Việt Nam" in body["detail"]
+    assert body["title"] == "Thử quá nhiều lần"
+    # The lock-out lasts 15 minutes from the failure that reached the limit.
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
+    assert "nhansu_session" not in web.cookies
+
+
 async def test_writes_require_a_well_formed_idempotency_key(
         http: httpx.AsyncClient, ctx: Context, world: World) -> None:
     organization, login = await new_commune(ctx, world, "khoa")

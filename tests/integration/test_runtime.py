@@ -126,6 +126,20 @@ async def test_temporal_is_reused_stops_and_keeps_its_workflows(settings: Settin
     assert described.status == WorkflowExecutionStatus.RUNNING
     assert described.typed_search_attributes.get(PLAN_PHASE) == "draft"
     assert await listed(client, f"WorkflowId = '{workflow_id}' AND PlanPhase = 'draft'")
+    # Its state and log hold (encrypted) personal data and workflow ids: owner-only.
+    assert_private(settings)
+
+
+def assert_private(settings: Settings) -> None:
+    import os
+    import stat
+
+    data_dir_mode = stat.S_IMODE(settings.data_dir.stat().st_mode)
+    assert data_dir_mode == (0o711 if os.geteuid() == 0 else 0o700), oct(data_dir_mode)
+    made = [temporal_dev.db_path(settings), temporal_dev.log_path(settings)]
+    assert all(path.exists() for path in made), made
+    for path in [*made, *settings.data_dir.glob("temporal.db-*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))
 
 
 async def listed(client: Client, query: str) -> int:
@@ -172,3 +186,38 @@ async def test_temporal_takes_free_ports_when_the_configured_ones_are_taken(
 
         assert temporal_dev.stop(settings) is True
         assert await temporal_dev.ensure_running(settings) == address  # the same port again
+
+
+async def test_embedded_processes_connect_as_their_roles_and_an_old_install_is_handed_over(
+        settings: Settings) -> None:
+    """An install made before the roles existed (its tables the superuser's) is handed over
+    to the owner role; migrations run as the owner; the worker connects as nhansu_worker and
+    cannot empty the record."""
+    from application.operations import migrate
+    from eventstore import roles
+
+    server = postgres.ensure_running(settings)
+    superuser_db = services._with_database(server, settings.database_name)
+    admin = await asyncpg.connect(server)
+    await admin.execute(f'CREATE DATABASE "{settings.database_name}"')
+    await admin.close()
+    old = await asyncpg.connect(superuser_db)
+    await old.execute("CREATE TABLE survivor (id int); INSERT INTO survivor VALUES (42)")
+    await old.close()
+
+    owner_url = await services.database_url(settings, role=roles.OWNER)
+    assert owner_url.startswith(f"postgresql://{roles.OWNER}@/{settings.database_name}?host=")
+    await migrate(owner_url)
+    assert await fetchval(owner_url, "SELECT id FROM survivor") == 42
+    assert await fetchval(owner_url, "SELECT tableowner FROM pg_tables WHERE tablename = "
+                                     "'survivor'") == roles.OWNER
+    assert await fetchval(owner_url, "SELECT tableowner FROM pg_tables WHERE tablename = "
+                                     "'events'") == roles.OWNER
+
+    worker_url = await services.database_url(settings, role=roles.WORKER)
+    assert await fetchval(worker_url, "SELECT current_user") == roles.WORKER
+    assert await fetchval(worker_url, "SELECT count(*) FROM events") == 0
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+        await fetchval(worker_url, "TRUNCATE events")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="owner"):
+        await fetchval(worker_url, "ALTER TABLE events DISABLE TRIGGER events_append_only")

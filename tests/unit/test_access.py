@@ -75,7 +75,7 @@ EXPECTED: dict[str, dict[str, str]] = {
                 "export": "subtree",
                 "verify": "subtree", "report": "subtree", "read_registry": "anywhere"},
     "administrator": {"manage_users": "subtree", "manage_registry": "subtree",
-                      "read_registry": "anywhere"},
+                      "resume_workflow": "subtree", "read_registry": "anywhere"},
 }
 OPERATIONS = [op.value for op in Operation]
 
@@ -90,9 +90,9 @@ CASES = [(role, operation, where)
 
 
 def test_the_matrix_covers_every_role_and_operation() -> None:
-    assert len(CASES) == 276
+    assert len(CASES) == 288
     assert {role_named(r) for r in EXPECTED} == set(GRANTABLE_ROLES)
-    assert len(OPERATIONS) == 23
+    assert len(OPERATIONS) == 24
 
 
 @pytest.mark.parametrize(("role", "operation", "where"), CASES,
@@ -138,8 +138,9 @@ def test_an_administrator_at_the_centre_still_decides_nothing() -> None:
     admin = grant("administrator", "org-tw")
 
     for operation in Operation:
+        # Resuming a plan's workflow decides nothing: the plan stays as its events say.
         if operation not in (Operation.MANAGE_USERS, Operation.MANAGE_REGISTRY,
-                             Operation.READ_REGISTRY):
+                             Operation.READ_REGISTRY, Operation.RESUME_WORKFLOW):
             assert may([admin], operation, "org-xa-a1", TREE, agency=AGENCY) is None, operation
 
 

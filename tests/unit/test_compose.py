@@ -196,7 +196,74 @@ def api_problems(compose: Compose) -> list[str]:
     return problems
 
 
+#: Who each app service connects to PostgreSQL as (eventstore/roles.py).
+DATABASE_ROLES = {"nhansu-migrate": "nhansu_owner", "worker": "nhansu_worker",
+                  "api": "nhansu_api"}
+_DEFAULTED = re.compile(r"\$\{(\w*(?:PASSWORD|PWD)\w*)(?::?-)")
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [str(value)]
+
+
+def secret_problems(compose: Compose) -> list[str]:
+    """No password has a default (each is required, ${VAR:?...}), none is written in."""
+    problems = [f"{name}: default for {m}" for name, service in compose["services"].items()
+                for text in _strings(service) for m in _DEFAULTED.findall(text)]
+    for name in APP_SERVICES:
+        url = urlsplit(environment(compose["services"][name]).get("DATABASE_URL", ""))
+        if url.password is None or not url.password.startswith("<"):
+            problems.append(f"{name}: DATABASE_URL's password is not a required variable")
+    return problems
+
+
+def privilege_problems(compose: Compose) -> list[str]:
+    """Migrations as the owner; the worker and the API as their own roles."""
+    problems = []
+    for name, role in DATABASE_ROLES.items():
+        user = urlsplit(environment(compose["services"][name]).get("DATABASE_URL", "")).username
+        if user != role:
+            problems.append(f"{name}: connects as {user}, not {role}")
+    return problems
+
+
+def tls_problems(compose: Compose) -> list[str]:
+    """Temporal requires client certificates; every caller presents one from /certs."""
+    services = compose["services"]
+    problems = []
+    server = environment(services[TEMPORAL_SERVICE])
+    if server.get("TEMPORAL_TLS_REQUIRE_CLIENT_AUTH") != "true":
+        problems.append("temporal: client certificates are not required")
+    callers = {**{name: ("NHANSU_TEMPORAL_TLS_CA", "NHANSU_TEMPORAL_TLS_CERT",
+                         "NHANSU_TEMPORAL_TLS_KEY") for name in APP_SERVICES},
+               "temporal-ui": ("TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY"),
+               "temporal-create-namespace": ("TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+                                             "TEMPORAL_TLS_CLIENT_CERT_PATH",
+                                             "TEMPORAL_TLS_CLIENT_KEY_PATH"),
+               TEMPORAL_SERVICE: ("TEMPORAL_TLS_SERVER_CA_CERT", "TEMPORAL_TLS_SERVER_CERT",
+                                  "TEMPORAL_TLS_SERVER_KEY")}
+    for name, variables in callers.items():
+        env = environment(services[name])
+        mounted = any(str(v).endswith(":/certs:ro") for v in services[name].get("volumes", []))
+        for variable in variables:
+            if not env.get(variable, "").startswith("/certs/"):
+                problems.append(f"{name}: {variable} is not a file under /certs")
+        if not mounted:
+            problems.append(f"{name}: the certificates are not mounted at /certs")
+    if environment(services["worker"])["NHANSU_TEMPORAL_TLS_CERT"] == environment(
+            services["api"])["NHANSU_TEMPORAL_TLS_CERT"]:
+        problems.append("worker and api share a client certificate")
+    return problems
+
+
 CHECKS = [
+    secret_problems,
+    privilege_problems,
+    tls_problems,
     app_env_problems,
     address_problems,
     image_problems,
@@ -290,6 +357,19 @@ def with_env(compose: Compose, service: str, **values: str | None) -> Compose:
         (api_problems, lambda c: with_env(c, "temporal-ui", TEMPORAL_CODEC_ENDPOINT=None)),
         (app_env_problems, lambda c: with_env(c, "api", NHANSU_SECURE_COOKIES="maybe")),
         (dependency_problems, lambda c: mutated(c, "api", "depends_on", ["postgresql"])),
+        (secret_problems, lambda c: with_env(c, "postgresql",
+                                             POSTGRES_PASSWORD="${POSTGRES_PASSWORD:-temporal}")),
+        (secret_problems, lambda c: with_env(
+            c, "worker", DATABASE_URL="postgresql://nhansu_worker:nhansu@postgresql:5432/nhansu")),
+        (privilege_problems, lambda c: with_env(
+            c, "worker", DATABASE_URL="postgresql://nhansu_owner:${P:?}@postgresql:5432/nhansu")),
+        (privilege_problems, lambda c: with_env(
+            c, "api", DATABASE_URL="postgresql://postgres:${P:?}@postgresql:5432/nhansu")),
+        (tls_problems, lambda c: with_env(c, "temporal", TEMPORAL_TLS_REQUIRE_CLIENT_AUTH=None)),
+        (tls_problems, lambda c: with_env(c, "worker", NHANSU_TEMPORAL_TLS_KEY=None)),
+        (tls_problems, lambda c: mutated(c, "temporal-ui", "volumes", [])),
+        (tls_problems, lambda c: with_env(c, "worker",
+                                          NHANSU_TEMPORAL_TLS_CERT="/certs/nhansu-api.pem")),
     ],
 )  # fmt: skip
 def test_checks_catch_mistakes(compose: Compose, check: Any, change: Any) -> None:

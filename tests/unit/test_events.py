@@ -34,8 +34,9 @@ from domain.events import (
     plan_stream,
     stream_of,
 )
-from domain.people import CandidateGroup
+from domain.people import Actor, CandidateGroup, Role
 from domain.plan import PlanState, evolve, fold
+from domain.resumption import ResumePlan, resume
 from domain.serialization import to_data
 from tests.support.plans import (
     DEPARTMENT,
@@ -159,8 +160,15 @@ def amended_and_cancelled() -> list[DomainEvent]:
     """A plan whose list is imported at once, one candidate's particulars corrected, another
     withdrawn, and which is then cancelled: its term is released."""
     born_again = replace(candidate(2), birth_date=date(1975, 3, 3))
-    return recorded(open_plan(seats=3), batch(incumbents=range(1, 5), first_time=[5]),
-                    correct(2, born_again), withdraw(3), cancel())
+    before = recorded(open_plan(seats=3), batch(incumbents=range(1, 5), first_time=[5]),
+                      correct(2, born_again), withdraw(3))
+    # Its workflow was terminated meanwhile and an operator resumed it from the record.
+    resumed = resume(fold(before), ResumePlan(
+        command_id="resume-1", actor=Actor(user_id="operator", role=Role.ADMINISTRATOR,
+                                           organization_id="*"),
+        plan_id=before[0].plan_id, reason="Quy trình bị dừng ngang"),
+        workflow_status="terminated", now=NOW)
+    return [*before, *resumed, *recorded(cancel(), state=fold([*before, *resumed]))]
 
 
 def every_history() -> list[list[DomainEvent]]:
@@ -198,7 +206,7 @@ def test_the_review_uses_every_other_event_type() -> None:
     endings = [set(types(events)) for events in other_endings()]
 
     amended = set(types(amended_and_cancelled()))
-    changes = {"CandidateWithdrawn", "RegistrationCorrected", "PlanCancelled"}
+    changes = {"CandidateWithdrawn", "RegistrationCorrected", "PlanCancelled", "PlanResumed"}
 
     assert review == set(PLAN_EVENT_TYPES) - {"NominationExcluded", "PlanRejected",
                                          "PlanTermReleased"} - changes

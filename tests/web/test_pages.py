@@ -241,7 +241,8 @@ def test_the_log_in_never_says_which_part_was_wrong_and_shows_the_lock(
 
     for _ in range(5):
         checked(attempt("ubkt.kiemnhiem", "sai"), 401)
-    locked = checked(attempt("ubkt.kiemnhiem", PASSWORD), 401)  # the right one, too late
+    locked = checked(attempt("ubkt.kiemnhiem", PASSWORD), 429)  # the right one, too late
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
     assert "Đăng nhập tạm bị khóa vì nhập sai nhiều lần" in locked.text
     assert message not in locked.text
 
