@@ -141,7 +141,7 @@ class Database:
 @asynccontextmanager
 async def database(settings: Settings, *, url: str | None = None,
                    notify_projections: bool = False, start: bool = False,
-                   long_jobs: bool = False, role: str = "nhansu_cli") -> AsyncIterator[Database]:
+                   long_jobs: bool = False, role: str | None = "nhansu_cli") -> AsyncIterator[Database]:
     """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset;
     started only with ``start``). With ``notify_projections`` (the worker) every append is
     followed by a NOTIFY that wakes projection runners (reads/models/notify.py). Statements
@@ -257,7 +257,7 @@ def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
 @asynccontextmanager
 async def context(settings: Settings, *, start: bool = False, long_jobs: bool = False,
                   task_queue: str | None = None,
-                  role: str = "nhansu_cli") -> AsyncIterator[Context]:
+                  role: str | None = "nhansu_cli") -> AsyncIterator[Context]:
     """What the use cases run with. The database is reached on first use and Temporal only
     when a command is sent, so reading works with Temporal down; neither is started unless
     ``start`` (``services start`` and the demo)."""

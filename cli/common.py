@@ -121,11 +121,15 @@ def fail(exc: BaseException, *, as_json: bool = False, key: str | None = None) -
 
 
 async def in_context(work: Callable[[Any], Coroutine[Any, Any, T]], *,
-                     long_jobs: bool = False) -> T:
-    """Run ``work(ctx)`` with the application context (services found, never started)."""
+                     long_jobs: bool = False, superuser: bool = False) -> T:
+    """Run ``work(ctx)`` with the application context (services found, never started). On
+    the embedded server the CLI connects as its own least-privileged role; ``superuser`` (the
+    operator's backups, which read every table and create a scratch database) as the server's
+    superuser. Under DATABASE_URL the URL says who connects."""
     import bootstrap
 
-    async with bootstrap.context(settings(), long_jobs=long_jobs) as ctx:
+    role = None if superuser else "nhansu_cli"
+    async with bootstrap.context(settings(), long_jobs=long_jobs, role=role) as ctx:
         return await work(ctx)
 
 

@@ -403,7 +403,7 @@ def backup_create(directory: Annotated[Path, typer.Argument(help="Thư mục tr�
 
         return await create_backup(ctx, operator(), settings(), directory)
 
-    backup = run(lambda: in_context(work, long_jobs=True), as_json=as_json)
+    backup = run(lambda: in_context(work, long_jobs=True, superuser=True), as_json=as_json)
     if as_json:
         output.emit_json({"directory": str(backup.directory),
                           "created_at": backup.created_at.isoformat(),
@@ -432,7 +432,7 @@ def backup_verify(directory: Annotated[Path, typer.Argument(help="Thư mục b�
 
         return await verify_backup(ctx, operator(), directory)
 
-    check = run(lambda: in_context(work, long_jobs=True), as_json=as_json)
+    check = run(lambda: in_context(work, long_jobs=True, superuser=True), as_json=as_json)
     if as_json:
         output.emit_json({"ok": check.ok, "events": check.events, "streams": check.streams,
                           "chains_ok": check.chains_ok, "ledger_ok": check.ledger_ok,
