@@ -141,7 +141,8 @@ class Database:
 @asynccontextmanager
 async def database(settings: Settings, *, url: str | None = None,
                    notify_projections: bool = False, start: bool = False,
-                   long_jobs: bool = False, role: str | None = "nhansu_cli") -> AsyncIterator[Database]:
+                   long_jobs: bool = False,
+                   role: str | None = "nhansu_cli") -> AsyncIterator[Database]:
     """The event store on the configured PostgreSQL (embedded when DATABASE_URL is unset;
     started only with ``start``). With ``notify_projections`` (the worker) every append is
     followed by a NOTIFY that wakes projection runners (reads/models/notify.py). Statements
