@@ -260,7 +260,15 @@ def tls_problems(compose: Compose) -> list[str]:
     return problems
 
 
+def healthcheck_problems(compose: Compose) -> list[str]:
+    """Every long-running service says whether it is healthy; one-shot jobs (restart
+    on-failure) are waited on by their exit instead."""
+    return [f"{name}: no healthcheck" for name, service in compose["services"].items()
+            if service.get("restart") == "unless-stopped" and not service.get("healthcheck")]
+
+
 CHECKS = [
+    healthcheck_problems,
     secret_problems,
     privilege_problems,
     tls_problems,
@@ -353,6 +361,8 @@ def with_env(compose: Compose, service: str, **values: str | None) -> Compose:
         (api_problems, lambda c: with_env(c, "api", NHANSU_API_PORT="9000")),
         (api_problems, lambda c: with_env(c, "api", NHANSU_API_HOST=None)),
         (api_problems, lambda c: mutated(c, "api", "healthcheck", {"test": ["CMD", "true"]})),
+        (healthcheck_problems, lambda c: mutated(c, "worker", "healthcheck", None)),
+        (healthcheck_problems, lambda c: mutated(c, "temporal-ui", "healthcheck", {})),
         (api_problems, lambda c: with_env(c, "api", NHANSU_CODEC_CORS_ORIGINS="https://x.vn")),
         (api_problems, lambda c: with_env(c, "temporal-ui", TEMPORAL_CODEC_ENDPOINT=None)),
         (app_env_problems, lambda c: with_env(c, "api", NHANSU_SECURE_COOKIES="maybe")),
