@@ -63,9 +63,11 @@ api: $(STAMP)
 	$(BIN)/pytest tests/api -p no:cacheprovider
 
 ## This store beside the eventsourcing library and raw asyncpg, on one PostgreSQL (embedded, or
-## BENCH_DATABASE_URL): writes bench/results.md and bench/results.json. 3-6 min.
+## BENCH_DATABASE_URL): writes bench/results.md and bench/results.json. 3-6 min. Then the
+## command path (a plan's Update beside a bare Temporal Update) on a Temporal dev server.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.command_path
 
 ## Start / stop the embedded PostgreSQL and Temporal dev server (state in .nhansu/).
 services-up: $(STAMP)

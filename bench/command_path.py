@@ -6,7 +6,8 @@ PostgreSQL: ``python -m bench.command_path`` (also part of ``make bench``).
 the events). *Bare (activity)*: a workflow whose Update handler runs one regular activity that
 inserts one row with a pooled asyncpg connection, nothing else: the floor of "an Update that
 writes to PostgreSQL through a Temporal activity". *Bare (local activity)*: the same handler
-with a local activity, the floor of the path ours now takes.
+with a local activity, the floor of a path that appends as a local activity (measured, and not
+taken: see bench/results.md, "The command path").
 
 Each path runs with 1 plan at a time and with 20 plans at once; every plan gets the 19
 registrations of the worked scenario (tests/support/scenario.py), each timed from the client's
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
+import functools
 import sys
 import time
 import uuid
@@ -32,8 +33,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 import bootstrap
-from bench.bare import BareActivities, BareWorkflow
 from application.plans import PlanService
+from bench.bare import BareActivities, BareWorkflow
 from bench.report import Metric
 from bench.server import asyncpg_dsn, server_url
 from encryption.codec import new_key_spec
@@ -111,19 +112,19 @@ async def measure(client: Client, store: PostgresEventStore, pool: asyncpg.Pool,
                 plan_id = f"bench-{run}-{c}-{i}-{uuid.uuid4().hex[:6]}"
                 await service.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))
                 handle = client.get_workflow_handle(plan_workflow_id(plan_id))
-                return [lambda cmd=cmd: handle.execute_update(
-                    PersonnelPlanWorkflow.register_candidate, cmd)
-                    for cmd in scenario.registrations(plan_id)]
+                return [functools.partial(handle.execute_update,
+                                          PersonnelPlanWorkflow.register_candidate, cmd)
+                        for cmd in scenario.registrations(plan_id)]
 
             def bare_path(local: bool, c: int = concurrency) -> Callable[
                     [int], Awaitable[list[Callable[[], Awaitable[Any]]]]]:
-                async def prepare(i: int) -> list[Callable[[], Awaitable[Any]]]:
+                async def make(i: int) -> list[Callable[[], Awaitable[Any]]]:
                     wf = f"bench-bare-{run}-{c}-{i}-{uuid.uuid4().hex[:6]}"
                     handle = await client.start_workflow(BareWorkflow.run, local, id=wf,
                                                          task_queue=bare_queue)
-                    return [lambda n=n: handle.execute_update(BareWorkflow.insert, f"{wf}-{n}")
-                            for n in range(19)]
-                return prepare
+                    return [functools.partial(handle.execute_update, BareWorkflow.insert,
+                                              f"{wf}-{n}") for n in range(19)]
+                return make
 
             for name, prepare in (("ours", ours), ("bare (activity)", bare_path(False)),
                                   ("bare (local activity)", bare_path(True))):
@@ -142,7 +143,7 @@ def metrics(figures: list[PathFigures]) -> list[Metric]:
         ours, bare = by[("ours", concurrency)], by[("bare (activity)", concurrency)]
         local = by[("bare (local activity)", concurrency)]
         note = (f"{len(ours.samples_ms)} plan Updates (register_candidate: validator, decide, "
-                f"append as a local activity, fold) against {len(bare.samples_ms)} bare Updates "
+                f"append activity, fold) against {len(bare.samples_ms)} bare Updates "
                 "running one regular activity that inserts one row (pooled asyncpg); "
                 f"{concurrency} plan(s) at once, one Temporal dev server. Bare with a local "
                 f"activity instead: p50 {local.pct(0.5):.1f} ms, p99 {local.pct(0.99):.1f} ms, "
