@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck unit contract integration replay api bench lock \
+.PHONY: demo test check lint typecheck unit contract integration replay api bench lock chaos \
         services-up services-down worker clean browser web
 
 # Every dependency comes pinned with its SHA-256 from requirements/dev.lock (made from
@@ -78,10 +78,18 @@ replay: $(STAMP)
 api: $(STAMP)
 	$(BIN)/pytest tests/api -p no:cacheprovider
 
+## Plans through the HTTP API while the worker is SIGKILLed and PostgreSQL, Temporal and the
+## API are restarted: 0 lost, 0 doubled, chains and read models checked. The default test run
+## has a short tier of it; this is the long one. ~5 min.
+chaos: $(STAMP)
+	NHANSU_CHAOS=long $(BIN)/pytest tests/chaos -p no:cacheprovider -s
+
 ## This store beside the eventsourcing library and raw asyncpg, on one PostgreSQL (embedded, or
-## BENCH_DATABASE_URL): writes bench/results.md and bench/results.json. 3-6 min.
+## BENCH_DATABASE_URL): writes bench/results.md and bench/results.json. 3-6 min. Then the
+## command path (a plan's Update beside a bare Temporal Update) on a Temporal dev server.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.command_path
 
 ## Start / stop the embedded PostgreSQL and Temporal dev server (state in .nhansu/).
 services-up: $(STAMP)
