@@ -119,9 +119,8 @@ def grant_statements(database: str, existing_tables: set[str],
                                   f"TO {quoted_role}")
         if "events" in existing_tables:
             statements.append(f"GRANT USAGE ON SEQUENCE events_position_seq TO {quoted_role}")
-        create = "CREATE" if role in MAY_CREATE_SCHEMA else None
         statements.append(f"REVOKE CREATE ON DATABASE {_quote(database)} FROM {quoted_role}")
-        if create:
+        if role in MAY_CREATE_SCHEMA:
             statements.append(f"GRANT CREATE ON DATABASE {_quote(database)} TO {quoted_role}")
     return statements
 
