@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.commands import PlanCommand
 from domain.congress_events import congress_stream
 from domain.people import CandidateGroup
 from eventstore.model import NO_STREAM
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.projection
 def plan_and_congress() -> list[Step]:
     """The plan behind the congress of ``whole_election``: c1-c7 incumbents standing again,
     c8-c11 first time; then the congress's events, appended as its workflow appends them."""
-    commands = [open_plan(plan_id=PLAN_ID, seats=9, command_id="open")]
+    commands: list[PlanCommand] = [open_plan(plan_id=PLAN_ID, seats=9, command_id="open")]
     commands += [register(i, CandidateGroup.INCUMBENT if i <= 7 else CandidateGroup.FIRST_TIME,
                           nomination_id=pid(i), command_id=f"reg-{i}") for i in range(1, 12)]
     congress = whole_election()
