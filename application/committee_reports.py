@@ -123,11 +123,12 @@ def _ranked(rows: Sequence[Any], measure: str, share: Fraction) -> Ranked:
 async def committees(ctx: Context, principal: Principal, *, organization_id: str,
                      thresholds: Sequence[tuple[str, str, str]] = DEFAULT_THRESHOLDS,
                      deadline: str | None = None, term: str | None = None,
-                     day: date | None = None) -> CommitteesReport:
+                     day: date | None = None, organization_field: str = "--organization",
+                     deadline_field: str = "--deadline") -> CommitteesReport:
     """The elected committees of ``organization_id`` and every organization below it in the
     registry (as it stands on ``day``, today by default) that the principal may see:
     per committee, all together, and ranked above each threshold ((measure, share as typed,
-    option name))."""
+    option name; ``*_field``: how the caller names the other parameters)."""
     from reads.models import committee_reports as rm
 
     for measure, _, option in thresholds:
@@ -136,11 +137,11 @@ async def committees(ctx: Context, principal: Principal, *, organization_id: str
                 f"«{measure}» không phải tiêu chí cơ cấu; chọn một trong: "
                 + "; ".join(f"{m} ({label('measure', m)})" for m in MEASURES))),))
     shares = [(m, parse_share(text, option)) for m, text, option in thresholds]
-    until = parse_day(deadline, "--deadline")
+    until = parse_day(deadline, deadline_field)
     on = day or ctx.clock().astimezone(VIETNAM).date()
     org = organization_id.strip()
     if not org or not await rm.organization_known(ctx.engine, org, on):
-        raise Rejected((Violation(field="--organization", rule="unknown_organization", message=(
+        raise Rejected((Violation(field=organization_field, rule="unknown_organization", message=(
             f"«{organization_id}» không phải tổ chức có trong danh mục ngày "
             f"{on:%d/%m/%Y}")),))
     rows = await rm.committees_under(ctx.engine, org, on, term=term)
