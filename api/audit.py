@@ -17,7 +17,14 @@ from starlette.background import BackgroundTask
 
 from api.common import READ_ERRORS, day, moment, page
 from api.plans import AsOf, AsOfDate, Limit, Offset, Status, plan_row
-from api.schemas import CheckpointOut, Page, PlanRowOut, StructureOut, VerificationOut
+from api.schemas import (
+    CheckpointOut,
+    CommitteesOut,
+    Page,
+    PlanRowOut,
+    StructureOut,
+    VerificationOut,
+)
 from api.security import Caller, Ctx
 
 router = APIRouter(prefix="/api/v1")
@@ -181,3 +188,75 @@ async def report_structure(
                        "plans": [s.plan_id for s in a.lists], "sentence": a.sentence}
                       for a in report.above],
             "behind": list(report.behind)}
+
+
+# --- elected committees ---------------------------------------------------------------------
+Organization = Annotated[str, Query(min_length=1, max_length=200, description=(
+    "Tổng hợp các cấp ủy của tổ chức này và mọi tổ chức trực thuộc (theo danh mục)."))]
+FirstTimeAbove = Annotated[str, Query(max_length=50, description=(
+    "Nêu các cấp ủy có tỷ lệ tham gia lần đầu trên mức này."))]
+WomenAbove = Annotated[str, Query(max_length=50, description=(
+    "Nêu các cấp ủy có tỷ lệ nữ trên mức này."))]
+Deadline = Annotated[str | None, Query(max_length=50, description=(
+    "Hạn hoàn thành đại hội (năm-tháng-ngày)."))]
+Term = Annotated[str | None, Query(max_length=50, description="Chỉ nhiệm kỳ này.")]
+
+
+async def _committees(ctx: Any, caller: Any, organization: str, first_time_above: str,
+                      women_above: str, deadline: str | None, term: str | None) -> Any:
+    from application.committee_reports import committees
+
+    return await committees(ctx, caller, organization_id=organization,
+                            thresholds=(("first_time", first_time_above, "first_time_above"),
+                                        ("women", women_above, "women_above")),
+                            deadline=deadline, term=term, organization_field="organization",
+                            deadline_field="deadline")
+
+
+@router.get("/reports/committees", summary="Báo cáo: cấp ủy được bầu tại đại hội",
+            response_model=CommitteesOut, responses=READ_ERRORS)
+async def report_committees(
+        ctx: Ctx, caller: Caller, organization: Organization,
+        first_time_above: FirstTimeAbove = "1/3", women_above: WomenAbove = "15%",
+        deadline: Deadline = None, term: Term = None,
+        format: Annotated[Literal["json", "csv", "xlsx"], Query(
+            description="json, csv hoặc xlsx.")] = "json") -> Any:
+    """Cơ cấu cấp ủy được bầu so với đề án; các cấp ủy có tỷ lệ lần đầu, nữ trên các mức đã
+    nêu, xếp hạng (như chú thích [1] của Công văn 11849); bầu đủ ngay lần đầu, bầu trực tiếp
+    bí thư, ghế còn trống, chỉ định sau đại hội, hoàn thành đúng hạn. Chỉ các tổ chức bạn
+    được xem."""
+    from application import committee_exports
+    from application.views import as_data
+
+    report = await _committees(ctx, caller, organization, first_time_above, women_above,
+                               deadline, term)
+    if format == "csv":
+        return Response(committee_exports.to_csv(report),
+                        media_type=committee_exports.CSV_MEDIA_TYPE)
+    if format == "xlsx":
+        return Response(committee_exports.to_xlsx(report),
+                        media_type=committee_exports.XLSX_MEDIA_TYPE)
+    return {"organization_id": report.organization_id, "day": report.day,
+            "deadline": report.deadline,
+            "committees": [as_data(r) for r in report.committees],
+            "figures": [as_data(f) | {"share": f.share} for f in report.figures],
+            "structure": [as_data(f) | {"share": f.share} for f in report.structure],
+            "above": [{"measure": a.measure, "threshold": a.threshold,
+                       "plans": [r.plan_id for r in a.committees], "sentence": a.sentence}
+                      for a in report.above],
+            "behind": list(report.behind)}
+
+
+@router.get("/reports/committees/chart.png", summary="Biểu đồ: cấp ủy được bầu",
+            response_class=Response, responses=READ_ERRORS)
+async def report_committees_chart(
+        ctx: Ctx, caller: Caller, organization: Organization,
+        first_time_above: FirstTimeAbove = "1/3", women_above: WomenAbove = "15%",
+        deadline: Deadline = None, term: Term = None) -> Response:
+    """Cơ cấu cấp ủy viên và kết quả đại hội dưới tổ chức đã chọn, dạng ảnh PNG."""
+    from application.committee_exports import chart_png
+
+    report = await _committees(ctx, caller, organization, first_time_above, women_above,
+                               deadline, term)
+    png = await asyncio.to_thread(chart_png, report)
+    return Response(png, media_type="image/png")

@@ -372,6 +372,45 @@ class StructureOut(BaseModel):
     behind: list[str] = Field(description="Bảng đọc đang chậm hơn sổ sự kiện (nếu có).")
 
 
+class CommitteeOut(BaseModel):
+    plan_id: str
+    organization_id: str
+    organization_name: str
+    organization_level: str
+    term: str
+    opens_on: date | None
+    seats: int
+    elected: int
+    counts: dict[str, int]
+    incumbents: int
+    targets: dict[str, str | None]
+    first_ballot_complete: bool | None
+    secretary_direct: bool
+    open_seats: int
+    appointed: int
+    result_approved: bool
+    closed_on: date | None
+
+
+class FigureOut(BaseModel):
+    code: str
+    label: str = Field(description="Tên chỉ tiêu, tiếng Việt.")
+    count: int
+    out_of: int | None
+    share: str | None = Field(description="Tỷ lệ, viết kiểu Việt Nam (41,2%).")
+
+
+class CommitteesOut(BaseModel):
+    organization_id: str
+    day: date
+    deadline: date | None
+    committees: list[CommitteeOut]
+    figures: list[FigureOut]
+    structure: list[FigureOut]
+    above: list[AboveOut]
+    behind: list[str] = Field(description="Bảng đọc đang chậm hơn sổ sự kiện (nếu có).")
+
+
 class VerificationOut(BaseModel):
     ok: bool
     streams: int

@@ -4,9 +4,10 @@ every piece of data printed through ``cli.output`` (never read as markup)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
-from application.labels import VIETNAM, day, label, moment, number
+from application.labels import VIETNAM, day, label, moment, number, percent
 from cli import output
 from cli.output import ID_COLUMN, say, show, table
 
@@ -197,3 +198,29 @@ def elected_committee(committee: Any) -> None:
               f"{number(m.votes)}/{number(m.base)}" if m.votes is not None else "—",
               f"vòng {m.round}" + (f", lần {m.ballot}" if m.ballot else ""),
               m.decision_ref or ""] for m in members]))
+
+
+def committees(report: Any, *, limit: int = 50) -> None:
+    """application.committee_reports.CommitteesReport: the elected committees, the aggregate
+    figures and the footnote's sentences."""
+    from application.committee_reports import MEASURES
+
+    def cell(r: Any, measure: str) -> str:
+        count = r.counts[measure]
+        return f"{number(count)} ({percent(Fraction(count, r.elected))})" if r.elected else "0"
+
+    shown = report.committees[:limit]
+    more = len(report.committees) - len(shown)
+    show(table(
+        f"Cấp ủy được bầu dưới {report.organization_id}: {number(len(report.committees))} "
+        f"cấp ủy" + (f" (hiện {number(len(shown))} đầu tiên)" if more else ""),
+        ["Tổ chức", "Nhiệm kỳ", "Theo đề án", "Cấp ủy viên",
+         *(label("measure", m) for m in MEASURES), "Ghế trống", "Chỉ định"],
+        [[r.organization_name, r.term, number(r.seats), number(r.elected),
+          *(cell(r, m) for m in MEASURES), number(r.open_seats), number(r.appointed)]
+         for r in shown]))
+    show(table("Tổng hợp", ["Chỉ tiêu", "Số", "Tỷ lệ"],
+               [[f.label, number(f.count) + (f"/{number(f.out_of)}" if f.out_of else ""),
+                 f.share or ""] for f in (*report.figures, *report.structure)]))
+    for ranked in report.above:
+        say(ranked.sentence)

@@ -85,6 +85,71 @@ def report_structure(
                      "yellow"))
 
 
+@report_app.command("committees")
+def report_committees(
+    organization: Annotated[str, Opt("--organization", help="Tổng hợp các cấp ủy của tổ chức "
+                                                          "này và mọi tổ chức trực thuộc.")],
+    first_time_above: Annotated[str, Opt("--first-time-above", help="Nêu các cấp ủy có tỷ lệ "
+                                                                    "tham gia lần đầu trên "
+                                                                    "mức này.")] = "1/3",
+    women_above: Annotated[str, Opt("--women-above", help="Nêu các cấp ủy có tỷ lệ nữ trên "
+                                                          "mức này.")] = "15%",
+    deadline: Annotated[str | None, Opt("--deadline", help="Hạn hoàn thành đại hội "
+                                                           "(năm-tháng-ngày).")] = None,
+    term: Annotated[str | None, Opt("--term", help="Chỉ nhiệm kỳ này, ví dụ 2025-2030.")] = None,
+    csv_file: Annotated[str | None, Opt("--csv", help="Ghi bảng ra tệp CSV.")] = None,
+    xlsx_file: Annotated[str | None, Opt("--xlsx", help="Ghi bảng ra tệp XLSX.")] = None,
+    png_file: Annotated[str | None, Opt("--png", help="Ghi biểu đồ ra tệp PNG.")] = None,
+    as_json: Json = False,
+) -> None:
+    """Cấp ủy được bầu tại đại hội (không phải danh sách nhân sự): cơ cấu so với đề án, các
+    cấp ủy có tỷ lệ lần đầu, nữ trên các mức đã nêu, xếp hạng; bầu đủ ngay lần đầu, bầu trực
+    tiếp bí thư, ghế còn trống, chỉ định sau đại hội, hoàn thành đúng hạn."""
+    from pathlib import Path
+
+    async def work(ctx: Any) -> Any:
+        from application.committee_reports import committees
+
+        return await committees(ctx, await user(ctx), organization_id=organization,
+                                thresholds=(("first_time", first_time_above,
+                                             "--first-time-above"),
+                                            ("women", women_above, "--women-above")),
+                                deadline=deadline, term=term)
+
+    report = run(lambda: in_context(work), as_json=as_json)
+    from application import committee_exports
+
+    written = []
+    for path, make in ((csv_file, committee_exports.to_csv),
+                       (xlsx_file, committee_exports.to_xlsx),
+                       (png_file, committee_exports.chart_png)):
+        if path:
+            Path(path).write_bytes(make(report))
+            written.append(path)
+    if as_json:
+        from application.views import as_data
+
+        output.emit_json({"organization_id": report.organization_id,
+                          "day": report.day.isoformat(),
+                          "committees": [as_data(r) for r in report.committees],
+                          "figures": [as_data(f) | {"share": f.share} for f in report.figures],
+                          "structure": [as_data(f) | {"share": f.share}
+                                        for f in report.structure],
+                          "above": [{"measure": a.measure, "threshold": a.threshold,
+                                     "plans": [r.plan_id for r in a.committees],
+                                     "sentence": a.sentence} for a in report.above],
+                          "files": written})
+    else:
+        from cli import render
+
+        render.committees(report)
+        for path in written:
+            output.say(f"Đã ghi {path}.")
+    if report.behind:
+        output.note((f"Bảng đọc đang chậm hơn sổ sự kiện ({', '.join(report.behind)}).",
+                     "yellow"))
+
+
 @projections_app.command("status")
 def projections_status(as_json: Json = False) -> None:
     """Vị trí của từng bảng đọc trong sổ sự kiện, có chậm không, sự kiện nào bị để riêng."""
@@ -132,7 +197,7 @@ def projections_catch_up(batch_size: Annotated[int, Opt(
 
 @projections_app.command("rebuild")
 def projections_rebuild(
-    name: Annotated[str, typer.Argument(help="plans | nominations | structure")],
+    name: Annotated[str, typer.Argument(help="plans | nominations | structure | committees")],
     batch_size: Annotated[int, Opt("--batch-size", min=1, max=100_000,
                                    help="Số sự kiện mỗi giao dịch.")] = 500,
     as_json: Json = False,

@@ -166,6 +166,23 @@ STRUCTURE_MEASURES: dict[str, str] = {
     "list_bounds": "Số lượng danh sách (số dư)",
 }
 
+#: The figures of the report on elected committees (báo cáo cấp ủy được bầu).
+COMMITTEE_FIGURES: dict[str, str] = {
+    "committees": "Số cấp ủy đã bầu",
+    "seats": "Số ủy viên theo đề án",
+    "elected": "Số cấp ủy viên (bầu và chỉ định)",
+    "incumbents": "Tái cử",
+    "renewal": "Tỷ lệ đổi mới (lần đầu tham gia)",
+    "first_ballot": "Bầu đủ ngay lần đầu",
+    "secretary_direct": "Đại hội bầu trực tiếp bí thư",
+    "with_open_seats": "Còn thiếu cấp ủy viên sau đại hội",
+    "open_seats": "Số ghế còn trống",
+    "appointed": "Số cấp ủy viên được chỉ định sau đại hội",
+    "approved": "Đã chuẩn y kết quả bầu cử",
+    "closed": "Đã hoàn thành đại hội",
+    "on_time": "Hoàn thành đúng hạn",
+}
+
 # --- the congress: lists, ballots, results ------------------------------------------------------
 CONGRESS_PHASES: dict[str, str] = {
     "not_opened": "Chưa khai mạc",
@@ -519,6 +536,7 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "occasion": ELIGIBILITY_OCCASIONS,
     "severity": SEVERITIES,
     "measure": STRUCTURE_MEASURES,
+    "committee_figure": COMMITTEE_FIGURES,
     "event": EVENT_TYPES,
     "rule": RULES,
     "congress_phase": CONGRESS_PHASES,

@@ -5,13 +5,15 @@ chain and of the ledger. All of it reads PostgreSQL alone."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from application import errors
 from application.audit import trail, trail_document, trail_statements, verify
 from application.reports import plans
-from web.common import context, download, page, render, visitor
+from web.common import context, download, page, render, secured, visitor
 from web.plans import as_of_query, by_status
 
 router = APIRouter(include_in_schema=False)
@@ -73,3 +75,62 @@ async def verify_page(request: Request) -> Response:
     who = await visitor(request)
     result = await verify(context(request), who.principal)
     return render(request, "verify.html", result=result)
+
+
+# --- elected committees ---------------------------------------------------------------------
+_COMMITTEE_FILES = {"csv": ("to_csv", "text/csv; charset=utf-8"),
+                    "xlsx": ("to_xlsx", "application/vnd.openxmlformats-officedocument."
+                                        "spreadsheetml.sheet"),
+                    "png": ("chart_png", "image/png")}
+
+
+def _committee_query(request: Request) -> dict[str, str]:
+    q = request.query_params
+    return {"organization": (q.get("organization") or "").strip(),
+            "first_time_above": q.get("first_time_above") or "1/3",
+            "women_above": q.get("women_above") or "15%",
+            "deadline": (q.get("deadline") or "").strip()}
+
+
+async def _committee_report(request: Request, query: dict[str, str]) -> Any:
+    from application.committee_reports import committees
+
+    who = await visitor(request)
+    return await committees(
+        context(request), who.principal, organization_id=query["organization"],
+        thresholds=(("first_time", query["first_time_above"], "first_time_above"),
+                    ("women", query["women_above"], "women_above")),
+        deadline=query["deadline"] or None, organization_field="organization",
+        deadline_field="deadline")
+
+
+@router.get("/reports/committees")
+@page
+async def committees_page(request: Request) -> Response:
+    """Cấp ủy được bầu under an organization: the form, the figures, the ranked committees and
+    the chart (an <img> of the PNG below: the CSP allows no inline script)."""
+    from urllib.parse import urlencode
+
+    query = _committee_query(request)
+    report = await _committee_report(request, query) if query["organization"] else None
+    return render(request, "committees.html", q=query, report=report,
+                  query=urlencode({k: v for k, v in query.items() if v}))
+
+
+@router.get("/reports/committees/download")
+@page
+async def committees_download(request: Request) -> Response:
+    from application import committee_exports
+
+    fmt = request.query_params.get("format") or "csv"
+    if fmt not in _COMMITTEE_FILES:
+        raise errors.invalid(("format", "one_of", f"«{fmt}»: chọn csv, xlsx hoặc png"))
+    query = _committee_query(request)
+    if not query["organization"]:
+        raise errors.invalid(("organization", "required", "Hãy chọn tổ chức."))
+    report = await _committee_report(request, query)
+    maker, media_type = _COMMITTEE_FILES[fmt]
+    content = getattr(committee_exports, maker)(report)
+    name = f"cap-uy-duoc-bau-{report.organization_id}.{fmt}"
+    headers = {} if fmt == "png" else {"Content-Disposition": f"attachment; filename=\"{name}\""}
+    return secured(Response(content, media_type=media_type, headers=headers))

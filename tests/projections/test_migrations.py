@@ -15,7 +15,9 @@ pytestmark = pytest.mark.projection
 
 READ_MODEL_TABLES = {"projection_positions", "projection_quarantine", "rm_plans",
                      "rm_nominations", "rm_nomination_plans", "rm_structure",
-                     "rm_structure_members", "rm_structure_plans"}
+                     "rm_structure_members", "rm_structure_plans", "rm_committees",
+                     "rm_committee_nominations", "rm_committee_entries",
+                     "rm_committee_members"}
 
 
 async def tables(url: str) -> set[str]:
@@ -32,7 +34,7 @@ async def tables(url: str) -> set[str]:
 async def test_both_histories_live_side_by_side_in_one_database(pg_server: str) -> None:
     async with fresh_database(pg_server, "histories", migrate=False) as url:
         await migrate.upgrade(url)  # the read models need nothing of the event store
-        assert await migrate.current_revision(url) == migrate.head_revision() == "p0002"
+        assert await migrate.current_revision(url) == migrate.head_revision() == "p0003"
         assert await eventstore_migrate.current_revision(url) is None
         assert await tables(url) == READ_MODEL_TABLES | {"projections_alembic_version"}
 
