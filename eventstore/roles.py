@@ -43,7 +43,8 @@ RUNTIME_ROLES = (WORKER, API, CLI)
 EVENT_TABLES = ("events", "ledger", "checkpoints")
 READ_MODEL_TABLES = ("projection_positions", "projection_quarantine", "rm_plans",
                      "rm_nomination_plans", "rm_nominations", "rm_structure_plans",
-                     "rm_structure_members", "rm_structure")
+                     "rm_structure_members", "rm_structure", "rm_committees",
+                     "rm_committee_members", "rm_committee_entries", "rm_committee_nominations")
 IDENTITY_TABLES = ("identity_passwords", "identity_tokens", "identity_sessions",
                    "identity_login_failures", "registry_organizations", "registry_head")
 VERSION_TABLES = ("eventstore_alembic_version", "projections_alembic_version",
