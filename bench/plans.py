@@ -45,7 +45,11 @@ def template() -> str:
 
 
 def plan_steps(text: str, number: int) -> list[tuple[list[NewEvent], dict[str, int]]]:
-    steps: list[dict[str, Any]] = json.loads(text.replace(TEMPLATE_ID, f"benchplan{number:06d}"))
+    plan_id = f"benchplan{number:06d}"
+    # Nomination ids are UUIDs derived from the plan id, so each copy gets its own.
+    for i in range(100):
+        text = text.replace(scenario.nomination(TEMPLATE_ID, i), scenario.nomination(plan_id, i))
+    steps: list[dict[str, Any]] = json.loads(text.replace(TEMPLATE_ID, plan_id))
     return [([NewEvent(event_id=str(uuid.uuid4()), stream_id=e["stream_id"],
                        event_type=e["event_type"], schema_version=e["schema_version"],
                        data=e["data"], metadata=e["metadata"],
@@ -64,7 +68,8 @@ async def store_plans(store: PostgresEventStore, plans: int, writers: int) -> in
         nonlocal written
         while queue:
             for events, expected in plan_steps(text, queue.pop()):
-                written += len(await store.append(events, expected))
+                appended = await store.append(events, expected)
+                written += len(appended)  # after the await: += would read written before it
 
     await asyncio.gather(*(writer() for _ in range(writers)))
     return written

@@ -153,6 +153,15 @@ class _Session:
             for target in targets:
                 await self.conn.execute("SELECT set_config('search_path', $1, true)",
                                         quote(target.schema or self.home))
+                handle_batch = getattr(target.projection, "handle_batch", None)
+                if handle_batch is not None and not careful:
+                    # Set-based (reads/models/batching.py); a failure lands in the careful
+                    # pass, which applies event by event through handle.
+                    set_aside.extend((target.key, item.recorded, item.unreadable)
+                                     for item in batch if item.unreadable is not None)
+                    await handle_batch(self.conn, [(item.recorded, item.event) for item in batch
+                                                   if item.event is not None])
+                    continue
                 for item in batch:
                     if item.unreadable is not None:
                         set_aside.append((target.key, item.recorded, item.unreadable))
