@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -73,3 +74,29 @@ async def store_plans(store: PostgresEventStore, plans: int, writers: int) -> in
 
     await asyncio.gather(*(writer() for _ in range(writers)))
     return written
+
+
+class PerEvent:
+    """A read model without its ``handle_batch``: the runner applies it event by event, as
+    it did before batching (the reference path, for the figure before and after)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name: str = inner.name
+        self.tables: Sequence[str] = inner.tables
+
+    async def handle(self, conn: Any, recorded: Any, event: Any) -> None:
+        await self.inner.handle(conn, recorded, event)
+
+    async def reset(self, conn: Any) -> None:
+        await self.inner.reset(conn)
+
+
+async def reset_read_models(engine: Any, projections: Sequence[Any]) -> None:
+    """Empty the read models and their positions, for a second catch-up from the start."""
+    from reads.models.connections import driver
+
+    async with driver(engine) as conn, conn.transaction():
+        for projection in projections:
+            await projection.reset(conn)
+        await conn.execute("DELETE FROM projection_positions")
