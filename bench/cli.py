@@ -32,7 +32,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--projection-plans", type=int,
                         help="copies of the worked plan (about 169 events each) for the "
                              "projection catch-up; 12000 gives about 2 million events")
-    parser.add_argument("--only", choices=("projections",),
+    parser.add_argument("--only", choices=("projections", "layouts"),
                         help="run only this figure and print it (results files untouched)")
     return parser.parse_args(argv)
 
@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, writers=args.writers)
     if args.projection_plans:
         config = replace(config, projection_plans=args.projection_plans)
+    if args.only == "layouts":
+        with server_url(args.database_url) as server:
+            found = asyncio.run(harness.layouts_only(config, server, log=_log))
+        print(report.text_table(found))
+        return 0
     if args.only == "projections":
         with server_url(args.database_url) as server:
             metric = asyncio.run(harness.projections_only(config, server, log=_log))

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import analysis, report
+from bench import analysis, layouts, report
 from bench.ceiling import Ceiling, RawReader
 from bench.checkpointed import KEYS as CHECKPOINT_KEYS
 from bench.checkpointed import ensure_checkpoint
@@ -90,6 +90,8 @@ async def run(config: BenchConfig, server: str, log: Log = print) -> Outcome:
     context["dataset"]["checkpoint_covers"] = covered
     try:
         metrics += await _large(config, url, log, facts)
+        metrics += await layouts.measure(server, url, config.layout_rows,
+                                         min(config.append_seconds, 2.0), log)
         from bench.cli_start import measure
 
         runs = 7 if config.dataset.events >= 100_000 else 1  # the tiny run checks the shape
@@ -249,6 +251,14 @@ async def _catch_up(config: BenchConfig, url: str, ours: Ours, peer: Peer, ceili
               "select_notifications (notification id order, safe because its writers are "
               "serialised by the table lock). Ceiling: SELECT ... WHERE position > $1 ORDER BY "
               "position LIMIT n (not a correct reader: it would skip a late commit)."))
+
+
+async def layouts_only(config: BenchConfig, server: str, log: Log = print) -> list[Metric]:
+    """The storage layouts alone (``python -m bench --only layouts``), on the large database."""
+    url, _, _ = await ensure_dataset(server, config.dataset_database, config.dataset,
+                                     reuse=config.reuse_dataset, log=log)
+    return await layouts.measure(server, url, config.layout_rows,
+                                 min(config.append_seconds, 2.0), log)
 
 
 async def projections_only(config: BenchConfig, server: str, log: Log = print) -> Metric:
