@@ -2,10 +2,12 @@
 hash). The same ``rows`` events of the large database are copied into three tables of a
 database of their own:
 
-- ``jsonb``: data and metadata as jsonb, as the store keeps them today; verification has the
-  server print them as text and re-encodes them canonically before hashing;
+- ``jsonb``: data and metadata as jsonb, as the store kept them before revision
+  0003_stored_bytes; verification has the server print them as text and re-encodes them
+  canonically before hashing;
 - ``both``: jsonb kept for queries, and the canonical bytes beside it as bytea (what is hashed);
-- ``bytea``: only the canonical bytes (queries through a view that decodes them to jsonb).
+- ``bytea``: only the canonical bytes, what the store keeps now (queries through the view
+  ``events_json``, which decodes them to jsonb).
 
 For each: verification (read in position order and SHA-256, as the fast pass does: with
 re-encoding for jsonb, over the stored bytes for the others), replay (read the payloads and
@@ -26,9 +28,18 @@ import orjson
 from bench.report import Metric
 from bench.server import asyncpg_dsn
 from eventstore.database import drop_database, ensure_database
-from eventstore.fast_verification import _canonical
+from eventstore.hashing import dumps
 
 LAYOUTS = ("jsonb", "both", "bytea")
+
+
+def _canonical(document: bytes) -> bytes:
+    """jsonb text to the canonical encoding, as verification did before revision
+    0003_stored_bytes (orjson; the standard library where an integer exceeds 64 bits)."""
+    try:
+        return orjson.dumps(orjson.loads(document), option=orjson.OPT_SORT_KEYS)
+    except (TypeError, ValueError):
+        return dumps(json.loads(document)).encode()
 _FIXED = """position bigint PRIMARY KEY, stream_id text COLLATE "C" NOT NULL,
     stream_version int NOT NULL, event_id uuid NOT NULL, event_type text NOT NULL,
     schema_version int NOT NULL, correlation_id text COLLATE "C",
@@ -70,12 +81,11 @@ async def _copy_rows(source: str, target: str, rows: int) -> None:
             await dst.execute(f"DROP TABLE IF EXISTS layout_{layout}")
             await dst.execute(f"CREATE TABLE layout_{layout} ({_FIXED}, {_PAYLOAD[layout]})")
         records = await src.fetch(
-            f"SELECT {', '.join(_FIXED_NAMES)}, data::text, metadata::text FROM events "
+            f"SELECT {', '.join(_FIXED_NAMES)}, data, metadata FROM events "
             "ORDER BY position LIMIT $1", rows)
         fixed = [tuple(r[:11]) for r in records]
-        texts: list[tuple[Any, ...]] = [(r[11], r[12]) for r in records]
-        canonical: list[tuple[Any, ...]] = [(_canonical(d.encode()), _canonical(m.encode()))
-                                            for d, m in texts]
+        canonical: list[tuple[Any, ...]] = [(r[11], r[12]) for r in records]  # as stored
+        texts: list[tuple[Any, ...]] = [(d.decode(), m.decode()) for d, m in canonical]
         both = [(*t, *c) for t, c in zip(texts, canonical, strict=True)]
         payloads: dict[str, list[tuple[Any, ...]]] = {"jsonb": texts, "both": both,
                                                       "bytea": canonical}

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventstore.checkpoints import signature_problem
-from eventstore.fast_verification import _COLUMNS, _canonical, _stdlib_canonical
+from eventstore.fast_verification import _COLUMNS
 from eventstore.hashing import GENESIS_HASH
 from eventstore.ledger_chain import ledger_link
 from eventstore.ledger_reads import latest_checkpoint
@@ -89,13 +89,9 @@ class _Walk:
             return BrokenLink(stream_id=stream_id, stream_version=version, position=position,
                               reason=reason)
 
-        encoded = b"".join((head, _canonical(data), middle, _canonical(metadata), tail))
-        start = bytes.fromhex(previous_hash)
-        if hashlib.sha256(start + encoded).hexdigest() != stored_hash:
-            encoded = b"".join((head, _stdlib_canonical(data), middle,
-                                _stdlib_canonical(metadata), tail))
-            if hashlib.sha256(start + encoded).hexdigest() != stored_hash:
-                return broken("hash mismatch: stored event was altered")
+        encoded = b"".join((head, data, middle, metadata, tail))  # as stored, as hashed
+        if hashlib.sha256(bytes.fromhex(previous_hash) + encoded).hexdigest() != stored_hash:
+            return broken("hash mismatch: stored event was altered")
         known = self.heads.get(stream_id)
         if known is not None:
             if version != known[0] + 1:

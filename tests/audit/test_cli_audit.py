@@ -150,8 +150,9 @@ async def test_nightly_verification_from_the_latest_checkpoint_and_a_split_full_
     assert refused.returncode != 0 and "--workers" in refused.stdout + refused.stderr
 
     stream = f"nomination-{dropped('cli-n')}"
-    await tamper_all(cli_db.engine, "UPDATE events SET metadata = jsonb_set(metadata, "
-                     f"'{{actor}}', '\"x\"') WHERE stream_id = '{stream}' AND stream_version = 2")
+    await tamper_all(cli_db.engine, "UPDATE events SET metadata = convert_to(jsonb_set("
+                     "convert_from(metadata, 'UTF8')::jsonb, '{actor}', '\"x\"')::text, "
+                     f"'UTF8') WHERE stream_id = '{stream}' AND stream_version = 2")
     still = await nhansu(env, "audit", "verify", "--since-checkpoint")
     assert still.returncode == 0  # before the checkpoint: the nightly run trusts its signature
     full = await nhansu(env, "audit", "verify", "--workers", "2")
