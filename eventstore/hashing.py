@@ -98,7 +98,7 @@ def canonical_from_encoded(
     correlation_id: str | None,
 ) -> bytes:
     """``canonical_bytes`` from parts already encoded, so that the append encodes data and
-    metadata once for both the hash and the jsonb columns. Keys are written in sorted order,
+    metadata once for both the hash and the stored bytes. Keys are written in sorted order,
     which makes the result byte-identical to ``dumps`` of the whole object (a contract test
     holds the two together)."""
     correlation = "null" if correlation_id is None else _quote(correlation_id)
