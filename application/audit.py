@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from application.principal import Principal
 from domain.access import Operation
 from domain.errors import Violation
 from eventstore.database import driver
+from eventstore.incremental import IncrementalReport
 
 Progress = Callable[[int, int | None], None]
 TRAIL_FORMATS = ("text", "json", "csv", "html")
@@ -105,20 +107,63 @@ class Verification:
     ledger: Any = None  # audit.verifier.Report when the whole ledger was verified
 
 
+def _incremental_lines(report: IncrementalReport, seconds: float) -> list[str]:
+    """What the incremental verification found, for a reader (as audit/describe.py says the
+    full one's)."""
+    def _n(value: float) -> str:
+        return f"{round(value):,}".replace(",", ".")
+
+    rate = report.events_checked / seconds if seconds > 0 else 0.0
+    lines = [f"Kiểm tra gia tăng từ điểm chốt có chữ ký số {report.checkpoint_seq}: "
+             f"{_n(report.covered)} mục sổ cái đầu được chữ ký của điểm chốt bảo đảm, không "
+             "tính lại (lần kiểm tra toàn bộ tính lại chúng)."]
+    if report.problem is not None:
+        lines.append(f"Phát hiện lỗi toàn vẹn (tamper evidence): {report.problem}")
+    elif report.first_broken is None:
+        lines.append(f"Sau điểm chốt: {_n(report.events_checked)} sự kiện của "
+                     f"{_n(report.streams_checked)} luồng và {_n(report.sealed_checked)} mục "
+                     "sổ cái được tính lại, không có thay đổi.")
+    text = f"{seconds:.2f}".replace(".", ",")
+    lines.append(f"Thời gian kiểm tra: {text} giây ({_n(rate)} sự kiện/giây).")
+    return lines
+
+
 async def verify(ctx: Context, principal: Principal, *, stream: str | None = None,
                  trusted_checkpoint: Path | None = None, min_size: int | None = None,
-                 progress: Progress | None = None) -> Verification:
+                 progress: Progress | None = None, since_checkpoint: bool = False,
+                 workers: int = 1) -> Verification:
     """Recompute every hash chain (or one stream's) and name the first broken link; then the
-    ledger: its numbering, its chain and every signed checkpoint."""
+    ledger: its numbering, its chain and every signed checkpoint. ``since_checkpoint``: only
+    what the latest signed checkpoint does not cover (a nightly run; falls back to the whole
+    store when no checkpoint was signed yet). ``workers``: processes sharing the whole
+    store's check."""
     from audit.coverage import coverage_on
     from audit.database import verify_ledger
     from audit.describe import ledger_lines
     from audit.trail import coverage_statement
 
+    if workers < 1:
+        raise _refuse("--workers", "at_least_one", "số tiến trình phải từ 1 trở lên")
+    if since_checkpoint and stream is not None:
+        raise _refuse("--since-checkpoint", "not_with_stream",
+                      "kiểm tra gia tăng áp dụng cho toàn bộ kho, không dùng cùng --stream")
     await acting(ctx, principal, Operation.VERIFY, None)
     note = read_trusted_note(trusted_checkpoint)
     keys = ctx.ledger_public_keys()
-    chains = await ctx.store.verify(stream, progress=progress)
+    if since_checkpoint:
+        started = time.perf_counter()
+        incremental = await ctx.store.verify_since_checkpoint(keys, progress=progress)
+        if incremental is not None:
+            from eventstore.model import VerificationReport
+
+            chains = VerificationReport(streams_checked=incremental.streams_checked,
+                                        events_checked=incremental.events_checked,
+                                        first_broken=incremental.first_broken)
+            return Verification(ok=incremental.ok, chains=chains,
+                                ledger_lines=tuple(_incremental_lines(
+                                    incremental, time.perf_counter() - started)),
+                                coverage=None)
+    chains = await ctx.store.verify(stream, progress=progress, workers=workers)
     if stream is not None:
         recorded = await ctx.store.read_stream(stream)
         if not recorded:

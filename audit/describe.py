@@ -60,3 +60,4 @@ def ledger_lines(report: Report) -> list[str]:
     seconds = f"{report.seconds:.2f}".replace(".", ",")
     lines.append(f"Thời gian kiểm tra: {seconds} giây ({_n(rate)} sự kiện/giây).")
     return lines
+

@@ -57,7 +57,14 @@ def checkpoint_record(checkpoint: Checkpoint) -> dict[str, Any]:
 
 
 def _json(value: Any) -> Any:
-    # Engines from eventstore.database decode jsonb; a bare asyncpg connection hands out text.
+    """A stored document (the canonical bytes that were hashed) as its JSON value. Bytes that
+    are not the canonical encoding of their own value were not written by the store (a
+    spacing or key order changed behind its back): they are exported as their text instead,
+    so that the hash over the export, like the hash over the stored bytes, no longer matches."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        stored = bytes(value)
+        decoded = json.loads(stored)
+        return decoded if dumps(decoded).encode() == stored else stored.decode()
     return json.loads(value) if isinstance(value, str) else value
 
 

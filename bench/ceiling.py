@@ -149,13 +149,13 @@ class RawReader:
                 "execution_ms": number(r"Execution Time: ([\d.]+) ms")}
 
     async def scan_rows(self) -> int:
-        """Every row, in position order, JSON left as text: reading what verification must
-        read, and nothing else."""
+        """Every row, in position order, data and metadata as stored (the canonical bytes):
+        reading what verification must read, and nothing else."""
         seen = 0
         async with self.conn.transaction(isolation="repeatable_read", readonly=True):
             cursor = await self.conn.cursor(
                 "SELECT position, stream_id, stream_version, event_id, event_type, "
-                "schema_version, data::text, metadata::text, occurred_at, recorded_at, "
+                "schema_version, data, metadata, occurred_at, recorded_at, "
                 "correlation_id, previous_hash, hash FROM events ORDER BY position")
             while rows := await cursor.fetch(5000):
                 seen += len(rows)

@@ -127,8 +127,8 @@ def _rows(spec: DatasetSpec) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple
         previous = heads.get(stream_id, GENESIS_HASH)
         digest = chain_hash(previous, canonical)
         heads[stream_id] = digest
-        ours.append((stream_id, version, event_id, payloads.EVENT_TYPE, 1, data_json,
-                     metadata_json, correlation, occurred, recorded, previous, digest))
+        ours.append((stream_id, version, event_id, payloads.EVENT_TYPE, 1, data_json.encode(),
+                     metadata_json.encode(), correlation, occurred, recorded, previous, digest))
         peer.append((sid, version, PEER_TOPIC, peer_state(data_json, metadata_json, occurred)))
         if len(ours) == spec.batch_rows:
             yield ours, peer

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +46,11 @@ def template() -> str:
 
 
 def plan_steps(text: str, number: int) -> list[tuple[list[NewEvent], dict[str, int]]]:
-    steps: list[dict[str, Any]] = json.loads(text.replace(TEMPLATE_ID, f"benchplan{number:06d}"))
+    plan_id = f"benchplan{number:06d}"
+    # Nomination ids are UUIDs derived from the plan id, so each copy gets its own.
+    for i in range(100):
+        text = text.replace(scenario.nomination(TEMPLATE_ID, i), scenario.nomination(plan_id, i))
+    steps: list[dict[str, Any]] = json.loads(text.replace(TEMPLATE_ID, plan_id))
     return [([NewEvent(event_id=str(uuid.uuid4()), stream_id=e["stream_id"],
                        event_type=e["event_type"], schema_version=e["schema_version"],
                        data=e["data"], metadata=e["metadata"],
@@ -64,7 +69,34 @@ async def store_plans(store: PostgresEventStore, plans: int, writers: int) -> in
         nonlocal written
         while queue:
             for events, expected in plan_steps(text, queue.pop()):
-                written += len(await store.append(events, expected))
+                appended = await store.append(events, expected)
+                written += len(appended)  # after the await: += would read written before it
 
     await asyncio.gather(*(writer() for _ in range(writers)))
     return written
+
+
+class PerEvent:
+    """A read model without its ``handle_batch``: the runner applies it event by event, as
+    it did before batching (the reference path, for the figure before and after)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name: str = inner.name
+        self.tables: Sequence[str] = inner.tables
+
+    async def handle(self, conn: Any, recorded: Any, event: Any) -> None:
+        await self.inner.handle(conn, recorded, event)
+
+    async def reset(self, conn: Any) -> None:
+        await self.inner.reset(conn)
+
+
+async def reset_read_models(engine: Any, projections: Sequence[Any]) -> None:
+    """Empty the read models and their positions, for a second catch-up from the start."""
+    from reads.models.connections import driver
+
+    async with driver(engine) as conn, conn.transaction():
+        for projection in projections:
+            await projection.reset(conn)
+        await conn.execute("DELETE FROM projection_positions")

@@ -87,6 +87,11 @@ def audit_verify(
         "còn nó.")] = None,
     min_size: Annotated[int | None, Opt("--min-size", help="Sổ cái phải có ít nhất chừng này "
                                                            "mục đã ký.")] = None,
+    since_checkpoint: Annotated[bool, Opt(
+        "--since-checkpoint", help="Chỉ kiểm tra phần sau điểm chốt có chữ ký mới nhất (chạy "
+        "hằng đêm; phần trước do chữ ký bảo đảm).")] = False,
+    workers: Annotated[int, Opt("--workers", help="Số tiến trình cùng kiểm tra toàn bộ kho "
+                                                  "(mỗi tiến trình một kết nối).")] = 1,
     as_json: Json = False,
 ) -> None:
     """Tính lại mọi chuỗi băm và chỉ ra mắt xích hỏng đầu tiên; rồi sổ cái: đánh số, chuỗi và
@@ -98,7 +103,8 @@ def audit_verify(
         with bar("Kiểm tra chuỗi băm") as update:
             return await verify(ctx, principal, stream=stream,
                                 trusted_checkpoint=trusted_checkpoint, min_size=min_size,
-                                progress=update)
+                                progress=update, since_checkpoint=since_checkpoint,
+                                workers=workers)
 
     result = run(lambda: in_context(work, long_jobs=True), as_json=as_json)
     if as_json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from functools import cache
@@ -44,39 +45,72 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def from_data(cls: type[T], data: Any) -> T:
-    return typing.cast(T, _convert(cls, data))
+    target: Any = cls
+    return typing.cast(T, _converter(target)(data))
 
 
 def _convert(tp: Any, data: Any) -> Any:
+    return _converter(tp)(data)
+
+
+Converter = Callable[[Any], Any]
+
+
+def _same(data: Any) -> Any:
+    return data
+
+
+@cache
+def _converter(tp: Any) -> Converter:
+    """The function turning JSON data into a value of ``tp``, worked out once per type: a
+    read model catching up decodes millions of events, and inspecting the type hints again
+    for every value cost more than everything else it did. A dataclass works out its fields'
+    converters at its first use, so a type that refers to itself is no endless recursion."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(tp) if a is not type(None)]
-        if data is None:
-            return None
-        return _convert(options[0], data)
+        inner = _converter(options[0])
+        return lambda data: None if data is None else inner(data)
     if origin is tuple:
         items = typing.get_args(tp)
         if len(items) == 2 and items[1] is Ellipsis:
-            return tuple(_convert(items[0], v) for v in data)
-        return tuple(_convert(a, v) for a, v in zip(items, data, strict=True))
+            each = _converter(items[0])
+            return lambda data: tuple([each(v) for v in data])
+        converters = [_converter(a) for a in items]
+        return lambda data: tuple([c(v) for c, v in zip(converters, data, strict=True)])
     if origin is dict:
         _, value_type = typing.get_args(tp)
-        return {k: _convert(value_type, v) for k, v in data.items()}
+        value = _converter(value_type)
+        return lambda data: {k: value(v) for k, v in data.items()}
     if tp is Any:
-        return data
+        return _same
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        fields = {f.name for f in dataclasses.fields(tp) if f.init}
+        return _dataclass_converter(tp)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return tp
+    if tp is datetime:
+        return lambda data: data if isinstance(data, datetime) else datetime.fromisoformat(data)
+    if tp is date:
+        return lambda data: data if isinstance(data, date) else date.fromisoformat(data)
+    if tp in (str, int, bool):
+        def checked(data: Any) -> Any:
+            if not isinstance(data, tp):
+                raise ValueError(f"expected {tp.__name__}, got {type(data).__name__}")
+            return data
+        return checked
+    return _same
+
+
+def _dataclass_converter(tp: type) -> Converter:
+    fields = frozenset(f.name for f in dataclasses.fields(tp) if f.init)
+    known: dict[str, Converter] = {}
+
+    def convert(data: Any) -> Any:
+        if not known:
+            hints = _hints(tp)
+            known.update({name: _converter(hints[name]) for name in fields})
         unknown = set(data) - fields
         if unknown:
             raise ValueError(f"{tp.__name__}: unknown fields {sorted(unknown)}")
-        return tp(**{name: _convert(hints[name], value) for name, value in data.items()})
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
-    if tp is datetime:
-        return data if isinstance(data, datetime) else datetime.fromisoformat(data)
-    if tp is date:
-        return data if isinstance(data, date) else date.fromisoformat(data)
-    if tp in (str, int, bool) and not isinstance(data, tp):
-        raise ValueError(f"expected {tp.__name__}, got {type(data).__name__}")
-    return data
+        return tp(**{name: known[name](value) for name, value in data.items()})
+    return convert

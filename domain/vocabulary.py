@@ -495,6 +495,8 @@ RULES: dict[str, str] = {
     # the audit and the users
     "directory": "đường dẫn là một thư mục",
     "writable_directory": "thư mục ghi được",
+    "at_least_one": "từ 1 trở lên",
+    "not_with_stream": "không dùng cùng --stream",
     "key_spec": "khóa công khai viết đúng",
     "known_key": "có khóa công khai của điểm chốt",
     "signed_note": "điểm chốt đọc được",

@@ -45,8 +45,8 @@ from eventstore.model import NO_STREAM, NewEvent, RecordedEvent
 _INSERT = """
 WITH input AS (
     SELECT u.*, nextval('events_position_seq'::regclass) AS pos
-    FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[],
-                $7::jsonb[], $8::text[], $9::timestamptz[], $11::text[], $12::text[])
+    FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::bytea[],
+                $7::bytea[], $8::text[], $9::timestamptz[], $11::text[], $12::text[])
          WITH ORDINALITY AS u(s, v, i, t, sv, d, m, c, o, p, h, ord)
     ORDER BY u.ord
 )
@@ -204,7 +204,7 @@ def _chain(
     recorded_at: datetime,
 ) -> list[Any]:
     """The INSERT's parameters, with each event's version and hash linked to its stream's.
-    Data and metadata are encoded once, for the hash and for the jsonb columns alike."""
+    Data and metadata are encoded once, for the hash and for the stored bytes alike."""
     version = dict(expected)
     last = dict(head_hashes)
     recorded = utc_iso(recorded_at)
@@ -219,8 +219,10 @@ def _chain(
             correlation_id=e.correlation_id,
         )
         digest = chain_hash(last[e.stream_id], canonical)
+        # Stored as the very bytes hashed (the canonical encoding, UTF-8).
         row = (e.stream_id, version[e.stream_id], e.event_id, e.event_type, e.schema_version,
-               data, metadata, e.correlation_id, e.occurred_at, last[e.stream_id], digest)
+               data.encode(), metadata.encode(), e.correlation_id, e.occurred_at,
+               last[e.stream_id], digest)
         for col, value in zip(cols, row, strict=True):
             col.append(value)
         last[e.stream_id] = digest

@@ -3,12 +3,10 @@
 ``verification.verify_on`` walks rows in (stream_id, stream_version) order and turns each into
 a RecordedEvent before recomputing its hash: on a large table PostgreSQL must sort (or jump
 through the heap by index) and Python builds an object per row. Here the rows are read in
-position order, which is nearly the heap's order, with the JSON documents as text; the chains
-are followed with one head per stream in memory; and the canonical encoding is recomputed by
-orjson when it is installed (a faithful JSON encoder, four to five times faster than the
-standard library's, byte-identical on everything the store accepts: sorted keys by code
-point, raw UTF-8, the same escapes; a row with an integer beyond 64 bits, which orjson reads
-as a float, is encoded again by the standard library), else by the standard library.
+position order, which is nearly the heap's order; the chains are followed with one head per
+stream in memory; and each hash is computed over the stored bytes as they are: data and
+metadata are stored as the canonical bytes that were hashed (revision 0003_stored_bytes), and
+PostgreSQL spells out the fixed fields around them, so nothing is decoded or re-encoded.
 
 This pass only ever says "everything holds". It checks the same conditions as the walk in
 stream order (versions 1, 2, 3... per stream, each previous_hash the hash before it, positions
@@ -16,9 +14,6 @@ rising with versions, each hash recomputed from the stored fields): in position 
 whose versions run 1..n with rising positions is met exactly as 1, 2, ..., n. At the first
 anomaly of any kind it stops and returns None, and the caller runs the reference walk, which
 finds and describes the first broken link with the standard library alone, exactly as before.
-So a difference between the two encoders could cost time, never a wrong report of a break;
-and an altered row cannot pass here unless its fast encoding equals the reference encoding of
-the original, which for two faithful JSON encoders means the same JSON value.
 
 Memory: one (version, hash) per stream. A table with more rows (which bound the number of
 streams) than ``STREAMS_PER_PASS`` is checked in several passes, each over the streams of one
@@ -29,32 +24,26 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from typing import Any
 
-from eventstore.hashing import GENESIS_HASH, dumps
+from eventstore.hashing import GENESIS_HASH
 from eventstore.model import VerificationReport
 from eventstore.progress import Progress, Reporter
-
-try:  # optional accelerator; everything below works with the standard library alone
-    import orjson
-except ImportError:  # pragma: no cover - depends on the installation
-    orjson = None  # type: ignore[assignment]
 
 STREAMS_PER_PASS = 2_000_000
 
 # PostgreSQL spells out the fixed parts of each event's canonical encoding (``hashing.
 # canonical_from_encoded``: the same keys in the same order, strings quoted by to_json with the
 # escapes of Python's encoder, timestamps as utc_iso writes them) as UTF-8 bytes, on its own
-# core; Python recomputes the data and metadata JSON and every hash.
+# core, around the stored data and metadata bytes; Python computes every hash.
 _UTC = """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00'"""
 _COLUMNS = f"""position, stream_id, stream_version, previous_hash, hash,
     convert_to('{{"correlation_id":' || coalesce(to_json(correlation_id)::text, 'null')
                || ',"data":', 'UTF8'),
-    convert_to(data::text, 'UTF8'),
+    data,
     convert_to(',"event_id":"' || event_id::text || '","event_type":'
                || to_json(event_type)::text || ',"metadata":', 'UTF8'),
-    convert_to(metadata::text, 'UTF8'),
+    metadata,
     convert_to(',"occurred_at":"' || {_UTC.format("occurred_at")}
                || '","recorded_at":"' || {_UTC.format("recorded_at")}
                || '","schema_version":' || schema_version || ',"stream_id":'
@@ -64,25 +53,6 @@ _ONE_PASS = f"SELECT {_COLUMNS} FROM events ORDER BY position"
 _PASS = (f"SELECT {_COLUMNS} FROM events "
          "WHERE abs(hashtext(stream_id)::bigint) % $1 = $2 ORDER BY position")
 _ESTIMATE = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'events'::regclass"
-
-
-def _stdlib_canonical(document: bytes) -> bytes:
-    return dumps(json.loads(document)).encode()
-
-
-if orjson is not None:
-    _loads, _dumps, _SORT_KEYS = orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS
-
-    def _canonical(document: bytes) -> bytes:
-        """jsonb text to the store's canonical JSON (``hashing.dumps`` of its value), except
-        for integers beyond 64 bits, which orjson reads as floats: a row whose hash does not
-        match is therefore encoded again by the standard library before it counts as broken."""
-        try:
-            return _dumps(_loads(document), option=_SORT_KEYS)
-        except (TypeError, ValueError):
-            return _stdlib_canonical(document)
-else:  # pragma: no cover - depends on the installation
-    _canonical = _stdlib_canonical
 
 
 async def verify_all_fast(conn: Any, page: int = 5000, *,
@@ -152,7 +122,7 @@ _SLICE = 250
 
 def _check(rows: Any, state: _Pass) -> bool:
     heads, last_position = state.heads, state.last_position
-    canonical, sha256, fromhex, genesis = _canonical, hashlib.sha256, bytes.fromhex, GENESIS_HASH
+    sha256, fromhex, genesis = hashlib.sha256, bytes.fromhex, GENESIS_HASH
     for (position, stream_id, version, previous_hash, stored_hash,
          head, data, middle, metadata, tail) in rows:
         known = heads.get(stream_id)
@@ -163,12 +133,9 @@ def _check(rows: Any, state: _Pass) -> bool:
             return False
         if position <= last_position:
             return False
-        encoded = b"".join((head, canonical(data), middle, canonical(metadata), tail))
+        encoded = b"".join((head, data, middle, metadata, tail))
         if sha256(fromhex(previous_hash) + encoded).hexdigest() != stored_hash:
-            encoded = b"".join((head, _stdlib_canonical(data), middle,
-                                _stdlib_canonical(metadata), tail))
-            if sha256(fromhex(previous_hash) + encoded).hexdigest() != stored_hash:
-                return False
+            return False
         heads[stream_id] = (version, stored_hash)
         last_position = position
     state.last_position = last_position

@@ -5,12 +5,14 @@ Each event's hash is ``sha256(previous_hash_bytes + canonical_bytes(event))``; a
 event links to ``GENESIS_HASH``. The canonical encoding is JSON with sorted keys, no whitespace
 and raw UTF-8, over the fields listed in ``canonical_bytes``.
 
-Verification recomputes hashes from what PostgreSQL hands back, so the event's JSON must survive
-a trip through ``jsonb`` unchanged. That holds for str, int, bool, None, lists and dicts with
-string keys, and fails for floats (``jsonb`` keeps them as ``numeric``: ``1e20`` comes back as an
-int, ``1.50`` as ``1.5``), for non-string keys (JSON turns them into strings) and for ``\\u0000``
-(``jsonb`` refuses it). ``check_json`` rejects all of these before anything is hashed: encode
-amounts as ints of the smallest unit or as strings.
+Data and metadata are stored as the bytes of their canonical encoding and hashed as stored
+(revision 0003_stored_bytes). Readers decode them, and an event read back must equal the event
+written (idempotent retries compare them; a value's canonical encoding must not depend on how
+it was read). That holds for str, int, bool, None, lists and dicts with string keys, and fails
+for floats (``1e20`` and ``1.50`` have several spellings and no exact decimal value), for
+non-string keys (JSON turns them into strings) and for ``\\u0000`` (PostgreSQL's JSON refuses
+it). ``check_json`` rejects all of these before anything is hashed: encode amounts as ints of
+the smallest unit or as strings.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def canonical_from_encoded(
     correlation_id: str | None,
 ) -> bytes:
     """``canonical_bytes`` from parts already encoded, so that the append encodes data and
-    metadata once for both the hash and the jsonb columns. Keys are written in sorted order,
+    metadata once for both the hash and the stored bytes. Keys are written in sorted order,
     which makes the result byte-identical to ``dumps`` of the whole object (a contract test
     holds the two together)."""
     correlation = "null" if correlation_id is None else _quote(correlation_id)

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from eventstore.model import RecordedEvent
+
+try:  # optional accelerator: three to four times faster than json.loads on these documents
+    import orjson
+except ImportError:  # pragma: no cover - depends on the installation
+    orjson = None  # type: ignore[assignment]
+
+# orjson reads an integer beyond 64 bits as a float; a document with a run of 19 digits or
+# more (which may be such an integer, or only text) is decoded by the standard library.
+_LONG_DIGITS = re.compile(rb"\d{19}")
+
+
+def loads(stored: bytes) -> Any:
+    """A stored document (canonical JSON bytes) as Python values, exactly as json.loads."""
+    if orjson is None or _LONG_DIGITS.search(stored) is not None:
+        return json.loads(stored)
+    return orjson.loads(stored)
 
 COLUMNS = (
     "position, stream_id, stream_version, event_id, event_type, schema_version, data, "
@@ -13,8 +31,8 @@ COLUMNS = (
 
 
 def to_recorded(row: Any) -> RecordedEvent:
-    """``row`` is an asyncpg Record selected with ``COLUMNS``; jsonb arrives decoded (the
-    SQLAlchemy asyncpg dialect installs the codec on every pooled connection)."""
+    """``row`` is an asyncpg Record selected with ``COLUMNS``; data and metadata arrive as
+    the stored bytes and are decoded here."""
     return RecordedEvent(
         position=row[0],
         stream_id=row[1],
@@ -22,8 +40,8 @@ def to_recorded(row: Any) -> RecordedEvent:
         event_id=str(row[3]),
         event_type=row[4],
         schema_version=row[5],
-        data=row[6],
-        metadata=row[7],
+        data=loads(row[6]),
+        metadata=loads(row[7]),
         occurred_at=row[8],
         recorded_at=row[9],
         correlation_id=row[10],

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -32,7 +33,6 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import UserDefinedType
 
 
@@ -62,8 +62,10 @@ events = Table(
     Column("event_id", Uuid(as_uuid=False), nullable=False),
     Column("event_type", Text, nullable=False),
     Column("schema_version", Integer, nullable=False),
-    Column("data", JSONB, nullable=False),
-    Column("metadata", JSONB, nullable=False),
+    # The canonical JSON bytes that the hash covers (hashing.py), hashed as stored; the view
+    # events_json decodes them for ad-hoc SQL.
+    Column("data", LargeBinary, nullable=False),
+    Column("metadata", LargeBinary, nullable=False),
     Column("correlation_id", Text(collation="C"), nullable=True),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
@@ -75,6 +77,10 @@ events = Table(
     CheckConstraint("schema_version >= 1", name="ck_events_schema_version"),
     CheckConstraint("previous_hash ~ '^[0-9a-f]{64}$'", name="ck_events_previous_hash"),
     CheckConstraint("hash ~ '^[0-9a-f]{64}$'", name="ck_events_hash"),
+    CheckConstraint("convert_from(data, 'UTF8')::jsonb IS NOT NULL",
+                    name="ck_events_data_json"),
+    CheckConstraint("convert_from(metadata, 'UTF8')::jsonb IS NOT NULL",
+                    name="ck_events_metadata_json"),
 )
 
 Index("ix_events_correlation", events.c.correlation_id, events.c.position,
@@ -102,6 +108,17 @@ FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()
 # DDL() %-formats its text with the table's names, hence the doubled % of RAISE.
 event.listen(events, "before_create", DDL(APPEND_ONLY_FUNCTION.replace("%", "%%")))  # type: ignore[no-untyped-call]
 event.listen(events, "after_create", DDL(APPEND_ONLY_TRIGGER))  # type: ignore[no-untyped-call]
+
+#: Payloads decoded, for ad-hoc SQL (``SELECT data->>'step' FROM events_json ...``).
+EVENTS_JSON_VIEW = """
+CREATE VIEW events_json AS
+SELECT position, transaction_id, stream_id, stream_version, event_id, event_type,
+       schema_version, convert_from(data, 'UTF8')::jsonb AS data,
+       convert_from(metadata, 'UTF8')::jsonb AS metadata, correlation_id, occurred_at,
+       recorded_at, previous_hash, hash
+FROM events
+"""
+event.listen(events, "after_create", DDL(EVENTS_JSON_VIEW))  # type: ignore[no-untyped-call]
 
 
 # --- the ledger and its checkpoints (revision 0002) ------------------------------------------
@@ -229,6 +246,7 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
         GRANT SELECT, INSERT ON events, ledger, checkpoints TO {APP_ROLE};
+        GRANT SELECT ON events_json TO {APP_ROLE};
         GRANT USAGE ON SEQUENCE events_position_seq TO {APP_ROLE};
     END IF;
 END

@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from eventstore.fast_verification import verify_all_fast
-from eventstore.hashing import GENESIS_HASH, canonical_bytes, chain_hash
+from eventstore.hashing import (
+    GENESIS_HASH,
+    canonical_bytes,
+    canonical_from_encoded,
+    chain_hash,
+    utc_iso,
+)
 from eventstore.model import BrokenLink, RecordedEvent, VerificationReport
 from eventstore.progress import Progress, Reporter
 from eventstore.rows import COLUMNS, to_recorded
@@ -22,7 +28,24 @@ _COUNT_ALL = "SELECT count(*) FROM events"
 _COUNT_ONE = "SELECT count(*) FROM events WHERE stream_id = $1"
 
 
+def stored_hash(event: RecordedEvent, data: bytes, metadata: bytes, previous_hash: str) -> str:
+    """The hash of ``event`` over its stored data and metadata bytes as they are (not over
+    their decoded values encoded again): bytes changed in any way change the hash."""
+    try:
+        data_json, metadata_json = data.decode(), metadata.decode()
+    except UnicodeDecodeError:
+        return ""  # not what was hashed: no hash matches
+    canonical = canonical_from_encoded(
+        event_id=event.event_id, stream_id=event.stream_id, stream_version=event.stream_version,
+        event_type=event.event_type, schema_version=event.schema_version, data_json=data_json,
+        metadata_json=metadata_json, occurred_at=utc_iso(event.occurred_at),
+        recorded_at=utc_iso(event.recorded_at), correlation_id=event.correlation_id)
+    return chain_hash(previous_hash, canonical)
+
+
 def recompute_hash(event: RecordedEvent, previous_hash: str) -> str:
+    """The hash of ``event`` over its values encoded canonically (for an event at hand; a
+    stored row is checked over its bytes, ``stored_hash``)."""
     canonical = canonical_bytes(
         event_id=event.event_id, stream_id=event.stream_id, stream_version=event.stream_version,
         event_type=event.event_type, schema_version=event.schema_version, data=event.data,
@@ -43,7 +66,8 @@ class _Chain:
         self._hash = GENESIS_HASH
         self._position = 0
 
-    def check(self, event: RecordedEvent) -> str | None:
+    def check(self, event: RecordedEvent, data: bytes, metadata: bytes) -> str | None:
+        """``data``, ``metadata``: the row's stored bytes, which the hash covers as they are."""
         if event.stream_id != self._stream:
             self._stream, self._version = event.stream_id, 0
             self._hash, self._position = GENESIS_HASH, 0
@@ -57,7 +81,7 @@ class _Chain:
             return f"previous_hash does not match {before}"
         if event.position <= self._position:
             return "position order does not match version order"
-        if recompute_hash(event, self._hash) != event.hash:
+        if stored_hash(event, data, metadata, self._hash) != event.hash:
             return "hash mismatch: stored event was altered"
         self._version, self._hash, self._position = expected, event.hash, event.position
         return None
@@ -87,7 +111,7 @@ async def verify_on(conn: Any, stream_id: str | None, prefetch: int = 2000, *,
                                  else await conn.fetchval(_COUNT_ONE, stream_id))
         async for row in conn.cursor(query, *args, prefetch=prefetch):
             event = to_recorded(row)
-            reason = chain.check(event)
+            reason = chain.check(event, row[6], row[7])
             if reason is not None:
                 broken = BrokenLink(stream_id=event.stream_id,
                                     stream_version=event.stream_version,

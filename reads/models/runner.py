@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 2000
 POSITIONS = "projection_positions"
 QUARANTINE = "projection_quarantine"
 ERROR_LIMIT = 1000  # characters of an error kept with an event set aside
@@ -153,6 +153,15 @@ class _Session:
             for target in targets:
                 await self.conn.execute("SELECT set_config('search_path', $1, true)",
                                         quote(target.schema or self.home))
+                handle_batch = getattr(target.projection, "handle_batch", None)
+                if handle_batch is not None and not careful:
+                    # Set-based (reads/models/batching.py); a failure lands in the careful
+                    # pass, which applies event by event through handle.
+                    set_aside.extend((target.key, item.recorded, item.unreadable)
+                                     for item in batch if item.unreadable is not None)
+                    await handle_batch(self.conn, [(item.recorded, item.event) for item in batch
+                                                   if item.event is not None])
+                    continue
                 for item in batch:
                     if item.unreadable is not None:
                         set_aside.append((target.key, item.recorded, item.unreadable))
@@ -237,25 +246,43 @@ async def _catch_up(engine: AsyncEngine, store: PostgresEventStore, targets: Seq
         await session.ensure(keys)
         if reporter.active:
             reporter.total = await _remaining(conn, set((await session.cursors(keys)).values()))
-        while True:
-            cursors = await session.cursors(keys)
-            groups: dict[int, list[_Target]] = {}
-            for target in targets:
-                groups.setdefault(cursors[target.key], []).append(target)
-            progressed = False
-            for cursor, group in groups.items():
-                recorded = await store.read_all(after_position=cursor, limit=batch_size)
-                batch, unreadable = _decode_all(recorded)
-                if batch:
-                    progressed = True  # applied, or moved on by another runner: look again
-                    if await session.apply(group, cursor, batch):
-                        processed += len(batch)
-                        reporter.reach(processed)
-                if unreadable is not None:
-                    raise unreadable
-            if not progressed:
-                reporter.finish(processed)
-                return processed
+        # The next batch is read (on another pooled connection) while this one is applied,
+        # so the server's work of reading overlaps the decoding and applying here.
+        ahead: dict[int, asyncio.Task[list[RecordedEvent]]] = {}
+        try:
+            while True:
+                cursors = await session.cursors(keys)
+                groups: dict[int, list[_Target]] = {}
+                for target in targets:
+                    groups.setdefault(cursors[target.key], []).append(target)
+                progressed = False
+                fresh: set[int] = set()
+                for cursor, group in groups.items():
+                    read = ahead.pop(cursor, None)
+                    recorded = await (read if read is not None else
+                                      store.read_all(after_position=cursor, limit=batch_size))
+                    batch, unreadable = _decode_all(recorded)
+                    if batch:
+                        progressed = True  # applied, or moved on by another runner
+                        if unreadable is None and len(recorded) == batch_size:
+                            after = batch[-1].recorded.position
+                            ahead[after] = asyncio.ensure_future(
+                                store.read_all(after_position=after, limit=batch_size))
+                            fresh.add(after)
+                        if await session.apply(group, cursor, batch):
+                            processed += len(batch)
+                            reporter.reach(processed)
+                    if unreadable is not None:
+                        raise unreadable
+                for unused in [c for c in ahead if c not in fresh]:
+                    ahead.pop(unused).cancel()  # its group was moved elsewhere meanwhile
+                if not progressed:
+                    reporter.finish(processed)
+                    return processed
+        finally:
+            for read in ahead.values():
+                read.cancel()
+            await asyncio.gather(*ahead.values(), return_exceptions=True)
 
 
 async def _remaining(conn: Any, cursors: set[int]) -> int:

@@ -134,6 +134,31 @@ async def test_seal_export_verify_and_catch_tampering_from_the_command_line(
     assert "hash mismatch" in caught.stdout
 
 
+async def test_nightly_verification_from_the_latest_checkpoint_and_a_split_full_one(
+    cli_db: Scratch, tmp_path: Path,
+) -> None:
+    await record_plan(cli_db.store, "cli-n")
+    env = _env(cli_db, tmp_path / "data")
+    assert (await nhansu(env, "ledger", "seal")).returncode == 0
+    nightly = await nhansu(env, "audit", "verify", "--since-checkpoint")
+    assert nightly.returncode == 0, nightly.stdout + nightly.stderr
+    assert "Kiểm tra gia tăng từ điểm chốt có chữ ký số 1" in nightly.stdout
+    assert "Sau điểm chốt: 0 sự kiện" in nightly.stdout
+    split = await nhansu(env, "audit", "verify", "--workers", "2")
+    assert split.returncode == 0 and "Sổ cái toàn vẹn" in split.stdout, split.stdout
+    refused = await nhansu(env, "audit", "verify", "--workers", "0")
+    assert refused.returncode != 0 and "--workers" in refused.stdout + refused.stderr
+
+    stream = f"nomination-{dropped('cli-n')}"
+    await tamper_all(cli_db.engine, "UPDATE events SET metadata = convert_to(jsonb_set("
+                     "convert_from(metadata, 'UTF8')::jsonb, '{actor}', '\"x\"')::text, "
+                     f"'UTF8') WHERE stream_id = '{stream}' AND stream_version = 2")
+    still = await nhansu(env, "audit", "verify", "--since-checkpoint")
+    assert still.returncode == 0  # before the checkpoint: the nightly run trusts its signature
+    full = await nhansu(env, "audit", "verify", "--workers", "2")
+    assert full.returncode == 1 and "Chuỗi băm bị phá vỡ" in full.stdout, full.stdout
+
+
 async def test_a_rolled_back_database_fails_against_a_kept_checkpoint(
     cli_db: Scratch, tmp_path: Path,
 ) -> None:

@@ -31,20 +31,25 @@ pytestmark = pytest.mark.audit
 
 PLAN = "hong"
 
-# How a row can stop decoding, as SQL on the row at :p (the position).
+# How a row can stop decoding, as SQL on the row at :p (the position). The payload is stored
+# as bytes: read as jsonb, changed, written back as bytes.
+DATA = "convert_from(data, 'UTF8')::jsonb"
 TAMPERINGS = {
-    "missing_field": "UPDATE events SET data = data - 'reason' WHERE position = {p}",
-    "wrong_type": "UPDATE events SET data = jsonb_set(data, '{{step}}', '\"ba\"') "
-                  "WHERE position = {p}",
-    "wrong_nested_type": "UPDATE events SET data = jsonb_set(data, '{{tally,held_on}}', "
-                         "'12345') WHERE position = {p}",
+    "missing_field": "UPDATE events SET data = convert_to((" + DATA + " - 'reason')::text, "
+                     "'UTF8') WHERE position = {p}",
+    "wrong_type": "UPDATE events SET data = convert_to(jsonb_set(" + DATA + ", '{{step}}', "
+                  "'\"ba\"')::text, 'UTF8') WHERE position = {p}",
+    "wrong_nested_type": "UPDATE events SET data = convert_to(jsonb_set(" + DATA + ", "
+                         "'{{tally,held_on}}', '12345')::text, 'UTF8') WHERE position = {p}",
     "unknown_event_type": "UPDATE events SET event_type = 'NominationPromoted' "
                           "WHERE position = {p}",
-    "not_an_object": "UPDATE events SET data = '[1, 2, 3]'::jsonb WHERE position = {p}",
+    "not_an_object": "UPDATE events SET data = convert_to('[1, 2, 3]', 'UTF8') "
+                     "WHERE position = {p}",
     "newer_schema_forged": "UPDATE events SET schema_version = 7 WHERE position = {p}",
     # Decodes, but names another nomination than the one whose stream holds it.
-    "foreign_nomination": "UPDATE events SET data = jsonb_set(data, '{{nomination_id}}', "
-                          "'\"someone-else\"') WHERE position = {p}",
+    "foreign_nomination": "UPDATE events SET data = convert_to(jsonb_set(" + DATA + ", "
+                          "'{{nomination_id}}', '\"someone-else\"')::text, 'UTF8') "
+                          "WHERE position = {p}",
 }
 
 
@@ -167,8 +172,9 @@ async def test_an_event_that_decodes_but_does_not_fit_the_history_is_corrupt(
     plan_events = await scratch.store.read_correlated(f"plan-{PLAN}")
     if how == "step_outside_the_procedure":
         target = next(r for r in plan_events if r.event_type == "ConferenceResultRecorded")
-        await tamper(scratch.engine, "UPDATE events SET data = jsonb_set(data, '{step}', '9') "
-                                     f"WHERE position = {target.position}")
+        await tamper(scratch.engine, "UPDATE events SET data = convert_to(jsonb_set("
+                                     "convert_from(data, 'UTF8')::jsonb, '{step}', '9')::text, "
+                                     f"'UTF8') WHERE position = {target.position}")
     else:
         stream = f"nomination-{incumbent(PLAN)}"
         registration = next(r for r in plan_events if r.stream_id == stream)

@@ -527,8 +527,10 @@ def _db_mutations() -> list[DB]:
     def data(rng: random.Random, positions: list[int], sizes: list[int]) -> Any:
         s, p = pick(rng, positions)
         column, value = rng.choice([("data", "'\"Đạt\"'"), ("metadata", "'\"admin\"'")])
-        return (f"{column} edited", [f"UPDATE events SET {column} = jsonb_set({column}, "
-                                     f"'{{fuzz}}', {value}) WHERE position = {p}"], at_seq(s),
+        return (f"{column} edited", [f"UPDATE events SET {column} = convert_to(jsonb_set("
+                                     f"convert_from({column}, 'UTF8')::jsonb, "
+                                     f"'{{fuzz}}', {value})::text, 'UTF8') "
+                                     f"WHERE position = {p}"], at_seq(s),
                 False)
 
     def column(rng: random.Random, positions: list[int], sizes: list[int]) -> Any:

@@ -62,12 +62,13 @@ async def count(engine: AsyncEngine, stream_id: str | None = None) -> int:
             "SELECT count(*) FROM events WHERE stream_id = $1", stream_id))
 
 
-async def tamper(engine: AsyncEngine, *statements: str) -> None:
-    """What a DBA with superuser rights could do: switch the guard off, edit, switch it on."""
+async def tamper(engine: AsyncEngine, *statements: str, args: tuple[Any, ...] = ()) -> None:
+    """What a DBA with superuser rights could do: switch the guard off, edit, switch it on.
+    ``args``: parameters of every statement."""
     async with driver(engine) as conn, conn.transaction():
         await conn.execute("ALTER TABLE events DISABLE TRIGGER ALL")
         for statement in statements:
-            await conn.execute(statement)
+            await conn.execute(statement, *args)
         await conn.execute("ALTER TABLE events ENABLE TRIGGER ALL")
 
 

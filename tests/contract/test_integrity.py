@@ -7,7 +7,7 @@ import pytest
 from asyncpg.exceptions import InsufficientPrivilegeError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from eventstore.hashing import canonical_bytes, chain_hash
+from eventstore.hashing import canonical_bytes, chain_hash, dumps
 from eventstore.model import NO_STREAM, RecordedEvent
 from eventstore.store import PostgresEventStore
 from tests.contract.builders import count, driver, events, fetch, stream, tamper
@@ -39,8 +39,9 @@ async def test_untouched_data_verifies(scratch: Scratch) -> None:
 async def test_altered_payload_is_caught_at_its_position(scratch: Scratch) -> None:
     target, recorded = await _three_streams(scratch.store)
     victim = recorded[1]
-    await tamper(scratch.engine, f"""UPDATE events SET data = jsonb_set(data, '{{votes,yes}}',
-        '99') WHERE position = {victim.position}""")
+    await tamper(scratch.engine, f"""UPDATE events SET data = convert_to(jsonb_set(
+        convert_from(data, 'UTF8')::jsonb, '{{votes,yes}}', '99')::text, 'UTF8')
+        WHERE position = {victim.position}""")
     assert (await scratch.store.read_stream(target))[1].data["votes"]["yes"] == 99
 
     report = await scratch.store.verify()
@@ -63,8 +64,10 @@ async def test_altered_payload_with_a_recomputed_hash_breaks_the_next_link(
         metadata=victim.metadata, occurred_at=victim.occurred_at,
         recorded_at=victim.recorded_at, correlation_id=None)
     forged_hash = chain_hash(victim.previous_hash, forged)
-    await tamper(scratch.engine, f"""UPDATE events SET data = jsonb_set(data, '{{n}}', '42'),
-        hash = '{forged_hash}' WHERE position = {victim.position}""")
+    # The forger stores the canonical bytes of the altered payload, as the store would.
+    await tamper(scratch.engine, f"""UPDATE events SET data = convert_to($1, 'UTF8'),
+        hash = '{forged_hash}' WHERE position = {victim.position}""",
+                 args=(dumps({**victim.data, "n": 42}),))
 
     broken = (await scratch.store.verify()).first_broken
     assert broken is not None
@@ -126,7 +129,7 @@ async def test_moved_position_is_caught(scratch: Scratch) -> None:
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE events SET data = '{}' WHERE stream_id = $1",
+    ["UPDATE events SET data = convert_to('{}', 'UTF8') WHERE stream_id = $1",
      "DELETE FROM events WHERE stream_id = $1",
      "TRUNCATE events"],
     ids=["update", "delete", "truncate"],

@@ -188,7 +188,8 @@ async def test_the_sealer_refuses_an_event_altered_before_it_was_sealed(
 ) -> None:
     s = stream()
     recorded = await scratch.store.append(events(s, 3), {s: NO_STREAM})
-    await tamper(scratch.engine, "UPDATE events SET data = jsonb_set(data, '{n}', '9') "
+    await tamper(scratch.engine, "UPDATE events SET data = convert_to(jsonb_set(convert_from("
+                                 "data, 'UTF8')::jsonb, '{n}', '9')::text, 'UTF8') "
                                  f"WHERE position = {recorded[1].position}")
     with pytest.raises(LedgerRefused, match=f"position {recorded[1].position} .*content"):
         async with asyncio.timeout(60):

@@ -92,7 +92,7 @@ async def test_vietnamese_text_round_trips_and_verifies(
     assert read == recorded and read.data == VIETNAMESE and read.metadata == meta
     assert await store.read_correlated("kế-hoạch-Đại-hội") == [recorded]
     # Stored as text, not as \u escapes, so SQL users see the names.
-    [row] = await fetch(engine, "SELECT data->>'tổ_chức', event_type FROM events "
+    [row] = await fetch(engine, "SELECT data->>'tổ_chức', event_type FROM events_json "
                                 "WHERE position = $1", recorded.position)
     assert tuple(row) == (VIETNAMESE["tổ_chức"], "NhânSựĐượcGiớiThiệu")
     canonical = canonical_bytes(

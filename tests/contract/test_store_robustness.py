@@ -260,7 +260,7 @@ async def test_verify_reports_progress_over_the_whole_store_and_one_stream(
 
     # A broken store: the fast pass stops, the walk finds the break; progress still ends.
     [row] = await scratch.store.read_stream(streams[2], to_version=1)
-    await tamper(scratch.engine, "UPDATE events SET data = '{\"n\": 99}' "
+    await tamper(scratch.engine, "UPDATE events SET data = convert_to('{\"n\": 99}', 'UTF8') "
                                  f"WHERE position = {row.position}")
     broken = Calls()
     report = await scratch.store.verify(progress=broken)

@@ -19,6 +19,7 @@ from sqlalchemy import text
 import bootstrap
 from application.context import Context
 from domain.events import plan_stream
+from eventstore.hashing import dumps
 from eventstore.store import PostgresEventStore
 from reads.plans import load_plan
 from tests.support import people
@@ -340,7 +341,8 @@ async def test_corrupt_data_is_one_line_that_points_to_audit_verify(
     engine = app.engine
     async with engine.begin() as conn:
         await conn.execute(text("ALTER TABLE events DISABLE TRIGGER ALL"))
-        await conn.execute(text("UPDATE events SET data = data - 'nomination_id' "
+        await conn.execute(text("UPDATE events SET data = convert_to((convert_from(data, "
+                                "'UTF8')::jsonb - 'nomination_id')::text, 'UTF8') "
                                 "WHERE position = :p"), {"p": target})
         await conn.execute(text("ALTER TABLE events ENABLE TRIGGER ALL"))
     try:
@@ -352,9 +354,9 @@ async def test_corrupt_data_is_one_line_that_points_to_audit_verify(
     finally:
         async with engine.begin() as conn:
             await conn.execute(text("ALTER TABLE events DISABLE TRIGGER ALL"))
-            await conn.execute(text("UPDATE events SET data = CAST(:d AS jsonb) "
+            await conn.execute(text("UPDATE events SET data = convert_to(:d, 'UTF8') "
                                     "WHERE position = :p"),
-                               {"d": json.dumps(events[3].data), "p": target})
+                               {"d": dumps(events[3].data), "p": target})
             await conn.execute(text("ALTER TABLE events ENABLE TRIGGER ALL"))
 
 

@@ -49,7 +49,8 @@ async def refusing_store() -> AsyncIterator[PostgresEventStore]:
         async with engine.begin() as conn:
             await conn.execute(text(
                 "ALTER TABLE events ADD CONSTRAINT refuses_a_name CHECK "
-                "(data->'candidate'->>'full_name' IS DISTINCT FROM 'TỪ CHỐI')"))
+                "(convert_from(data, 'UTF8')::jsonb->'candidate'->>'full_name' "
+                "IS DISTINCT FROM 'TỪ CHỐI')"))
         yield PostgresEventStore(engine)
         await engine.dispose()
 

@@ -138,8 +138,8 @@ async def test_a_rebuild_starts_clean_and_sets_aside_again_what_still_fails(db: 
     # its projection has nothing set aside any more; the others keep theirs.
     data = dict(opened.data)
     data["seats"] = [{**data["seats"][0], "seats": 15}]
-    await tamper(db.engine, f"UPDATE events SET data = '{json.dumps(data)}'::jsonb "
-                            f"WHERE position = {opened.position}")
+    await tamper(db.engine, f"UPDATE events SET data = convert_to('{json.dumps(data)}', "
+                            f"'UTF8') WHERE position = {opened.position}")
     await runner.rebuild(db.engine, db.store, by_name("plans"))
     assert await reading.set_aside(db.engine, ["plans"]) == []
     assert [s.projection for s in await reading.set_aside(db.engine)] == ["structure"]
@@ -195,7 +195,8 @@ async def test_a_tampered_event_is_set_aside_and_every_read_model_read_still_ans
     log = await append_all(db.store, [*good, *damaged])
     registration = next(r for r in log if r.event_type == "CandidateRegistered"
                         and r.data["plan_id"] == "hong")
-    await tamper(db.engine, "UPDATE events SET data = data - 'candidate' "
+    await tamper(db.engine, "UPDATE events SET data = convert_to((convert_from(data, 'UTF8')"
+                            "::jsonb - 'candidate')::text, 'UTF8') "
                             f"WHERE position = {registration.position}")
 
     assert await runner.catch_up(db.engine, db.store, [Recording(), *read_models()]) == len(log)
@@ -234,7 +235,8 @@ async def test_a_newer_schema_version_waits_but_a_forged_one_is_set_aside(db: Db
         await runner.catch_up(db.engine, db.store, [Recording()])
     assert await position_of(db, "recording") == first[-1].position
 
-    await tamper(db.engine, "UPDATE events SET data = data || '{\"x\": 1}'::jsonb "
+    await tamper(db.engine, "UPDATE events SET data = convert_to((convert_from(data, 'UTF8')"
+                            "::jsonb || '{\"x\": 1}'::jsonb)::text, 'UTF8') "
                             f"WHERE position = {stuck.position}")
     assert await runner.catch_up(db.engine, db.store, [Recording()]) == 1
     assert await quarantine(db) == [("recording", stuck.position, stuck.stream_id,
