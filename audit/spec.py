@@ -194,3 +194,91 @@ def note_problem(note: Note, keys: dict[str, bytes]) -> str | None:
             return None
     names = ", ".join(repr(s[0]) for s in note.signatures)
     return f"no valid signature by a trusted key (signed by {names})"
+
+
+# --- the Merkle tree log (RFC 6962 / RFC 9162), checked by the auditor ----------------------
+# Leaves are the ledger's event hashes in ledger order. Written again here, not imported from
+# the event store, so that a mistake in the writer's tree code cannot hide in the checker's.
+
+def merkle_leaf(event_hash_hex: str) -> bytes:
+    """SHA-256(0x00 || event hash)."""
+    return hashlib.sha256(b"\x00" + bytes.fromhex(event_hash_hex)).digest()
+
+
+def merkle_node(left: bytes, right: bytes) -> bytes:
+    """SHA-256(0x01 || left || right)."""
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+class MerkleFrontier:
+    """The tree root at every size, appending one leaf at a time in O(log n) memory: the
+    roots of the perfect subtrees the tree splits into, largest first."""
+
+    def __init__(self) -> None:
+        self._peaks: list[tuple[int, bytes]] = []  # (subtree size, its hash)
+        self.size = 0
+
+    def append(self, leaf: bytes) -> None:
+        size, value = 1, leaf
+        while self._peaks and self._peaks[-1][0] == size:
+            left = self._peaks.pop()[1]
+            size, value = size * 2, merkle_node(left, value)
+        self._peaks.append((size, value))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._peaks:
+            return hashlib.sha256(b"").digest()
+        value = self._peaks[-1][1]
+        for _size, left in reversed(self._peaks[:-1]):
+            value = merkle_node(left, value)
+        return value
+
+
+def inclusion_valid(leaf: bytes, index: int, size: int, proof: list[bytes],
+                    root: bytes) -> bool:
+    """RFC 9162 2.1.3.2: ``leaf`` (a leaf hash) is entry ``index`` (0-based) of the tree of
+    ``size`` leaves whose root is ``root``."""
+    if not 0 <= index < size:
+        return False
+    fn, sn, value = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            value = merkle_node(p, value)
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn // 2, sn // 2
+        else:
+            value = merkle_node(value, p)
+        fn, sn = fn // 2, sn // 2
+    return sn == 0 and value == root
+
+
+def consistency_valid(first: int, second: int, first_root: bytes, second_root: bytes,
+                      proof: list[bytes]) -> bool:
+    """RFC 9162 2.1.4.2: the tree of ``second`` leaves extends the one of ``first``."""
+    if not 0 <= first <= second:
+        return False
+    if first == 0:
+        return not proof and (second > 0 or first_root == second_root)
+    if first == second:
+        return not proof and first_root == second_root
+    path = ([first_root] if first & (first - 1) == 0 else []) + list(proof)
+    if not path:
+        return False
+    fn, sn = first - 1, second - 1
+    while fn % 2 == 1:
+        fn, sn = fn // 2, sn // 2
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            fr, sr = merkle_node(c, fr), merkle_node(c, sr)
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn // 2, sn // 2
+        else:
+            sr = merkle_node(sr, c)
+        fn, sn = fn // 2, sn // 2
+    return sn == 0 and fr == first_root and sr == second_root
