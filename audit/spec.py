@@ -88,10 +88,17 @@ def ledger_link(previous: str, *, event_hash: str, ledger_seq: int, position: in
 
 
 def checkpoint_body(*, checkpoint_seq: int, ledger_size: int, ledger_hash: str,
-                    previous_hash: str, created_at: str) -> str:
-    root = base64.b64encode(bytes.fromhex(ledger_hash)).decode()
+                    previous_hash: str, created_at: str, tree_root: str | None = None) -> str:
+    """Six lines for a checkpoint without a tree root (signed before the Merkle tree): the
+    root line is the ledger (chain) hash. Seven with one: the root line is the Merkle tree
+    root and ``chain <hex ledger hash>`` comes before ``time``."""
+    if tree_root is None:
+        root = base64.b64encode(bytes.fromhex(ledger_hash)).decode()
+        return (f"{ORIGIN}\n{ledger_size}\n{root}\ncheckpoint {checkpoint_seq}\n"
+                f"previous {previous_hash}\ntime {created_at}\n")
+    root = base64.b64encode(bytes.fromhex(tree_root)).decode()
     return (f"{ORIGIN}\n{ledger_size}\n{root}\ncheckpoint {checkpoint_seq}\n"
-            f"previous {previous_hash}\ntime {created_at}\n")
+            f"previous {previous_hash}\nchain {ledger_hash}\ntime {created_at}\n")
 
 
 def body_hash(body: str) -> str:
@@ -143,8 +150,9 @@ class Note:
     body: str
     checkpoint_seq: int
     ledger_size: int
-    ledger_hash: str
+    ledger_hash: str  # the chain hash
     signatures: list[tuple[str, bytes, bytes]]  # (key id, key hash, signature)
+    tree_root: str | None = None  # the Merkle tree root (hex), when the note carries one
 
 
 def parse_note(text: str) -> Note:
@@ -154,8 +162,11 @@ def parse_note(text: str) -> Note:
         raise ValueError("a signed note has its body, an empty line, then signature lines")
     body += "\n"
     lines = body.split("\n")[:-1]
+    chain = None
+    if len(lines) == 7 and lines[5].startswith("chain ") and HEX64.fullmatch(lines[5][6:]):
+        chain = lines.pop(5)[6:]
     if len(lines) != 6 or lines[0] != ORIGIN:
-        raise ValueError(f"the body must be six lines starting with {ORIGIN!r}")
+        raise ValueError(f"the body must be six or seven lines starting with {ORIGIN!r}")
     try:
         size = int(lines[1])
         root = base64.b64decode(lines[2], validate=True)
@@ -181,8 +192,11 @@ def parse_note(text: str) -> Note:
         parsed.append((parts[1], raw[:4], raw[4:]))
     if not parsed:
         raise ValueError("the note has no signature")
-    return Note(body=body, checkpoint_seq=int(seq_text), ledger_size=size,
-                ledger_hash=root.hex(), signatures=parsed)
+    if chain is None:
+        return Note(body=body, checkpoint_seq=int(seq_text), ledger_size=size,
+                    ledger_hash=root.hex(), signatures=parsed)
+    return Note(body=body, checkpoint_seq=int(seq_text), ledger_size=size, ledger_hash=chain,
+                signatures=parsed, tree_root=root.hex())
 
 
 def note_problem(note: Note, keys: dict[str, bytes]) -> str | None:
