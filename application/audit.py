@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -225,3 +226,110 @@ async def latest_checkpoint_note(ctx: Context, principal: Principal) -> tuple[An
 
 def public_key(ctx: Context) -> str:
     return str(ctx.ledger_signer().public_spec())
+
+
+# --- the Merkle tree log: consistency proofs and the witness --------------------------------
+async def consistency_proof(ctx: Context, principal: Principal, first_size: int) -> Any:
+    """The latest signed checkpoint with the RFC 9162 consistency proof from a tree of
+    ``first_size`` entries (the witness's last checkpoint) to it (audit.witness
+    .ConsistencyProof): what the operator hands the witness."""
+    from audit.witness import ConsistencyProof
+    from eventstore import merkle
+    from eventstore.ledger_reads import latest_checkpoint, leaf_hashes
+
+    await acting(ctx, principal, Operation.VERIFY, None)
+    async with driver(ctx.engine) as conn:
+        checkpoint = await latest_checkpoint(conn)
+        if checkpoint is None or checkpoint.tree_root is None:
+            raise NotFound("điểm chốt có gốc cây Merkle", "(chạy nhansu ledger seal)")
+        if not 0 <= first_size <= checkpoint.ledger_size:
+            raise _refuse("--from-size", "within_tree",
+                          f"--from-size phải từ 0 đến {checkpoint.ledger_size} (số mục của "
+                          f"điểm chốt số {checkpoint.checkpoint_seq}), không phải {first_size}")
+        leaves = await leaf_hashes(conn, checkpoint.ledger_size)
+    return ConsistencyProof(first_size=first_size, second_size=checkpoint.ledger_size,
+                            proof=merkle.consistency_proof(leaves, first_size),
+                            checkpoint=signed_note(ctx, checkpoint))
+
+
+_WITNESS_RULES = {
+    "key_spec": "tệp khóa của người chứng thực phải chứa key_id:base64 (32 byte)",
+    "key_id": "mã khóa chỉ gồm 1-64 chữ cái, chữ số, «.», «_» hoặc «-»",
+    "consistency_proof": "tệp bằng chứng nhất quán không đúng định dạng",
+    "signed_note": "điểm chốt không đúng dạng C2SP signed note",
+    "operator_signature": "điểm chốt không có chữ ký hợp lệ của khóa vận hành được tin cậy",
+    "tree_root": "điểm chốt không mang gốc cây Merkle (ký trước khi có cây Merkle)",
+    "proof_size": "bằng chứng nhất quán không nối đúng hai kích thước điểm chốt",
+    "own_signature": "tệp trạng thái không mang chữ ký của chính người chứng thực này",
+    "rollback": "điểm chốt mới lùi lại so với điểm chốt đã chứng thực lần trước (sổ cái bị "
+                "cắt bớt hoặc quay lui)",
+    "fork": "điểm chốt mới không nối tiếp điểm chốt đã chứng thực lần trước (lịch sử đã bị "
+            "viết lại: rẽ nhánh)",
+    "state_missing": "chưa có tệp trạng thái; lần chứng thực đầu tiên cần --init",
+    "state_exists": "tệp trạng thái đã có; --init chỉ dùng cho lần đầu",
+}
+
+
+def _witness_refusal(exc: Any) -> Rejected:
+    reason = _WITNESS_RULES.get(exc.rule, exc.rule)
+    return _refuse(exc.field, exc.rule, f"Từ chối ký chứng thực: {reason} ({exc.detail}).")
+
+
+def new_witness_key(key_id: str, out: Path) -> str:
+    """Write a fresh witness key to ``out`` (readable by its owner only); its public spec."""
+    from audit.witness import WitnessRefused, read_witness_key
+    from audit.witness import new_witness_key as make
+
+    try:
+        spec = make(key_id)
+    except WitnessRefused as exc:
+        raise _witness_refusal(exc) from None
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise _refuse("--out", "new_file",
+                      f"không tạo được tệp khóa mới {out}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(spec + "\n")
+    return read_witness_key(spec).public_spec()
+
+
+def witness(*, proof_file: Path, state_file: Path, key_file: Path, public_keys: list[str],
+            init: bool = False) -> Any:
+    """Co-sign the operator's new checkpoint if it extends the last one this witness signed
+    (audit.witness.cosign); the new note replaces the state file. No database."""
+    from audit.spec import parse_public_keys
+    from audit.witness import WitnessRefused, cosign, parse_proof, read_witness_key, store_state
+
+    try:
+        keys = parse_public_keys(public_keys)
+    except ValueError as exc:
+        raise _refuse("--public-key", "key_spec", str(exc)) from None
+    if not keys:
+        raise _refuse("--public-key", "required", "cần khóa công khai của bên vận hành")
+    texts = {}
+    for field, path in (("--proof", proof_file), ("--witness-key", key_file)):
+        try:
+            texts[field] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _refuse(field, "readable_file", f"không đọc được {path}: {exc}") from None
+    state = None
+    try:
+        if state_file.exists():
+            if init:
+                raise WitnessRefused("--init", "state_exists", str(state_file))
+            state = state_file.read_text(encoding="utf-8")
+        elif not init:
+            raise WitnessRefused("--state", "state_missing", str(state_file))
+        result = cosign(key=read_witness_key(texts["--witness-key"]), operator_keys=keys,
+                        proof=parse_proof(texts["--proof"]), state=state)
+    except WitnessRefused as exc:
+        raise _witness_refusal(exc) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _refuse("--state", "readable_file", f"không đọc được {state_file}: {exc}") from None
+    try:
+        store_state(state_file, result.note)
+    except OSError as exc:
+        raise _refuse("--state", "writable_file",
+                      f"không ghi được {state_file}: {exc.strerror or exc}") from None
+    return result
