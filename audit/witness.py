@@ -181,19 +181,20 @@ def _check_extends(last: Note, new: Note, proof: ConsistencyProof) -> None:
     assert last.tree_root is not None and new.tree_root is not None
     if new.ledger_size < last.ledger_size:
         raise WitnessRefused("--proof", "rollback", f"{new.ledger_size} < {last.ledger_size}")
-    if new.checkpoint_seq < last.checkpoint_seq:
-        raise WitnessRefused("--proof", "rollback",
-                             f"checkpoint {new.checkpoint_seq} < {last.checkpoint_seq}")
     if new.ledger_size == last.ledger_size:
         if new.tree_root != last.tree_root:
             raise WitnessRefused("--proof", "fork", f"size {new.ledger_size}")
-        return
-    if proof.first_size != last.ledger_size:
+    elif proof.first_size != last.ledger_size:
         raise WitnessRefused("--proof", "proof_size", f"{proof.first_size} != {last.ledger_size}")
-    if not consistency_valid(last.ledger_size, new.ledger_size, bytes.fromhex(last.tree_root),
-                             bytes.fromhex(new.tree_root), proof.proof):
+    elif not consistency_valid(last.ledger_size, new.ledger_size,
+                               bytes.fromhex(last.tree_root), bytes.fromhex(new.tree_root),
+                               proof.proof):
         raise WitnessRefused("--proof", "fork",
                              f"{last.ledger_size} -> {new.ledger_size}")
+    # The tree is checked first: a rewritten history is a fork whatever its numbering says.
+    if new.checkpoint_seq < last.checkpoint_seq:
+        raise WitnessRefused("--proof", "rollback",
+                             f"checkpoint {new.checkpoint_seq} < {last.checkpoint_seq}")
 
 
 def store_state(path: Path, note: str) -> None:
