@@ -118,7 +118,7 @@ def parse_proof(text: str) -> ConsistencyProof:
             raise ValueError("format")
         first, second, proof, note = (data["first_size"], data["second_size"], data["proof"],
                                       data["checkpoint"])
-        if type(first) is not int or type(second) is not int or first < 0 or second < first \
+        if type(first) is not int or type(second) is not int or first < 0 or second < 0 \
                 or not isinstance(proof, list) or not isinstance(note, str):
             raise ValueError("fields")
         hashes = [bytes.fromhex(p) for p in proof]
