@@ -129,8 +129,48 @@ async def verify(ctx: Context, principal: Principal, *, stream: str | None = Non
         return Verification(ok=chains.ok and not coverage.failed, chains=chains,
                             ledger_lines=(), coverage=coverage_statement(coverage))
     ledger = await verify_ledger(ctx.engine, keys, trusted=note, min_size=min_size)
+    async with driver(ctx.engine) as conn:
+        tail = await _tail_lines(conn)
     return Verification(ok=chains.ok and ledger.ok, chains=chains,
-                        ledger_lines=tuple(ledger_lines(ledger)), coverage=None, ledger=ledger)
+                        ledger_lines=(*ledger_lines(ledger), *tail), coverage=None,
+                        ledger=ledger)
+
+
+_UNSEALED_TAIL = """
+SELECT count(*), min(e.recorded_at), clock_timestamp() FROM events AS e
+WHERE NOT EXISTS (SELECT FROM ledger AS l WHERE l.event_position = e.position)
+"""
+
+_UNCOVERED_TAIL = """
+SELECT count(*), min(e.recorded_at) FROM ledger AS l
+JOIN events AS e ON e.position = l.event_position
+WHERE l.ledger_seq > coalesce((SELECT max(ledger_size) FROM checkpoints), 0)
+"""
+
+
+async def _tail_lines(conn: Any) -> list[str]:
+    """The window an auditor cannot yet hold the operator to: events not in the ledger, and
+    entries no signed checkpoint covers, with the oldest one's time and age (the worker seals
+    every NHANSU_LEDGER_SEAL_SECONDS, so both stay seconds old while it runs)."""
+    from application.labels import moment, number
+
+    unsealed, oldest, now = await conn.fetchrow(_UNSEALED_TAIL)
+    uncovered, oldest_uncovered = await conn.fetchrow(_UNCOVERED_TAIL)
+
+    def age(since: datetime) -> str:
+        seconds = max(0, round((now - since).total_seconds()))
+        return f"{number(seconds)} giây"
+
+    lines = []
+    if unsealed:
+        lines.append(f"Đuôi chưa niêm phong: {number(unsealed)} sự kiện chưa vào sổ cái, cũ "
+                     f"nhất ghi lúc {moment(oldest)}, đã {age(oldest)}.")
+    else:
+        lines.append("Đuôi chưa niêm phong: không có; mọi sự kiện đã vào sổ cái.")
+    if uncovered:
+        lines.append(f"Chưa có điểm chốt ký: {number(uncovered)} mục sổ cái, sự kiện cũ nhất "
+                     f"ghi lúc {moment(oldest_uncovered)}, đã {age(oldest_uncovered)}.")
+    return lines
 
 
 async def export(ctx: Context, principal: Principal, out: Path, *,
