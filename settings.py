@@ -98,8 +98,14 @@ class Settings:
                                            metadata={"env": "NHANSU_LEDGER_PUBLIC_KEYS"})
     ledger_checkpoint_every_events: int = field(
         default=1000, metadata={"env": "NHANSU_LEDGER_CHECKPOINT_EVERY"})
+    # Checkpoints sign the ledger's Merkle tree root, which witnesses co-sign: the shorter the
+    # interval, the shorter the window in which a deletion goes unattested.
     ledger_checkpoint_interval_seconds: float = field(
-        default=60.0, metadata={"env": "NHANSU_LEDGER_CHECKPOINT_SECONDS"})
+        default=10.0, metadata={"env": "NHANSU_LEDGER_CHECKPOINT_SECONDS"})
+    # How often the worker (and the API server) adds new events to the ledger: the window in
+    # which an event deleted before sealing would go unnoticed.
+    ledger_seal_seconds: float = field(default=2.0,
+                                       metadata={"env": "NHANSU_LEDGER_SEAL_SECONDS"})
     projection_poll_seconds: float = field(default=2.0,
                                            metadata={"env": "NHANSU_PROJECTION_POLL_SECONDS"})
 

@@ -26,15 +26,15 @@ from settings import Settings, get_settings
 
 async def seal_periodically(engine: AsyncEngine, store: PostgresEventStore, signer: Signer,
                             trusted_keys: dict[str, bytes], *, every_events: int,
-                            interval_seconds: float) -> None:
-    """Seal the ledger every few seconds; sign a checkpoint once ``every_events`` entries are
+                            interval_seconds: float, seal_seconds: float = 2.0) -> None:
+    """Seal the ledger every ``seal_seconds``; sign a checkpoint once ``every_events`` entries are
     uncovered, or ``interval_seconds`` after the previous checkpoint if any are. Every worker
     runs this; the advisory lock lets one seal at a time. Runs until cancelled; a failure is
     logged and tried again at the next tick (a refusal names the broken event or entry)."""
     log = structlog.get_logger("nhansu.ledger")
     policy = CheckpointPolicy(every_events=every_events,
                               interval=timedelta(seconds=interval_seconds))
-    tick = min(max(interval_seconds, 0.05), 5.0)
+    tick = min(max(interval_seconds, 0.05), max(seal_seconds, 0.05))
     log.info("ledger sealer started", key_id=signer.key_id, every_events=every_events,
              interval_seconds=interval_seconds)
     try:
@@ -73,7 +73,8 @@ async def serve(settings: Settings) -> None:
         sealer = asyncio.create_task(seal_periodically(
             db.engine, db.store, signer, trusted_keys,
             every_events=settings.ledger_checkpoint_every_events,
-            interval_seconds=settings.ledger_checkpoint_interval_seconds), name="ledger-sealer")
+            interval_seconds=settings.ledger_checkpoint_interval_seconds,
+            seal_seconds=settings.ledger_seal_seconds), name="ledger-sealer")
         metrics = (asyncio.create_task(telemetry.refresh_metrics_periodically(
             db.engine, db.store, settings.metrics_refresh_seconds), name="metrics")
             if telemetry.start_metrics_server(settings) else None)

@@ -73,7 +73,8 @@ async def _worker(stack: AsyncExitStack, settings: Settings) -> None:
         db.engine, db.store, bootstrap.ledger_signer(settings),
         bootstrap.ledger_public_keys(settings),
         every_events=settings.ledger_checkpoint_every_events,
-        interval_seconds=settings.ledger_checkpoint_interval_seconds), name="ledger-sealer")
+        interval_seconds=settings.ledger_checkpoint_interval_seconds,
+        seal_seconds=settings.ledger_seal_seconds), name="ledger-sealer")
 
     async def stop_sealer() -> None:
         sealer.cancel()

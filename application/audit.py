@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -173,8 +174,48 @@ async def verify(ctx: Context, principal: Principal, *, stream: str | None = Non
         return Verification(ok=chains.ok and not coverage.failed, chains=chains,
                             ledger_lines=(), coverage=coverage_statement(coverage))
     ledger = await verify_ledger(ctx.engine, keys, trusted=note, min_size=min_size)
+    async with driver(ctx.engine) as conn:
+        tail = await _tail_lines(conn)
     return Verification(ok=chains.ok and ledger.ok, chains=chains,
-                        ledger_lines=tuple(ledger_lines(ledger)), coverage=None, ledger=ledger)
+                        ledger_lines=(*ledger_lines(ledger), *tail), coverage=None,
+                        ledger=ledger)
+
+
+_UNSEALED_TAIL = """
+SELECT count(*), min(e.recorded_at), clock_timestamp() FROM events AS e
+WHERE NOT EXISTS (SELECT FROM ledger AS l WHERE l.event_position = e.position)
+"""
+
+_UNCOVERED_TAIL = """
+SELECT count(*), min(e.recorded_at) FROM ledger AS l
+JOIN events AS e ON e.position = l.event_position
+WHERE l.ledger_seq > coalesce((SELECT max(ledger_size) FROM checkpoints), 0)
+"""
+
+
+async def _tail_lines(conn: Any) -> list[str]:
+    """The window an auditor cannot yet hold the operator to: events not in the ledger, and
+    entries no signed checkpoint covers, with the oldest one's time and age (the worker seals
+    every NHANSU_LEDGER_SEAL_SECONDS, so both stay seconds old while it runs)."""
+    from application.labels import moment, number
+
+    unsealed, oldest, now = await conn.fetchrow(_UNSEALED_TAIL)
+    uncovered, oldest_uncovered = await conn.fetchrow(_UNCOVERED_TAIL)
+
+    def age(since: datetime) -> str:
+        seconds = max(0, round((now - since).total_seconds()))
+        return f"{number(seconds)} giây"
+
+    lines = []
+    if unsealed:
+        lines.append(f"Đuôi chưa niêm phong: {number(unsealed)} sự kiện chưa vào sổ cái, cũ "
+                     f"nhất ghi lúc {moment(oldest)}, đã {age(oldest)}.")
+    else:
+        lines.append("Đuôi chưa niêm phong: không có; mọi sự kiện đã vào sổ cái.")
+    if uncovered:
+        lines.append(f"Chưa có điểm chốt ký: {number(uncovered)} mục sổ cái, sự kiện cũ nhất "
+                     f"ghi lúc {moment(oldest_uncovered)}, đã {age(oldest_uncovered)}.")
+    return lines
 
 
 async def export(ctx: Context, principal: Principal, out: Path, *,
@@ -270,3 +311,110 @@ async def latest_checkpoint_note(ctx: Context, principal: Principal) -> tuple[An
 
 def public_key(ctx: Context) -> str:
     return str(ctx.ledger_signer().public_spec())
+
+
+# --- the Merkle tree log: consistency proofs and the witness --------------------------------
+async def consistency_proof(ctx: Context, principal: Principal, first_size: int) -> Any:
+    """The latest signed checkpoint with the RFC 9162 consistency proof from a tree of
+    ``first_size`` entries (the witness's last checkpoint) to it (audit.witness
+    .ConsistencyProof): what the operator hands the witness."""
+    from audit.witness import ConsistencyProof
+    from eventstore import merkle
+    from eventstore.ledger_reads import latest_checkpoint, leaf_hashes
+
+    await acting(ctx, principal, Operation.VERIFY, None)
+    async with driver(ctx.engine) as conn:
+        checkpoint = await latest_checkpoint(conn)
+        if checkpoint is None or checkpoint.tree_root is None:
+            raise NotFound("điểm chốt có gốc cây Merkle", "(chạy nhansu ledger seal)")
+        if not 0 <= first_size <= checkpoint.ledger_size:
+            raise _refuse("--from-size", "within_tree",
+                          f"--from-size phải từ 0 đến {checkpoint.ledger_size} (số mục của "
+                          f"điểm chốt số {checkpoint.checkpoint_seq}), không phải {first_size}")
+        leaves = await leaf_hashes(conn, checkpoint.ledger_size)
+    return ConsistencyProof(first_size=first_size, second_size=checkpoint.ledger_size,
+                            proof=merkle.consistency_proof(leaves, first_size),
+                            checkpoint=signed_note(ctx, checkpoint))
+
+
+_WITNESS_RULES = {
+    "key_spec": "tệp khóa của người chứng thực phải chứa key_id:base64 (32 byte)",
+    "key_id": "mã khóa chỉ gồm 1-64 chữ cái, chữ số, «.», «_» hoặc «-»",
+    "consistency_proof": "tệp bằng chứng nhất quán không đúng định dạng",
+    "signed_note": "điểm chốt không đúng dạng C2SP signed note",
+    "operator_signature": "điểm chốt không có chữ ký hợp lệ của khóa vận hành được tin cậy",
+    "tree_root": "điểm chốt không mang gốc cây Merkle (ký trước khi có cây Merkle)",
+    "proof_size": "bằng chứng nhất quán không nối đúng hai kích thước điểm chốt",
+    "own_signature": "tệp trạng thái không mang chữ ký của chính người chứng thực này",
+    "rollback": "điểm chốt mới lùi lại so với điểm chốt đã chứng thực lần trước (sổ cái bị "
+                "cắt bớt hoặc quay lui)",
+    "fork": "điểm chốt mới không nối tiếp điểm chốt đã chứng thực lần trước (lịch sử đã bị "
+            "viết lại: rẽ nhánh)",
+    "state_missing": "chưa có tệp trạng thái; lần chứng thực đầu tiên cần --init",
+    "state_exists": "tệp trạng thái đã có; --init chỉ dùng cho lần đầu",
+}
+
+
+def _witness_refusal(exc: Any) -> Rejected:
+    reason = _WITNESS_RULES.get(exc.rule, exc.rule)
+    return _refuse(exc.field, exc.rule, f"Từ chối ký chứng thực: {reason} ({exc.detail}).")
+
+
+def new_witness_key(key_id: str, out: Path) -> str:
+    """Write a fresh witness key to ``out`` (readable by its owner only); its public spec."""
+    from audit.witness import WitnessRefused, read_witness_key
+    from audit.witness import new_witness_key as make
+
+    try:
+        spec = make(key_id)
+    except WitnessRefused as exc:
+        raise _witness_refusal(exc) from None
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise _refuse("--out", "new_file",
+                      f"không tạo được tệp khóa mới {out}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(spec + "\n")
+    return read_witness_key(spec).public_spec()
+
+
+def witness(*, proof_file: Path, state_file: Path, key_file: Path, public_keys: list[str],
+            init: bool = False) -> Any:
+    """Co-sign the operator's new checkpoint if it extends the last one this witness signed
+    (audit.witness.cosign); the new note replaces the state file. No database."""
+    from audit.spec import parse_public_keys
+    from audit.witness import WitnessRefused, cosign, parse_proof, read_witness_key, store_state
+
+    try:
+        keys = parse_public_keys(public_keys)
+    except ValueError as exc:
+        raise _refuse("--public-key", "key_spec", str(exc)) from None
+    if not keys:
+        raise _refuse("--public-key", "required", "cần khóa công khai của bên vận hành")
+    texts = {}
+    for field, path in (("--proof", proof_file), ("--witness-key", key_file)):
+        try:
+            texts[field] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _refuse(field, "readable_file", f"không đọc được {path}: {exc}") from None
+    state = None
+    try:
+        if state_file.exists():
+            if init:
+                raise WitnessRefused("--init", "state_exists", str(state_file))
+            state = state_file.read_text(encoding="utf-8")
+        elif not init:
+            raise WitnessRefused("--state", "state_missing", str(state_file))
+        result = cosign(key=read_witness_key(texts["--witness-key"]), operator_keys=keys,
+                        proof=parse_proof(texts["--proof"]), state=state)
+    except WitnessRefused as exc:
+        raise _witness_refusal(exc) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _refuse("--state", "readable_file", f"không đọc được {state_file}: {exc}") from None
+    try:
+        store_state(state_file, result.note)
+    except OSError as exc:
+        raise _refuse("--state", "writable_file",
+                      f"không ghi được {state_file}: {exc.strerror or exc}") from None
+    return result

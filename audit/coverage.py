@@ -52,7 +52,8 @@ def _body(checkpoint: Checkpoint) -> str:
                            ledger_size=checkpoint.ledger_size,
                            ledger_hash=checkpoint.ledger_hash,
                            previous_hash=checkpoint.previous_hash,
-                           created_at=utc_iso(checkpoint.created_at))
+                           created_at=utc_iso(checkpoint.created_at),
+                           tree_root=checkpoint.tree_root)
 
 
 def _signature_problem(checkpoint: Checkpoint, keys: dict[str, bytes]) -> str | None:

@@ -53,7 +53,7 @@ def checkpoint_record(checkpoint: Checkpoint) -> dict[str, Any]:
     return {"checkpoint_seq": checkpoint.checkpoint_seq, "ledger_size": checkpoint.ledger_size,
             "ledger_hash": checkpoint.ledger_hash, "previous_hash": checkpoint.previous_hash,
             "created_at": utc_iso(checkpoint.created_at), "key_id": checkpoint.key_id,
-            "signature": checkpoint.signature}
+            "signature": checkpoint.signature, "tree_root": checkpoint.tree_root}
 
 
 def _json(value: Any) -> Any:

@@ -88,10 +88,17 @@ def ledger_link(previous: str, *, event_hash: str, ledger_seq: int, position: in
 
 
 def checkpoint_body(*, checkpoint_seq: int, ledger_size: int, ledger_hash: str,
-                    previous_hash: str, created_at: str) -> str:
-    root = base64.b64encode(bytes.fromhex(ledger_hash)).decode()
+                    previous_hash: str, created_at: str, tree_root: str | None = None) -> str:
+    """Six lines for a checkpoint without a tree root (signed before the Merkle tree): the
+    root line is the ledger (chain) hash. Seven with one: the root line is the Merkle tree
+    root and ``chain <hex ledger hash>`` comes before ``time``."""
+    if tree_root is None:
+        root = base64.b64encode(bytes.fromhex(ledger_hash)).decode()
+        return (f"{ORIGIN}\n{ledger_size}\n{root}\ncheckpoint {checkpoint_seq}\n"
+                f"previous {previous_hash}\ntime {created_at}\n")
+    root = base64.b64encode(bytes.fromhex(tree_root)).decode()
     return (f"{ORIGIN}\n{ledger_size}\n{root}\ncheckpoint {checkpoint_seq}\n"
-            f"previous {previous_hash}\ntime {created_at}\n")
+            f"previous {previous_hash}\nchain {ledger_hash}\ntime {created_at}\n")
 
 
 def body_hash(body: str) -> str:
@@ -143,8 +150,9 @@ class Note:
     body: str
     checkpoint_seq: int
     ledger_size: int
-    ledger_hash: str
+    ledger_hash: str  # the chain hash
     signatures: list[tuple[str, bytes, bytes]]  # (key id, key hash, signature)
+    tree_root: str | None = None  # the Merkle tree root (hex), when the note carries one
 
 
 def parse_note(text: str) -> Note:
@@ -154,8 +162,11 @@ def parse_note(text: str) -> Note:
         raise ValueError("a signed note has its body, an empty line, then signature lines")
     body += "\n"
     lines = body.split("\n")[:-1]
+    chain = None
+    if len(lines) == 7 and lines[5].startswith("chain ") and HEX64.fullmatch(lines[5][6:]):
+        chain = lines.pop(5)[6:]
     if len(lines) != 6 or lines[0] != ORIGIN:
-        raise ValueError(f"the body must be six lines starting with {ORIGIN!r}")
+        raise ValueError(f"the body must be six or seven lines starting with {ORIGIN!r}")
     try:
         size = int(lines[1])
         root = base64.b64decode(lines[2], validate=True)
@@ -181,8 +192,11 @@ def parse_note(text: str) -> Note:
         parsed.append((parts[1], raw[:4], raw[4:]))
     if not parsed:
         raise ValueError("the note has no signature")
-    return Note(body=body, checkpoint_seq=int(seq_text), ledger_size=size,
-                ledger_hash=root.hex(), signatures=parsed)
+    if chain is None:
+        return Note(body=body, checkpoint_seq=int(seq_text), ledger_size=size,
+                    ledger_hash=root.hex(), signatures=parsed)
+    return Note(body=body, checkpoint_seq=int(seq_text), ledger_size=size, ledger_hash=chain,
+                signatures=parsed, tree_root=root.hex())
 
 
 def note_problem(note: Note, keys: dict[str, bytes]) -> str | None:
@@ -194,3 +208,91 @@ def note_problem(note: Note, keys: dict[str, bytes]) -> str | None:
             return None
     names = ", ".join(repr(s[0]) for s in note.signatures)
     return f"no valid signature by a trusted key (signed by {names})"
+
+
+# --- the Merkle tree log (RFC 6962 / RFC 9162), checked by the auditor ----------------------
+# Leaves are the ledger's event hashes in ledger order. Written again here, not imported from
+# the event store, so that a mistake in the writer's tree code cannot hide in the checker's.
+
+def merkle_leaf(event_hash_hex: str) -> bytes:
+    """SHA-256(0x00 || event hash)."""
+    return hashlib.sha256(b"\x00" + bytes.fromhex(event_hash_hex)).digest()
+
+
+def merkle_node(left: bytes, right: bytes) -> bytes:
+    """SHA-256(0x01 || left || right)."""
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+class MerkleFrontier:
+    """The tree root at every size, appending one leaf at a time in O(log n) memory: the
+    roots of the perfect subtrees the tree splits into, largest first."""
+
+    def __init__(self) -> None:
+        self._peaks: list[tuple[int, bytes]] = []  # (subtree size, its hash)
+        self.size = 0
+
+    def append(self, leaf: bytes) -> None:
+        size, value = 1, leaf
+        while self._peaks and self._peaks[-1][0] == size:
+            left = self._peaks.pop()[1]
+            size, value = size * 2, merkle_node(left, value)
+        self._peaks.append((size, value))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._peaks:
+            return hashlib.sha256(b"").digest()
+        value = self._peaks[-1][1]
+        for _size, left in reversed(self._peaks[:-1]):
+            value = merkle_node(left, value)
+        return value
+
+
+def inclusion_valid(leaf: bytes, index: int, size: int, proof: list[bytes],
+                    root: bytes) -> bool:
+    """RFC 9162 2.1.3.2: ``leaf`` (a leaf hash) is entry ``index`` (0-based) of the tree of
+    ``size`` leaves whose root is ``root``."""
+    if not 0 <= index < size:
+        return False
+    fn, sn, value = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            value = merkle_node(p, value)
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn // 2, sn // 2
+        else:
+            value = merkle_node(value, p)
+        fn, sn = fn // 2, sn // 2
+    return sn == 0 and value == root
+
+
+def consistency_valid(first: int, second: int, first_root: bytes, second_root: bytes,
+                      proof: list[bytes]) -> bool:
+    """RFC 9162 2.1.4.2: the tree of ``second`` leaves extends the one of ``first``."""
+    if not 0 <= first <= second:
+        return False
+    if first == 0:
+        return not proof and (second > 0 or first_root == second_root)
+    if first == second:
+        return not proof and first_root == second_root
+    path = ([first_root] if first & (first - 1) == 0 else []) + list(proof)
+    if not path:
+        return False
+    fn, sn = first - 1, second - 1
+    while fn % 2 == 1:
+        fn, sn = fn // 2, sn // 2
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            fr, sr = merkle_node(c, fr), merkle_node(c, sr)
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn // 2, sn // 2
+        else:
+            sr = merkle_node(sr, c)
+        fn, sn = fn // 2, sn // 2
+    return sn == 0 and fr == first_root and sr == second_root

@@ -25,6 +25,7 @@ from audit.spec import (
     ORIGIN,
     SIGNATURE_B64,
     ZERO_HASH,
+    MerkleFrontier,
     Note,
     body_hash,
     canonical_event,
@@ -33,16 +34,17 @@ from audit.spec import (
     dumps,
     event_hash,
     ledger_link,
+    merkle_leaf,
     note_problem,
     signature_valid,
 )
 
 EXPORT_FORMAT = "nhansu-ledger-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: checkpoints carry tree_root (the Merkle tree root, or null)
 EVENT_KEYS = frozenset((*EVENT_FIELDS, "hash", "ledger_hash", "ledger_seq", "position",
                         "previous_hash"))
 CHECKPOINT_KEYS = frozenset(("checkpoint_seq", "created_at", "key_id", "ledger_hash",
-                             "ledger_size", "previous_hash", "signature"))
+                             "ledger_size", "previous_hash", "signature", "tree_root"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +118,7 @@ class _Checkpoint:
     key_id: str
     body: str
     previous_size: int = 0
+    tree_root: str | None = None
 
 
 def _no_constant(name: str) -> Any:
@@ -196,6 +199,7 @@ class LedgerVerifier:
         self._sealed = 0
         self._expected_seq = 1
         self._link: str | None = ZERO_HASH
+        self._tree: MerkleFrontier | None = MerkleFrontier()  # None once it cannot be rebuilt
         self._broken_at = 0  # the ledger seq from which the chain could not be recomputed
         self._diverged = False
         self._unsealed_seen = False
@@ -217,10 +221,13 @@ class LedgerVerifier:
         size, root, previous = record["ledger_size"], record["ledger_hash"], record["previous_hash"]
         moment, key_id, signature = (_moment(record["created_at"]), record["key_id"],
                                      record["signature"])
+        tree_root = record["tree_root"]
         if not (_int(seq) and _int(size) and isinstance(root, str) and HEX64.fullmatch(root)
                 and isinstance(previous, str) and HEX64.fullmatch(previous)
                 and moment is not None and isinstance(key_id, str) and KEY_ID.fullmatch(key_id)
-                and isinstance(signature, str) and SIGNATURE_B64.fullmatch(signature)):
+                and isinstance(signature, str) and SIGNATURE_B64.fullmatch(signature)
+                and (tree_root is None or (isinstance(tree_root, str)
+                                           and HEX64.fullmatch(tree_root)))):
             self.fail(src, line, "a field has the wrong type or form", **ids)
             return
         seq = int(record["checkpoint_seq"])
@@ -237,13 +244,17 @@ class LedgerVerifier:
                           f"{seq - 1}" if seq > 1 else "the first checkpoint's previous_hash "
                           "is not zero", **ids)
         body = checkpoint_body(checkpoint_seq=seq, ledger_size=size, ledger_hash=root,
-                               previous_hash=previous, created_at=record["created_at"])
+                               previous_hash=previous, created_at=record["created_at"],
+                               tree_root=tree_root)
         public = self.keys.get(key_id)
         if public is None:
             self.fail(src, line, f"signed with key {key_id!r}, which is not a trusted key",
                       **ids)
         elif not signature_valid(public, body, base64.b64decode(signature)):
             self.fail(src, line, f"the signature does not verify with trusted key {key_id!r}",
+                      **ids)
+        if last is not None and last.tree_root is not None and tree_root is None:
+            self.fail(src, line, f"has no tree root although checkpoint {last.seq} has one",
                       **ids)
         if last is not None and size < last.size:
             self.fail(src, line, f"ledger size {size} is smaller than checkpoint {last.seq}'s "
@@ -252,7 +263,8 @@ class LedgerVerifier:
             self.fail(src, line, f"time goes back from checkpoint {last.seq}", **ids)
         checkpoint = _Checkpoint(line=line, seq=seq, size=size, root=root,
                                  created_at=record["created_at"], moment=moment, key_id=key_id,
-                                 body=body, previous_size=last.size if last else 0)
+                                 body=body, previous_size=last.size if last else 0,
+                                 tree_root=tree_root)
         self._checkpoints.append(checkpoint)
         self._by_size.setdefault(size, []).append(checkpoint)
 
@@ -357,6 +369,8 @@ class LedgerVerifier:
 
     def _extend_ledger(self, line: int | None, record: dict[str, Any], recomputed: str,
                        ids: dict[str, Any]) -> None:
+        if self._tree is not None:
+            self._tree.append(merkle_leaf(recomputed))
         if self._link is None:
             return
         self._link = ledger_link(self._link, event_hash=recomputed, ledger_seq=record["ledger_seq"],
@@ -369,6 +383,7 @@ class LedgerVerifier:
                       "(and so does every later one)", **ids)
 
     def _break(self) -> None:
+        self._tree = None
         if self._link is not None:
             self._link = None
             self._broken_at = self._sealed
@@ -386,6 +401,10 @@ class LedgerVerifier:
                 self.fail(self.checkpoints_source, checkpoint.line, "the signed ledger hash "
                           "differs from the one recomputed from the events: an entry in "
                           f"{span} was altered, removed, added or moved", **ids)
+            if checkpoint.tree_root is not None and self._tree is not None \
+                    and self._tree.root().hex() != checkpoint.tree_root:
+                self.fail(self.checkpoints_source, checkpoint.line, "the signed Merkle tree "
+                          "root differs from the one recomputed from the events", **ids)
 
     # --- the end -------------------------------------------------------------------------
     def finish(self, *, header: dict[str, Any] | None = None, header_source: str = "header.json",

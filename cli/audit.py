@@ -320,3 +320,90 @@ def ledger_checkpoint(out: Annotated[Path | None, Opt(
     except OSError as exc:
         fail(exc)
     output.say(f"Đã ghi điểm chốt số {checkpoint.checkpoint_seq} vào {out}.")
+
+
+@ledger_app.command("consistency")
+def ledger_consistency(
+    from_size: Annotated[int, Opt("--from-size", help="Số mục của điểm chốt mà người chứng "
+                                                      "thực giữ lần trước (0 nếu chưa có).")],
+    out: Annotated[Path | None, Opt("--out", help="Ghi ra tệp để trao cho người chứng "
+                                                  "thực.")] = None,
+    as_json: Json = False,
+) -> None:
+    """Bằng chứng nhất quán (RFC 9162) từ cây Merkle --from-size mục đến điểm chốt có chữ ký
+    mới nhất, kèm điểm chốt ấy: trao cho người chứng thực (nhansu audit witness)."""
+    async def work(ctx: Any) -> Any:
+        from application.audit import consistency_proof
+
+        return await consistency_proof(ctx, await user_or_operator(ctx), from_size)
+
+    proof = run(lambda: in_context(work), as_json=as_json)
+    text = proof.to_json()
+    if out is None:
+        output.out.file.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        output.emit_json({"first_size": proof.first_size, "second_size": proof.second_size,
+                          "proof_hashes": len(proof.proof), "out": str(out)})
+    else:
+        output.say(f"Đã ghi bằng chứng nhất quán từ {proof.first_size} đến {proof.second_size} "
+                   f"mục ({len(proof.proof)} giá trị băm) vào {out}.")
+
+
+@audit_app.command("witness-key")
+def audit_witness_key(
+    key_id: Annotated[str, Opt("--key-id", help="Tên khóa, ví dụ kiem-toan-nha-nuoc.")],
+    out: Annotated[Path, Opt("--out", help="Tệp khóa bí mật mới (chỉ chủ sở hữu đọc được); "
+                                           "giữ ở máy của cơ quan kiểm toán.")],
+    as_json: Json = False,
+) -> None:
+    """Tạo khóa của người chứng thực (cơ quan kiểm toán). Bên vận hành không bao giờ giữ nó."""
+    from application.audit import new_witness_key
+
+    try:
+        spec = new_witness_key(key_id, out)
+    except Exception as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        output.emit_json({"public_key": spec, "key_file": str(out)})
+    else:
+        output.say(f"Đã tạo khóa người chứng thực trong {out}. Khóa công khai: {spec}")
+
+
+@audit_app.command("witness")
+def audit_witness(
+    proof: Annotated[Path, Opt("--proof", help="Tệp từ nhansu ledger consistency: điểm chốt "
+                                               "mới và bằng chứng nhất quán.")],
+    state: Annotated[Path, Opt("--state", help="Tệp điểm chốt đã chứng thực lần trước; người "
+                                               "chứng thực giữ, bên vận hành không ghi được.")],
+    witness_key: Annotated[Path, Opt("--witness-key", help="Tệp khóa của người chứng thực.")],
+    public_key: Annotated[list[str], Opt("--public-key", help="Khóa công khai của bên vận "
+                                                              "hành (key_id:base64).")],
+    init: Annotated[bool, Opt("--init", help="Lần chứng thực đầu tiên: chưa có tệp "
+                                             "trạng thái.")] = False,
+    as_json: Json = False,
+) -> None:
+    """Người chứng thực kiểm tra điểm chốt mới nối tiếp điểm chốt đã chứng thực lần trước
+    (bằng chứng nhất quán của cây Merkle), rồi ký thêm và lưu vào tệp trạng thái. Từ chối nếu
+    sổ cái bị cắt bớt, quay lui hoặc rẽ nhánh. Không cần cơ sở dữ liệu."""
+    from application.audit import witness
+
+    try:
+        result = witness(proof_file=proof, state_file=state, key_file=witness_key,
+                         public_keys=public_key, init=init)
+    except Exception as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        output.emit_json({"checkpoint_seq": result.checkpoint_seq,
+                          "ledger_size": result.ledger_size, "tree_root": result.tree_root,
+                          "previous_size": result.previous_size, "signed_note": result.note})
+        return
+    since = ("lần đầu" if result.previous_size is None
+             else f"nối tiếp {result.previous_size} mục đã chứng thực")
+    output.say((f"Đã ký chứng thực điểm chốt số {result.checkpoint_seq} "
+                f"({result.ledger_size} mục, {since}); đã lưu vào {state}.", "green"))
+    output.out.file.write(result.note)

@@ -11,6 +11,18 @@ A checkpoint says "the ledger had ``ledger_size`` entries and its hash at that s
     previous 9f86d0...                      SHA-256 (hex) of the previous checkpoint's body
     time 2025-06-01T09:00:00.123456+00:00   (64 zeros for the first) and when it was made
 
+Since revision 0003_merkle a checkpoint also carries the ledger's RFC 6962 Merkle tree root
+(eventstore/merkle.py): then the root line is the *tree root*, and the chain hash moves to an
+extension line, so the body has seven lines::
+
+    nhansu.ledger/v1
+    1234
+    <base64 tree root>                      RFC 6962 root over the event hashes, ledger order
+    checkpoint 18
+    previous 9f86d0...
+    chain 4be1c3...                         the ledger hash (hex) at that size, as above
+    time 2025-06-01T09:00:05.000000+00:00
+
 Each line ends with a newline, the last one included. The signature is Ed25519 over exactly
 these UTF-8 bytes. As a signed note it is followed by an empty line and
 ``— <key_id> base64(key_hash[4] || signature[64])`` where ``key_hash`` is
@@ -53,11 +65,12 @@ class Checkpoint:
     created_at: datetime
     key_id: str
     signature: str  # base64 of the 64-byte Ed25519 signature over body()
+    tree_root: str | None = None  # hex: the Merkle tree root at ledger_size (0003_merkle on)
 
     def body(self) -> str:
         return checkpoint_body(checkpoint_seq=self.checkpoint_seq, ledger_size=self.ledger_size,
                                ledger_hash=self.ledger_hash, previous_hash=self.previous_hash,
-                               created_at=self.created_at)
+                               created_at=self.created_at, tree_root=self.tree_root)
 
     def body_hash(self) -> str:
         """What the next checkpoint's ``previous_hash`` must be."""
@@ -71,10 +84,14 @@ class Checkpoint:
 
 
 def checkpoint_body(*, checkpoint_seq: int, ledger_size: int, ledger_hash: str,
-                    previous_hash: str, created_at: datetime) -> str:
-    root = base64.b64encode(bytes.fromhex(ledger_hash)).decode()
+                    previous_hash: str, created_at: datetime, tree_root: str | None = None) -> str:
+    if tree_root is None:  # signed before the Merkle tree (revision 0002)
+        root = base64.b64encode(bytes.fromhex(ledger_hash)).decode()
+        return (f"{ORIGIN}\n{ledger_size}\n{root}\ncheckpoint {checkpoint_seq}\n"
+                f"previous {previous_hash}\ntime {utc_iso(created_at)}\n")
+    root = base64.b64encode(bytes.fromhex(tree_root)).decode()
     return (f"{ORIGIN}\n{ledger_size}\n{root}\ncheckpoint {checkpoint_seq}\n"
-            f"previous {previous_hash}\ntime {utc_iso(created_at)}\n")
+            f"previous {previous_hash}\nchain {ledger_hash}\ntime {utc_iso(created_at)}\n")
 
 
 def key_hash(key_id: str, public_key: bytes) -> bytes:

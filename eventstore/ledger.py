@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.util import greenlet_spawn
 
+from eventstore import merkle
 from eventstore.checkpoints import CHECKPOINT_GENESIS, Checkpoint, Signer, signature_problem
 from eventstore.errors import EventStoreError
 from eventstore.hashing import GENESIS_HASH
 from eventstore.ledger_chain import LEDGER_GENESIS, ledger_link
-from eventstore.ledger_reads import latest_checkpoint, ledger_links, snapshot
+from eventstore.ledger_reads import latest_checkpoint, leaf_hashes, ledger_links, snapshot
 from eventstore.model import RecordedEvent
 from eventstore.progress import Progress, Reporter
 from eventstore.store import PostgresEventStore
@@ -52,8 +53,8 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])
 
 _INSERT_CHECKPOINT = """
 INSERT INTO checkpoints (checkpoint_seq, ledger_size, ledger_hash, previous_hash, created_at,
-                         key_id, signature)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+                         key_id, signature, tree_root)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 """
 
 # For each stream's first event in a batch: its previous version, and whether it is sealed.
@@ -239,18 +240,38 @@ async def _checkpoint(conn: Any, signer: Signer, keys: dict[str, bytes], size: i
         raise LedgerRefused(f"checkpoint {latest.checkpoint_seq}: {problem}; it will not be "
                             "extended (configure the old public key after a key rotation)")
     root = await _recompute(conn, latest, size)
+    tree_root = await _tree_root(conn, latest, size)
     checkpoint = Checkpoint(
         checkpoint_seq=(latest.checkpoint_seq if latest else 0) + 1, ledger_size=size,
         ledger_hash=root,
         previous_hash=latest.body_hash() if latest else CHECKPOINT_GENESIS,
         created_at=max(now, latest.created_at) if latest else now,
-        key_id=signer.key_id, signature="",
+        key_id=signer.key_id, signature="", tree_root=tree_root,
     )
     signed = replace(checkpoint, signature=signer.sign(checkpoint.body()))
     await conn.execute(_INSERT_CHECKPOINT, signed.checkpoint_seq, signed.ledger_size,
                        signed.ledger_hash, signed.previous_hash, signed.created_at,
-                       signed.key_id, signed.signature)
+                       signed.key_id, signed.signature, signed.tree_root)
     return signed
+
+
+async def _tree_root(conn: Any, latest: Checkpoint | None, size: int) -> str:
+    """The Merkle tree root at ``size``, over the stored event hashes; the latest checkpoint's
+    signed tree root (if it has one) must be the root of the first part and be extended by the
+    rest (RFC 9162 consistency), or nothing is signed."""
+    try:
+        leaves = await leaf_hashes(conn, size)
+    except ValueError as error:
+        raise LedgerRefused(str(error)) from None
+    root = merkle.root(leaves)
+    if latest is not None and latest.tree_root is not None:
+        old = merkle.root(leaves[:latest.ledger_size])
+        proof = merkle.consistency_proof(leaves, latest.ledger_size)
+        if old.hex() != latest.tree_root or not merkle.verify_consistency(
+                latest.ledger_size, size, old, root, proof):
+            raise LedgerRefused(f"checkpoint {latest.checkpoint_seq}: its tree root differs from "
+                                "the one recomputed from the stored events")
+    return root.hex()
 
 
 async def _recompute(conn: Any, latest: Checkpoint | None, size: int) -> str:

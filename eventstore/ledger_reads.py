@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from eventstore import merkle
 from eventstore.checkpoints import Checkpoint
 from eventstore.rows import COLUMNS
 
 _CHECKPOINT_COLUMNS = ("checkpoint_seq, ledger_size, ledger_hash, previous_hash, created_at, "
-                       "key_id, signature")
+                       "key_id, signature, tree_root")
 
 _LINKS = """
 SELECT l.ledger_seq, l.ledger_hash, l.event_position, e.stream_id, e.stream_version, e.hash
@@ -64,7 +65,8 @@ async def snapshot(conn: Any) -> AsyncIterator[None]:
 
 def to_checkpoint(row: Any) -> Checkpoint:
     return Checkpoint(checkpoint_seq=row[0], ledger_size=row[1], ledger_hash=row[2],
-                      previous_hash=row[3], created_at=row[4], key_id=row[5], signature=row[6])
+                      previous_hash=row[3], created_at=row[4], key_id=row[5], signature=row[6],
+                      tree_root=row[7])
 
 
 async def read_checkpoints(conn: Any) -> list[Checkpoint]:
@@ -91,6 +93,28 @@ async def covering_checkpoint(conn: Any, ledger_seq: int) -> Checkpoint | None:
                               "WHERE ledger_size >= $1 ORDER BY checkpoint_seq LIMIT 1",
                               ledger_seq)
     return None if row is None else to_checkpoint(row)
+
+
+_LEAVES = """
+SELECT l.ledger_seq, e.hash FROM ledger AS l LEFT JOIN events AS e ON e.position = l.event_position
+WHERE l.ledger_seq <= $1 ORDER BY l.ledger_seq
+"""
+
+
+async def leaf_hashes(conn: Any, size: int) -> list[bytes]:
+    """The Merkle leaf hashes of ledger entries 1..``size`` (eventstore/merkle.py); ValueError
+    names the first entry that is missing or whose event is gone."""
+    leaves: list[bytes] = []
+    async with snapshot(conn):
+        async for seq, event_hash in conn.cursor(_LEAVES, size, prefetch=5000):
+            if seq != len(leaves) + 1:
+                raise ValueError(f"ledger seq {len(leaves) + 1} is missing")
+            if event_hash is None:
+                raise ValueError(f"ledger seq {seq}: its event is missing")
+            leaves.append(merkle.leaf_hash(bytes.fromhex(event_hash)))
+    if len(leaves) != size:
+        raise ValueError(f"ledger seq {len(leaves) + 1} is missing")
+    return leaves
 
 
 async def ledger_size(conn: Any) -> int:

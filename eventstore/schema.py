@@ -147,11 +147,15 @@ checkpoints = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("key_id", Text, nullable=False),
     Column("signature", Text, nullable=False),
+    # Revision 0003_merkle: the Merkle tree root (NULL on checkpoints signed before it).
+    Column("tree_root", Text, nullable=True),
     CheckConstraint("checkpoint_seq >= 1", name="ck_checkpoints_seq"),
     CheckConstraint("ledger_hash ~ '^[0-9a-f]{64}$'", name="ck_checkpoints_ledger_hash"),
     CheckConstraint("previous_hash ~ '^[0-9a-f]{64}$'", name="ck_checkpoints_previous_hash"),
     CheckConstraint("key_id ~ '^[A-Za-z0-9._-]{1,64}$'", name="ck_checkpoints_key_id"),
     CheckConstraint("signature ~ '^[A-Za-z0-9+/]{86}==$'", name="ck_checkpoints_signature"),
+    CheckConstraint("tree_root IS NULL OR tree_root ~ '^[0-9a-f]{64}$'",
+                    name="ck_checkpoints_tree_root"),
 )
 
 Index("ix_checkpoints_ledger_size", checkpoints.c.ledger_size)

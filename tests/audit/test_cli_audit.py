@@ -270,3 +270,57 @@ async def test_the_worker_seals_and_checkpoints_in_the_background(scratch: Scrat
                                        "'advisory' AND database = (SELECT oid FROM pg_database "
                                        "WHERE datname = current_database())")
     assert len(checkpoints) >= 2 and {c.key_id for c in checkpoints} == {KEY_A.key_id}
+
+
+async def test_the_witness_from_the_command_line(cli_db: Scratch, tmp_path: Path) -> None:
+    """The operator hands over checkpoint and proof; the auditor's office co-signs growth and
+    refuses a rollback, with the field and the rule; verify names the unsealed tail."""
+    await record_plan(cli_db.store, "cli-w1")
+    env = _env(cli_db, tmp_path / "data")
+    assert (await nhansu(env, "ledger", "seal")).returncode == 0
+    public = (await nhansu(env, "ledger", "public-key")).stdout.strip()
+    office = tmp_path / "office"
+    office.mkdir()
+    key, state, handoff = office / "witness.key", office / "witness.note", tmp_path / "h.json"
+    made = await nhansu(env, "audit", "witness-key", "--key-id", "kiem-toan", "--out", str(key))
+    assert made.returncode == 0 and "kiem-toan:" in made.stdout, made.stdout + made.stderr
+    witness = ["audit", "witness", "--proof", str(handoff), "--state", str(state),
+               "--witness-key", str(key), "--public-key", public]
+
+    assert (await nhansu(env, "ledger", "consistency", "--from-size", "0", "--out",
+                         str(handoff))).returncode == 0
+    first = await nhansu(env, *witness, "--init")
+    assert first.returncode == 0, first.stdout + first.stderr
+    size = parse_note(state.read_text()).ledger_size
+
+    await record_plan(cli_db.store, "cli-w2")
+    pending = await nhansu(env, "audit", "verify")
+    assert pending.returncode == 0 and "Đuôi chưa niêm phong:" in pending.stdout
+    assert "giờ Việt Nam" in pending.stdout, pending.stdout
+    assert (await nhansu(env, "ledger", "seal")).returncode == 0
+    assert "mọi sự kiện đã vào sổ cái" in (await nhansu(env, "audit", "verify")).stdout
+    assert (await nhansu(env, "ledger", "consistency", "--from-size", str(size), "--out",
+                         str(handoff))).returncode == 0
+    grown = await nhansu(env, *witness, "--json")
+    assert grown.returncode == 0, grown.stdout + grown.stderr
+    assert json.loads(grown.stdout)["previous_size"] == size
+    kept = state.read_text()
+    assert len(parse_note(kept).signatures) == 2
+    audited = await nhansu(env, "audit", "verify", "--trusted-checkpoint", str(state))
+    assert audited.returncode == 0, audited.stdout
+
+    await tamper_all(cli_db.engine, "DELETE FROM checkpoints WHERE checkpoint_seq > 1",
+                     f"DELETE FROM ledger WHERE ledger_seq > {size}")
+    assert (await nhansu(env, "ledger", "seal", "--no-checkpoint")).returncode == 0
+    refused_proof = await nhansu(env, "ledger", "consistency", "--from-size", "100000")
+    assert refused_proof.returncode == 2 and "--from-size" in refused_proof.stdout + \
+        refused_proof.stderr
+    assert (await nhansu(env, "ledger", "consistency", "--from-size", "0", "--out",
+                         str(handoff))).returncode == 0
+    refused = await nhansu(env, *witness)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "Từ chối ký chứng thực" in refused.stdout + refused.stderr
+    assert "--proof" in refused.stdout + refused.stderr
+    assert state.read_text() == kept
+    caught = await nhansu(env, "audit", "verify", "--trusted-checkpoint", str(state))
+    assert caught.returncode == 1 and "rolled back" in caught.stdout

@@ -4,17 +4,23 @@ application role may only read and append."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from asyncpg.exceptions import InsufficientPrivilegeError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from audit.database import verify_ledger
+from eventstore import merkle
+from eventstore.checkpoints import CHECKPOINT_GENESIS, Checkpoint
 from eventstore.database import create_engine
+from eventstore.ledger_chain import LEDGER_GENESIS, ledger_link
 from eventstore.migrate import current_revision, downgrade, head_revision, upgrade
 from eventstore.model import NO_STREAM
 from eventstore.store import PostgresEventStore
-from tests.contract.builders import driver, events, fetch, schema_module_catalog, stream
-from tests.contract.ledger_support import seal_to
+from tests.contract.builders import driver, event, events, fetch, schema_module_catalog, stream
+from tests.contract.ledger_support import SIGNER, seal_to
 from tests.support.databases import Scratch, fresh_database
 
 pytestmark = pytest.mark.contract
@@ -77,6 +83,52 @@ async def test_down_to_0001_keeps_the_events_and_up_again(pg_server: str) -> Non
                 assert await conn.scalar(text("SELECT count(*) FROM events")) == 2
             await upgrade(url)
             assert await current_revision(url) == head_revision()
+        finally:
+            await engine.dispose()
+
+
+async def test_a_ledger_signed_before_the_tree_converts_and_verifies(pg_server: str) -> None:
+    """Revision 0003_merkle on a ledger with a chain-only checkpoint: the old one still
+    verifies as signed, the next seal signs the tree root over the whole ledger."""
+    async with fresh_database(pg_server, "ledger_merkle_up") as url:
+        engine = create_engine(url)
+        try:
+            await downgrade(url, "0003_stored_bytes")  # the revision before the tree
+            store = PostgresEventStore(engine)
+            s = stream()
+            await store.append(events(s, 3), {s: NO_STREAM})
+            async with driver(engine) as conn:  # the ledger and a checkpoint as 0002 had them
+                chain = LEDGER_GENESIS
+                rows = await conn.fetch("SELECT position, hash, stream_id, stream_version "
+                                        "FROM events ORDER BY position")
+                for seq, (position, hash_, stream_id, version) in enumerate(rows, start=1):
+                    chain = ledger_link(chain, event_hash=hash_, ledger_seq=seq,
+                                        position=position, stream_id=stream_id,
+                                        stream_version=version)
+                    await conn.execute("INSERT INTO ledger VALUES ($1, $2, $3)",
+                                       seq, position, chain)
+                now = await conn.fetchval("SELECT clock_timestamp()")
+                old = Checkpoint(checkpoint_seq=1, ledger_size=3, ledger_hash=chain,
+                                 previous_hash=CHECKPOINT_GENESIS, created_at=now,
+                                 key_id=SIGNER.key_id, signature="")
+                old = replace(old, signature=SIGNER.sign(old.body()))
+                await conn.execute(
+                    "INSERT INTO checkpoints VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    1, 3, chain, old.previous_hash, now, old.key_id, old.signature)
+            await upgrade(url)
+            assert await current_revision(url) == head_revision() == "0003_merkle"
+            await store.append([event(s, 4), event(s, 5)], {s: 3})
+            made = (await seal_to(engine, store, 5)).checkpoint
+            assert made is not None and made.tree_root is not None
+            async with driver(engine) as conn:
+                rows = await conn.fetch("SELECT e.hash FROM ledger l JOIN events e "
+                                        "ON e.position = l.event_position ORDER BY ledger_seq")
+            leaves = [merkle.leaf_hash(bytes.fromhex(r[0])) for r in rows]
+            assert made.tree_root == merkle.root(leaves).hex()
+            assert "\nchain " in made.body() and "\nchain " not in old.body()
+            report = await verify_ledger(engine, {SIGNER.key_id: SIGNER.public_key})
+            assert report.ok, report.failures
+            assert report.checkpoints == 2
         finally:
             await engine.dispose()
 

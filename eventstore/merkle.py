@@ -1,0 +1,148 @@
+"""The ledger as an RFC 6962 / RFC 9162 Merkle tree log: tree hashes and the proofs the log
+hands out (an inclusion proof for one entry, a consistency proof between two sizes).
+
+The leaves are the ledger's entries in ledger order, each one its event's hash (32 bytes)::
+
+    leaf hash = SHA-256(0x00 || event hash)
+    node hash = SHA-256(0x01 || left || right)
+    MTH({})   = SHA-256("")
+
+A tree of n leaves splits at k, the largest power of two below n (RFC 9162 2.1.1). Proofs are
+computed from the leaf hashes on demand: a proof over n leaves costs O(n) hashing, which at
+this service's scale (a congress produces thousands of events, not billions) is milliseconds,
+and it keeps the database free of derived rows that would need their own tamper checks.
+
+Standard library only. The verifiers (``verify_inclusion``, ``verify_consistency``) are here
+for the store's own checks; audit/spec.py has its own copy for the auditor, on purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(leaf: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n >= 2)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def root(leaves: Sequence[bytes]) -> bytes:
+    """MTH over leaf *hashes* (not the raw leaves), iteratively: pair up level by level; an
+    odd node at the end of a level is carried up unchanged, which gives RFC 6962's shape."""
+    if not leaves:
+        return EMPTY_ROOT
+    level = list(leaves)
+    while len(level) > 1:
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
+    """PATH(index, D[n]) over leaf hashes (RFC 9162 2.1.3.1)."""
+    if not 0 <= index < len(leaves):
+        raise ValueError(f"leaf {index} is outside a tree of {len(leaves)}")
+    path: list[bytes] = []
+    lo, hi, m = 0, len(leaves), index
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if m < k:
+            path.append(root(leaves[lo + k:hi]))
+            hi = lo + k
+        else:
+            path.append(root(leaves[lo:lo + k]))
+            lo, m = lo + k, m - k
+    path.reverse()
+    return path
+
+
+def consistency_proof(leaves: Sequence[bytes], first: int) -> list[bytes]:
+    """PROOF(first, D[n]) over leaf hashes (RFC 9162 2.1.4.1); empty for 0 or n."""
+    n = len(leaves)
+    if not 0 <= first <= n:
+        raise ValueError(f"size {first} is outside a tree of {n}")
+    if first in (0, n):
+        return []
+    proof: list[bytes] = []
+    lo, hi, m, whole = 0, n, first, True
+    while m != hi - lo:
+        k = _split(hi - lo)
+        if m <= k:
+            proof.append(root(leaves[lo + k:hi]))
+            hi = lo + k
+        else:
+            proof.append(root(leaves[lo:lo + k]))
+            lo, m, whole = lo + k, m - k, False
+    if not whole:
+        proof.append(root(leaves[lo:hi]))
+    proof.reverse()
+    return proof
+
+
+def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
+                     expected_root: bytes) -> bool:
+    """RFC 9162 2.1.3.2; ``leaf`` is the leaf hash."""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == expected_root
+
+
+def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
+                       proof: Sequence[bytes]) -> bool:
+    """RFC 9162 2.1.4.2 (size 0 is consistent with anything, with an empty proof)."""
+    if not 0 <= first <= second:
+        return False
+    if first == 0:
+        return not proof and (second > 0 or first_root == second_root)
+    if first == second:
+        return not proof and first_root == second_root
+    path = list(proof)
+    if first & (first - 1) == 0:
+        path.insert(0, first_root)
+    if not path:
+        return False
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == first_root and sr == second_root

@@ -1,0 +1,110 @@
+"""The Merkle tree log: RFC 6962 test vectors, a hand-computed small tree, and properties over
+random sizes for the store's proofs checked by the auditor's independent verifier."""
+
+from __future__ import annotations
+
+import hashlib
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit import spec
+from eventstore import merkle
+
+# The eight leaves of RFC 6962's reference tests (certificate-transparency, merkle_tree_test),
+# and the tree heads they give for sizes 1..8.
+RFC_LEAVES = [bytes.fromhex(h) for h in (
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+    "606162636465666768696a6b6c6d6e6f")]
+RFC_ROOTS = [
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+]
+
+
+def _h(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def test_rfc6962_tree_heads_from_both_implementations() -> None:
+    hashes = [merkle.leaf_hash(leaf) for leaf in RFC_LEAVES]
+    frontier = spec.MerkleFrontier()
+    for n in range(1, 9):
+        frontier.append(hashes[n - 1])
+        assert merkle.root(hashes[:n]).hex() == RFC_ROOTS[n - 1]
+        assert frontier.root().hex() == RFC_ROOTS[n - 1]
+    assert merkle.root([]) == _h(b"") == spec.MerkleFrontier().root()
+
+
+def test_three_leaf_tree_by_hand() -> None:
+    a, b, c = (bytes([i]) * 32 for i in (1, 2, 3))
+    la, lb, lc = (_h(b"\x00" + x) for x in (a, b, c))
+    ab = _h(b"\x01" + la + lb)
+    root = _h(b"\x01" + ab + lc)
+    leaves = [la, lb, lc]
+    assert merkle.root(leaves) == root
+    assert spec.merkle_leaf(a.hex()) == la
+    # c's path is [ab]; a's path is [lb, lc]; the proof that size 2 extends to 3 is [lc].
+    assert merkle.inclusion_proof(leaves, 2) == [ab]
+    assert merkle.inclusion_proof(leaves, 0) == [lb, lc]
+    assert merkle.consistency_proof(leaves, 2) == [lc]
+    assert merkle.consistency_proof(leaves, 1) == [lb, lc]
+    assert spec.inclusion_valid(lc, 2, 3, [ab], root)
+    assert spec.consistency_valid(2, 3, ab, root, [lc])
+    assert not spec.consistency_valid(2, 3, ab, root, [la])
+
+
+def _leaves(n: int, salt: int) -> list[bytes]:
+    return [merkle.leaf_hash(_h(f"{salt}:{i}".encode())) for i in range(n)]
+
+
+sizes = st.integers(min_value=1, max_value=70).flatmap(
+    lambda n: st.tuples(st.just(n), st.integers(min_value=1, max_value=n),
+                        st.integers(min_value=0, max_value=n - 1), st.integers(0, 3)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(sizes)
+def test_inclusion_proofs_verify_and_a_changed_leaf_or_root_fails(case: tuple[int, ...]) -> None:
+    n, _m, index, salt = case
+    leaves = _leaves(n, salt)
+    root = merkle.root(leaves)
+    proof = merkle.inclusion_proof(leaves, index)
+    assert spec.inclusion_valid(leaves[index], index, n, proof, root)
+    assert merkle.verify_inclusion(leaves[index], index, n, proof, root)
+    other = _h(b"changed")
+    assert not spec.inclusion_valid(other, index, n, proof, root)
+    assert not spec.inclusion_valid(leaves[index], index, n, proof, other)
+    if n > 1:  # the right leaf claimed at another index fails
+        assert not spec.inclusion_valid(leaves[index], (index + 1) % n, n, proof, root)
+    if proof:
+        bent = [*proof[:-1], other]
+        assert not spec.inclusion_valid(leaves[index], index, n, bent, root)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sizes)
+def test_consistency_proofs_verify_and_a_changed_leaf_or_root_fails(case: tuple[int, ...]) -> None:
+    n, m, index, salt = case
+    leaves = _leaves(n, salt)
+    first, second = merkle.root(leaves[:m]), merkle.root(leaves)
+    proof = merkle.consistency_proof(leaves, m)
+    assert spec.consistency_valid(m, n, first, second, proof)
+    assert merkle.verify_consistency(m, n, first, second, proof)
+    if m == n:
+        return
+    # A history rewritten anywhere (inside the old tree or after it) fails against the old root.
+    changed = list(leaves)
+    changed[index] = _h(b"changed")
+    forged = merkle.consistency_proof(changed, m)
+    assert not spec.consistency_valid(m, n, first, merkle.root(changed), forged) or index >= m
+    assert not spec.consistency_valid(m, n, first, _h(b"x"), proof)
+    assert not spec.consistency_valid(m, n, _h(b"x"), second, proof)
+    # A shorter tree is never consistent as an extension of a longer one.
+    assert not spec.consistency_valid(n, m, second, first, proof)
