@@ -10,7 +10,8 @@ then demands that every old version upcasts to the current one.
 Sources, each a history decided by the domain from the test builders: the worked plan
 (tests/support/scenario.py), then the review of a submitted plan (tests/unit/review.py) in
 three branches, since a round gets one decision: approved with an exclusion, sent back,
-rejected; then a plan whose imported list is corrected and thinned, then cancelled; last a
+rejected; then a plan whose imported list is corrected and thinned, then cancelled; a plan
+whose workflow was terminated, resumed from its events; last a
 congress through every kind of its events (tests/support/congress.py ``whole_election``).
 A fixture says which history it comes from and where (``history``, ``sequence``).
 The worked plan's fixtures are chosen so that, folded in ``sequence`` order, they make a valid
@@ -46,6 +47,7 @@ def path_of(event_type: str, version: int) -> Path:
 WORKED_PLAN = "worked-plan"
 AMENDED = "amended-and-cancelled"
 CONGRESS = "congress"
+RESUMED = "resumed"
 
 
 def scenario_events() -> list[DomainEvent]:
@@ -149,6 +151,27 @@ def amended_history() -> list[DomainEvent]:
     return events
 
 
+def resumed_history() -> list[DomainEvent]:
+    """A plan with its list registered whose workflow was terminated, resumed by an
+    administrator from its events."""
+    from domain.people import Actor, Role
+    from domain.resumption import ResumePlan, resume
+    from tests.support import plans
+
+    state, events = PlanState(), []
+    for command in [plans.open_plan(plan_id=PLAN_ID, command_id="resumed-open"),
+                    plans.batch(incumbents=range(1, 5), first_time=[5])]:
+        decided = decide(state, command, now=NOW)
+        state = fold(decided, state)
+        events.extend(decided)
+    operator = Actor(user_id="quan.tri", role=Role.ADMINISTRATOR, organization_id="*")
+    events.extend(resume(state, ResumePlan(
+        command_id="resumed-resume", actor=operator, plan_id=PLAN_ID,
+        reason="Quy trình bị dừng ngang; khôi phục từ sổ sự kiện"),
+        workflow_status="terminated", now=NOW))
+    return events
+
+
 def chosen() -> dict[str, tuple[str, int, DomainEvent]]:
     """One event per type, (history, index, event): from the worked plan the first about the
     nominee (or about the plan); other types from the review histories, in order."""
@@ -163,6 +186,9 @@ def chosen() -> dict[str, tuple[str, int, DomainEvent]]:
     if set(EVENT_TYPES) - set(picked):
         for index, event in enumerate(amended_history()):
             picked.setdefault(event.TYPE, (AMENDED, index, event))
+    if set(EVENT_TYPES) - set(picked):
+        for index, event in enumerate(resumed_history()):
+            picked.setdefault(event.TYPE, (RESUMED, index, event))
     if set(EVENT_TYPES) - set(picked):
         from tests.support.congress import whole_election
 
