@@ -159,8 +159,9 @@ def resumed_history() -> list[DomainEvent]:
     from tests.support import plans
 
     state, events = PlanState(), []
-    for command in [plans.open_plan(plan_id=PLAN_ID, command_id="resumed-open"),
-                    plans.batch(incumbents=range(1, 5), first_time=[5])]:
+    commands: list[PlanCommand] = [plans.open_plan(plan_id=PLAN_ID, command_id="resumed-open"),
+                                   plans.batch(incumbents=range(1, 5), first_time=[5])]
+    for command in commands:
         decided = decide(state, command, now=NOW)
         state = fold(decided, state)
         events.extend(decided)
