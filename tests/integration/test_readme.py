@@ -46,6 +46,8 @@ async def readme_database() -> AsyncIterator[str]:
         yield url
 
 
+# Some 60 CLI processes, each paying its start-up: minutes on a loaded two-core machine.
+@pytest.mark.timeout(1200)
 async def test_the_readme_walkthrough_runs_as_written_from_opening_to_approval(
         temporal_client: Client, readme_database: str, tmp_path: Path) -> None:
     commands = walkthrough()
