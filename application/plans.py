@@ -519,7 +519,7 @@ def _closed_or_gone(plan_id: str, state: PlanState) -> Exception:
             message=f"Đề án «{plan_id}» {CLOSED[state.phase]}: không nhận thêm lệnh."),))
     return WorkflowGone(
         f"Đề án «{plan_id}» đã được ghi nhưng quy trình của nó không còn chạy trên Temporal; "
-        "báo quản trị viên khôi phục.")
+        f"báo quản trị viên khôi phục (nhansu plan resume {plan_id} --reason ...).")
 
 
 def _translate_failure(exc: WorkflowUpdateFailedError, command_id: str) -> Exception:
