@@ -9,6 +9,8 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from domain.structure import StructureFigure
+from domain.vocabulary import STRUCTURE_MEASURES
 from reads.models.connections import driver
 
 if TYPE_CHECKING:
@@ -42,6 +44,15 @@ class CommitteeRow:
 
     def share(self, measure: str) -> Fraction | None:
         return Fraction(self.counts[measure], self.elected) if self.elected else None
+
+    def figures(self) -> list[StructureFigure]:
+        """The committee's make-up against its plan's targets (``met`` None: no target)."""
+        return [StructureFigure(measure=m, label_vi=STRUCTURE_MEASURES[m],
+                                count=self.counts[m], total=self.elected,
+                                target=self.targets[m]) for m in MEASURES]
+
+    def targets_missed(self) -> list[str]:
+        return [f.measure for f in self.figures() if f.met is False]
 
     def above(self, measure: str, threshold: Fraction) -> bool:
         """Strictly more than ``threshold`` (``trên 1/3``), in integers."""
