@@ -201,7 +201,8 @@ async def test_a_tampered_event_is_set_aside_and_every_read_model_read_still_ans
     assert await runner.catch_up(db.engine, db.store, [Recording(), *read_models()]) == len(log)
     names = {s.projection for s in await reading.set_aside(db.engine)
              if s.position == registration.position}
-    assert names == {"recording", "plans", "nominations", "structure"}
+    assert names == {"recording", "plans", "nominations", "structure",
+                     "committees"}
     [item] = await reading.set_aside(db.engine, ["recording"], per_projection=1)
     assert "KHÔNG khớp mã băm" in item.error and "nhansu audit verify" in item.error
 
