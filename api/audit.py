@@ -214,7 +214,13 @@ async def _committees(ctx: Any, caller: Any, organization: str, first_time_above
 
 
 @router.get("/reports/committees", summary="Báo cáo: cấp ủy được bầu tại đại hội",
-            response_model=CommitteesOut, responses=READ_ERRORS)
+            response_model=CommitteesOut, responses={
+                200: {"description": "Báo cáo (JSON), hoặc bảng CSV, XLSX theo format.",
+                      "content": {"text/csv": {"schema": {"type": "string"}},
+                                  "application/vnd.openxmlformats-officedocument."
+                                  "spreadsheetml.sheet": {"schema": {"type": "string",
+                                                                     "format": "binary"}}}},
+                **READ_ERRORS})
 async def report_committees(
         ctx: Ctx, caller: Caller, organization: Organization,
         first_time_above: FirstTimeAbove = "1/3", women_above: WomenAbove = "15%",
@@ -248,7 +254,11 @@ async def report_committees(
 
 
 @router.get("/reports/committees/chart.png", summary="Biểu đồ: cấp ủy được bầu",
-            response_class=Response, responses=READ_ERRORS)
+            response_class=Response, responses={
+                200: {"description": "Biểu đồ PNG.",
+                      "content": {"image/png": {"schema": {"type": "string",
+                                                           "format": "binary"}}}},
+                **READ_ERRORS})
 async def report_committees_chart(
         ctx: Ctx, caller: Caller, organization: Organization,
         first_time_above: FirstTimeAbove = "1/3", women_above: WomenAbove = "15%",

@@ -22,7 +22,8 @@ def header() -> list[str]:
             "Số cấp ủy viên", *(f"{label('measure', m)} (người)" for m in MEASURES),
             *(f"{label('measure', m)} (%)" for m in MEASURES), "Tái cử",
             "Bầu đủ ngay lần đầu", "Đại hội bầu trực tiếp bí thư", "Số ghế còn trống",
-            "Số được chỉ định", "Đã chuẩn y", "Ngày hoàn thành"]
+            "Số được chỉ định", "Đã chuẩn y", "Ngày hoàn thành",
+            "Chưa đạt chỉ tiêu cơ cấu của đề án"]
 
 
 def _share(count: int, total: int) -> float | str:
@@ -41,7 +42,8 @@ def rows(report: CommitteesReport) -> list[list[Any]]:
                     *(_share(r.counts[m], r.elected) for m in MEASURES), r.incumbents,
                     _yes(r.first_ballot_complete), _yes(r.secretary_direct), r.open_seats,
                     r.appointed, _yes(r.result_approved),
-                    r.closed_on.strftime("%d/%m/%Y") if r.closed_on else ""])
+                    r.closed_on.strftime("%d/%m/%Y") if r.closed_on else "",
+                    "; ".join(label("measure", m) for m in r.targets_missed())])
     return out
 
 

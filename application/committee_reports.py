@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from application.access import readable
@@ -108,12 +109,20 @@ def _figures(rows: Sequence[Any], deadline: date | None) -> tuple[Figure, ...]:
     return tuple(figures)
 
 
+@lru_cache(maxsize=65536)
+def _percent(count: int, total: int) -> str:
+    """Committees repeat the same few (count, size) pairs: each written once."""
+    return percent(Fraction(count, total))
+
+
 def _ranked(rows: Sequence[Any], measure: str, share: Fraction) -> Ranked:
+    # Floats order these shares exactly: two fractions with denominators this small that
+    # differ never round to the same float.
     over = sorted((r for r in rows if r.above(measure, share)),
-                  key=lambda r: (-(r.share(measure) or 0), r.organization_name,
+                  key=lambda r: (-r.counts[measure] / r.elected, r.organization_name,
                                  r.organization_id))
     names = ", ".join(f"{r.organization_name} ({r.counts[measure]}/{r.elected}, "
-                      f"{percent(Fraction(r.counts[measure], r.elected))})" for r in over)
+                      f"{_percent(r.counts[measure], r.elected)})" for r in over)
     sentence = (f"Có {len(over):02d}/{len(rows):02d} cấp ủy có tỷ lệ {FOOTNOTE[measure]} "
                 f"trên {share_text(share)}" + (f": {names}." if over else "."))
     return Ranked(measure=measure, threshold=share_text(share), committees=tuple(over),

@@ -74,6 +74,7 @@ async def run(config: BenchConfig, server: str, log: Log = print) -> Outcome:
     finally:
         await drop_database(server, config.run_database)
     metrics.append(await _projections(config, server, log))
+    metrics.append(await _national(config, server, log, facts))
 
     log(f"large database: {config.dataset.events:,} events ({config.dataset_database})")
     url, reused, load_seconds = await ensure_dataset(
@@ -114,6 +115,7 @@ async def run(config: BenchConfig, server: str, log: Log = print) -> Outcome:
         "rounds": config.rounds, "replay_streams": config.replay_streams,
         "catch_up_events": config.catch_up_events, "page": config.page,
         "projection_plans": config.projection_plans,
+        "national_organizations": config.national_organizations,
         "trail_reads": config.trail_reads,
     }
     context["elapsed_seconds"] = round(time.perf_counter() - started, 1)
@@ -315,6 +317,28 @@ async def _projections(config: BenchConfig, server: str, log: Log) -> Metric:
                       note=f"failed in this checkout: {type(error).__name__}: {error}")
     finally:
         await ours.close()
+        await drop_database(server, name)
+
+
+async def _national(config: BenchConfig, server: str, log: Log,
+                    facts: dict[str, Any]) -> Metric:
+    """bench/national.py: the elected committees' report over a synthetic country, written
+    with COPY into the registry's rows and the committees' read model of a database of its
+    own, timed beside the bare SQL aggregate."""
+    from bench.national import NationalSpec, run
+    from identity.migrate import upgrade as identity_upgrade
+    from reads.models.migrate import upgrade as read_models_upgrade
+
+    name = f"{config.run_database}_national"
+    url = await _fresh_database(server, name)
+    try:
+        await read_models_upgrade(url)
+        await identity_upgrade(url)
+        metric, found = await run(url, NationalSpec(organizations=config.national_organizations),
+                                  log)
+        facts["national"] = found
+        return metric
+    finally:
         await drop_database(server, name)
 
 

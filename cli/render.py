@@ -4,10 +4,9 @@ every piece of data printed through ``cli.output`` (never read as markup)."""
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
-from application.labels import VIETNAM, day, label, moment, number, percent
+from application.labels import VIETNAM, day, label, moment, number
 from cli import output
 from cli.output import ID_COLUMN, say, show, table
 
@@ -206,14 +205,16 @@ def committees(report: Any, *, limit: int = 50) -> None:
     from application.committee_reports import MEASURES
 
     def cell(r: Any, measure: str) -> str:
-        count = r.counts[measure]
-        return f"{number(count)} ({percent(Fraction(count, r.elected))})" if r.elected else "0"
+        f = next(f for f in r.figures() if f.measure == measure)
+        mark = "" if f.met is None else " ✓" if f.met else " ✗"
+        return f"{number(f.count)} ({f.percent_text}){mark}"
 
     shown = report.committees[:limit]
     more = len(report.committees) - len(shown)
     show(table(
         f"Cấp ủy được bầu dưới {report.organization_id}: {number(len(report.committees))} "
-        f"cấp ủy" + (f" (hiện {number(len(shown))} đầu tiên)" if more else ""),
+        f"cấp ủy; ✓/✗: đạt/chưa đạt chỉ tiêu cơ cấu của đề án"
+        + (f" (hiện {number(len(shown))} đầu tiên)" if more else ""),
         ["Tổ chức", "Nhiệm kỳ", "Theo đề án", "Cấp ủy viên",
          *(label("measure", m) for m in MEASURES), "Ghế trống", "Chỉ định"],
         [[r.organization_name, r.term, number(r.seats), number(r.elected),

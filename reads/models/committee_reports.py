@@ -9,6 +9,8 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from domain.structure import StructureFigure
+from domain.vocabulary import STRUCTURE_MEASURES
 from reads.models.connections import driver
 
 if TYPE_CHECKING:
@@ -43,10 +45,19 @@ class CommitteeRow:
     def share(self, measure: str) -> Fraction | None:
         return Fraction(self.counts[measure], self.elected) if self.elected else None
 
+    def figures(self) -> list[StructureFigure]:
+        """The committee's make-up against its plan's targets (``met`` None: no target)."""
+        return [StructureFigure(measure=m, label_vi=STRUCTURE_MEASURES[m],
+                                count=self.counts[m], total=self.elected,
+                                target=self.targets[m]) for m in MEASURES]
+
+    def targets_missed(self) -> list[str]:
+        return [f.measure for f in self.figures() if f.met is False]
+
     def above(self, measure: str, threshold: Fraction) -> bool:
-        """Strictly more than ``threshold`` (``trên 1/3``)."""
-        share = self.share(measure)
-        return share is not None and share > threshold
+        """Strictly more than ``threshold`` (``trên 1/3``), in integers."""
+        return bool(self.elected) and (self.counts[measure] * threshold.denominator
+                                       > threshold.numerator * self.elected)
 
 
 _SUBTREE = f"""
@@ -71,7 +82,6 @@ SELECT c.plan_id, c.organization_id, c.organization_name, c.organization_level, 
 FROM (SELECT DISTINCT organization_id FROM tree) t
 JOIN rm_committees c ON c.organization_id = t.organization_id
 WHERE c.committee_round IS NOT NULL AND ($3::text IS NULL OR c.term = $3)
-ORDER BY c.organization_id, c.term
 """
 
 #: The same figures as the report, summed by the database alone: the ceiling to compare with.
@@ -113,7 +123,8 @@ async def committees_under(engine: AsyncEngine, organization_id: str, day: date,
     registry on ``day`` (the congresses whose executive committee round has opened)."""
     async with driver(engine) as conn:
         rows = await conn.fetch(_COMMITTEES, organization_id, day, term)
-    return [_row(r) for r in rows]
+    # Sorted here rather than by the database: 50,000 rows spill its default work_mem to disk.
+    return sorted((_row(r) for r in rows), key=lambda r: (r.organization_id, r.term))
 
 
 async def bare_aggregate(engine: AsyncEngine, organization_id: str, day: date) -> tuple[Any, ...]:

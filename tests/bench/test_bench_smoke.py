@@ -20,7 +20,7 @@ pytestmark = pytest.mark.bench
 METRICS = {"append_20_per_tx", "append_1_per_tx", "replay_streams", "catch_up_log",
            "catch_up_projections", "verify", "verify_reference", "trail_p50_ms",
            "trail_p99_ms", "cli_help_ms", "cli_read_ms", "verify_split",
-           "verify_incremental_ms",
+           "verify_incremental_ms", "national_report_ms",
            *(f"layout_{kind}_{layout}" for kind in ("verify", "append")
              for layout in ("jsonb", "both", "bytea")),
            *(f"layout_replay_{key}" for key in ("jsonb", "both_json", "both_orjson",
@@ -55,6 +55,9 @@ async def test_the_bench_runs_at_a_tiny_scale_and_reports_every_metric(tmp_path:
         "≥ 200,000 events/s"}
     assert document["dataset"]["events"] == TINY.dataset.events
     assert len(document["machine"]["load_average"]["start"]) == 3
+    national = document["metrics"]["national_report_ms"]
+    assert national["ceiling"] > 0 and {t["target"] for t in national["targets"]} == {
+        "≤ 10,000 ms"}
 
     text = md.read_text(encoding="utf-8")
     assert text.startswith("# Benchmark results")

@@ -160,7 +160,7 @@ async def test_read_model_commands_end_to_end(pg_server: str, tmp_path: Path) ->
 
         status = await nhansu(env, "projections", "status", "--json")
         assert {r["name"]: r["behind"] for r in json.loads(status.stdout)} == {
-            "nominations": False, "plans": False, "structure": False}
+            "nominations": False, "plans": False, "structure": False, "committees": False}
         rebuilt = await nhansu(env, "projections", "rebuild", "structure")
         assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
         assert "giống hệt bảng đang dùng" in rebuilt.stdout

@@ -84,6 +84,9 @@ async def ctx(pg_server: str) -> AsyncIterator[Ctx]:
                           elected - first, fb, sd, open_, appointed, approved, closed)
                          for (o, seats, elected, women, u40, minority, first, fb, sd, open_,
                               appointed, approved, closed) in COMMITTEES])
+            # The plans' targets: at least 1/5 women in p1's and xã Một's plans.
+            await conn.execute("UPDATE rm_committees SET women_min = '1/5' "
+                               "WHERE organization_id IN ('p1', 'p1-x1')")
         yield Ctx(scratch.store, scratch.engine)
 
 
@@ -133,8 +136,13 @@ async def test_the_figures_under_a_province_are_those_worked_out_by_hand(ctx: Ct
     assert len(whole.committees) == 5 and figures(whole)["elected"] == (51, None, None)
     assert [r.organization_id for r in whole.above[0].committees] == ["p1-x1-cs1", "p2"]
 
+    # Against the plans' targets: p1 has 3/20 women (15 %) for a target of 1/5, missed;
+    # xã Một 2/9 (22,2 %), met; the others set no target.
+    assert {r.organization_id: r.targets_missed() for r in report.committees} == {
+        "p1": ["women"], "p1-x1": [], "p1-x2": [], "p1-x1-cs1": []}
     csv = to_csv(report).decode("utf-8-sig").splitlines()
     assert len(csv) == 5 and csv[0].startswith("Mã tổ chức,Tổ chức,")
+    assert csv[1].startswith("p1,") and csv[1].endswith(",Nữ") and csv[2].endswith(",")
     assert to_xlsx(report)[:2] == b"PK" and chart_png(report)[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -159,7 +159,8 @@ async def test_a_batch_cut_off_half_way_leaves_no_trace_and_is_applied_once_late
         await runner.catch_up(db.engine, db.store, [failing, *read_models()], batch_size=10)
     assert len(await recorded_ids(db)) == 20  # two batches committed, the third not at all
     assert {p.name: p.events_processed for p in await runner.positions(db.engine)} == {
-        "recording": 20, "plans": 20, "nominations": 20, "structure": 20}
+        "recording": 20, "plans": 20, "nominations": 20, "structure": 20,
+        "committees": 20}
 
     assert await runner.catch_up(db.engine, db.store, [Recording()], batch_size=10) == total - 20
     ids = await recorded_ids(db)

@@ -202,11 +202,12 @@ async def test_a_tampered_event_is_set_aside_and_every_read_model_read_still_ans
     assert await runner.catch_up(db.engine, db.store, [Recording(), *read_models()]) == len(log)
     names = {s.projection for s in await reading.set_aside(db.engine)
              if s.position == registration.position}
-    assert names == {"recording", "plans", "nominations", "structure"}
+    assert names == {"recording", "plans", "nominations", "structure",
+                     "committees"}
     [item] = await reading.set_aside(db.engine, ["recording"], per_projection=1)
     assert "KHÔNG khớp mã băm" in item.error and "nhansu audit verify" in item.error
 
-    assert len(await quarantine(db)) == 4  # nothing else is set aside
+    assert len(await quarantine(db)) == 5  # nothing else is set aside
 
     # Lists, reports and status answer; the good plan is whole, the damaged one lacks the
     # registration its read models could not read.
@@ -217,7 +218,7 @@ async def test_a_tampered_event_is_set_aside_and_every_read_model_read_still_ans
     assert {s.plan_id for s in await reading.structure(db.engine)} == {"tot", "hong"}
     status = await reading.freshness(db.engine, db.store)
     assert {f.name: f.set_aside for f in status} == {
-        "recording": 1, "plans": 1, "nominations": 1, "structure": 1}
+        "recording": 1, "plans": 1, "nominations": 1, "structure": 1, "committees": 1}
     assert all(f.first_set_aside[0].position == registration.position for f in status)
 
 
