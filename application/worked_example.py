@@ -65,6 +65,7 @@ class Narrator(Protocol):
     def trail(self, report: Any) -> None: ...
     def verification(self, result: Any) -> None: ...
     def committee(self, committee: Any) -> None: ...
+    def committees_report(self, report: Any) -> None: ...
 
 
 @dataclass
@@ -475,6 +476,19 @@ async def congress(ctx: Context, cast: Cast, plan_id: str, say: Narrator) -> Non
     say.committee(await c.show_elected_committee(ctx, cast.auditor, plan_id))
 
 
+async def committees_report(ctx: Context, cast: Cast, say: Narrator) -> None:
+    """The read models brought up to date, then the elected committees under the province
+    as the source document's footnote 1 reports them (more than 1/3 first-time members, more
+    than 15 % women), read by the auditor."""
+    from application.committee_reports import committees
+    from application.reports import catch_up
+
+    applied = await catch_up(ctx, OPERATOR)
+    say.line(f"Bảng đọc đã cập nhật ({applied} sự kiện). Báo cáo cấp ủy khóa mới dưới Tỉnh ủy "
+             "Lâm Đồng, theo cách của chú thích 1 trong báo cáo:")
+    say.committees_report(await committees(ctx, cast.auditor, organization_id=SUPERIOR))
+
+
 async def audit(ctx: Context, cast: Cast, plan_id: str, say: Narrator) -> bool:
     """With the worker stopped: the plan, four trails, every chain, the ledger."""
     from application.audit import seal, trail, verify
@@ -514,6 +528,7 @@ async def run(ctx: Context, say: Narrator, worker: Any) -> tuple[str, Cast]:
         say.rule("Đại hội: bầu cử, kiểm phiếu, chuẩn y, chỉ định")
         await congress(ctx, cast, plan_id, say)
     say.rule("Worker đã dừng: phần sau chỉ đọc PostgreSQL")
+    await committees_report(ctx, cast, say)
     if not await audit(ctx, cast, plan_id, say):
         raise SystemExit(1)
     return plan_id, cast

@@ -42,6 +42,9 @@ class TerminalNarrator:
     def committee(self, committee: Any) -> None:
         render.elected_committee(committee)
 
+    def committees_report(self, report: Any) -> None:
+        render.committees(report)
+
 
 async def demo() -> None:
     import bootstrap

@@ -33,6 +33,7 @@ class Collected:
         self.lines: list[str] = []
         self.refusals: list[tuple[str, list[str]]] = []
         self.committees: list[Any] = []
+        self.reports: list[Any] = []
         self.verified: list[Any] = []
 
     def line(self, text: str, style: str = "") -> None:
@@ -58,6 +59,9 @@ class Collected:
 
     def committee(self, committee: Any) -> None:
         self.committees.append(committee)
+
+    def committees_report(self, report: Any) -> None:
+        self.reports.append(report)
 
 
 @pytest.fixture
@@ -104,6 +108,13 @@ async def test_the_worked_example_runs_from_the_plan_to_the_elected_committee(
         assert {i.reason: i.ballots for i in first.ballots[0].invalid if i.ballots} == {
             "not_issued": 2, "too_many_kept": 3, "marked": 1}
         assert (await show_elected_committee(ctx, cast.auditor, plan_id)) == committee
+        # The footnote-style report, from the read models, names this one committee.
+        [report] = say.reports
+        [row] = report.committees
+        assert (row.plan_id, row.organization_id) == (plan_id, "org-xa-doi-may")
+        assert (row.seats, row.elected, row.open_seats) == (15, 15, 0)
+        assert row.result_approved and row.incumbents + row.counts["first_time"] == row.elected
+        assert [r.measure for r in report.above] == ["first_time", "women"]
         assert say.verified and say.verified[-1].ok
     finally:
         await engine.dispose()
