@@ -288,7 +288,7 @@ async def consistency_proof(ctx: Context, principal: Principal, first_size: int)
                           f"điểm chốt số {checkpoint.checkpoint_seq}), không phải {first_size}")
         leaves = await leaf_hashes(conn, checkpoint.ledger_size)
     return ConsistencyProof(first_size=first_size, second_size=checkpoint.ledger_size,
-                            proof=merkle.consistency_proof(leaves, first_size),
+                            proof=merkle.Tree(leaves).consistency_proof(first_size),
                             checkpoint=signed_note(ctx, checkpoint))
 
 

@@ -74,8 +74,8 @@ async def _inclusion(conn: Any, positions: list[int],
             leaves = await leaf_hashes(conn, checkpoint.ledger_size)
         except ValueError:  # the coverage verdict names what is broken
             return None
-    proofs = {int(r[0]): (int(r[1]), merkle.inclusion_proof(leaves, int(r[1]) - 1))
-              for r in rows}
+    tree = merkle.Tree(leaves)
+    proofs = {int(r[0]): (int(r[1]), tree.inclusion_proof(int(r[1]) - 1)) for r in rows}
     note = (checkpoint.signed_note(keys[checkpoint.key_id]) if checkpoint.key_id in keys
             else None)
     return InclusionProofs(checkpoint=checkpoint, signed_note=note, proofs=proofs)
