@@ -175,3 +175,17 @@ async def test_an_event_deleted_before_sealing_is_caught_and_never_signed_over(
     assert await _witnessed(scratch, state) == state
     report = await verify_ledger(scratch.engine, OPERATOR, trusted=spec.parse_note(state))
     assert not report.ok
+
+
+async def test_the_sealer_will_not_sign_a_tree_whose_signed_part_was_altered(
+        scratch: Scratch) -> None:
+    """An event hash changed under an existing checkpoint (the chain check only recomputes
+    the entries after it): the tree no longer extends the signed root, so nothing is signed."""
+    s = await _grow(scratch, 3)
+    await tamper_all(scratch.engine, "UPDATE events SET hash = repeat('ab', 32) "
+                                     f"WHERE stream_id = '{s}' AND stream_version = 1")
+    other = stream()
+    await scratch.store.append(events(other, 2), {other: NO_STREAM})
+    await seal_to(scratch.engine, scratch.store, 5, signer=None)
+    with pytest.raises(LedgerRefused, match="tree root differs"):
+        await seal(scratch.engine, scratch.store, SIGNER)
