@@ -333,7 +333,7 @@ async def consistency_proof(ctx: Context, principal: Principal, first_size: int)
                           f"điểm chốt số {checkpoint.checkpoint_seq}), không phải {first_size}")
         leaves = await leaf_hashes(conn, checkpoint.ledger_size)
     return ConsistencyProof(first_size=first_size, second_size=checkpoint.ledger_size,
-                            proof=merkle.consistency_proof(leaves, first_size),
+                            proof=merkle.Tree(leaves).consistency_proof(first_size),
                             checkpoint=signed_note(ctx, checkpoint))
 
 
@@ -418,3 +418,22 @@ def witness(*, proof_file: Path, state_file: Path, key_file: Path, public_keys: 
         raise _refuse("--state", "writable_file",
                       f"không ghi được {state_file}: {exc.strerror or exc}") from None
     return result
+
+
+def verify_trail(path: Path, public_keys: list[str]) -> tuple[int, list[str]]:
+    """Check a trail's JSON export's inclusion proofs with no database
+    (audit.offline.verify_trail_proofs): how many events are proven, and the problems."""
+    import json
+
+    from audit.offline import verify_trail_proofs
+    from audit.spec import parse_public_keys
+
+    try:
+        keys = parse_public_keys(public_keys)
+    except ValueError as exc:
+        raise _refuse("--public-key", "key_spec", str(exc)) from None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise _refuse("FILE", "trail_json", f"không đọc được hồ sơ JSON {path}: {exc}") from None
+    return verify_trail_proofs(document, keys)

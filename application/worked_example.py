@@ -499,12 +499,31 @@ async def audit(ctx: Context, cast: Cast, plan_id: str, say: Narrator) -> bool:
     sealed = await seal(ctx, OPERATOR, wait_seconds=5.0)
     say.line(f"Sổ cái: {sealed.ledger_size} sự kiện đã đánh số liên tục, điểm chốt có chữ ký "
              f"số {sealed.checkpoint.checkpoint_seq if sealed.checkpoint else '—'}.")
+    await witnessed(ctx, cast, say)
     say.plan(await show_plan(ctx, cast.auditor, plan_id))
     for card in (SHORT_AT_STEP_2[1], DISQUALIFIED, AMENDED, SENT_BACK[0]):
         say.trail(await trail(ctx, cast.auditor, card, plan_id=plan_id))
     result = await verify(ctx, cast.auditor)
     say.verification(result)
     return bool(result.ok)
+
+
+async def witnessed(ctx: Context, cast: Cast, say: Narrator) -> None:
+    """An auditor's office co-signs the checkpoint (audit/witness.py), with a key made here for
+    the example: in practice the office's own key, on its own machine."""
+    import secrets
+
+    from application.audit import consistency_proof
+    from audit.spec import parse_note
+    from audit.witness import WitnessKey, cosign
+
+    proof = await consistency_proof(ctx, cast.auditor, 0)
+    office = WitnessKey("kiem-toan-vi-du", secrets.token_bytes(32))
+    note = cosign(key=office, operator_keys=ctx.ledger_public_keys(), proof=proof, state=None)
+    root = parse_note(note.note).tree_root or ""
+    say.line(f"Gốc cây Merkle của điểm chốt số {note.checkpoint_seq}: {root[:16]}… "
+             f"({note.ledger_size} lá); người chứng thực «{office.key_id}» đã ký xác nhận "
+             "(nhansu audit witness).")
 
 
 def demo_database(name: str) -> str:

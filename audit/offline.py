@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from audit.spec import Note
+from audit.spec import HEX64, Note, inclusion_valid, merkle_leaf, note_problem, parse_note
 from audit.verifier import LedgerVerifier, Report, parse_event_line, parse_line
 
 HEADER, CHECKPOINTS, EVENTS = "header.json", "checkpoints.jsonl", "events.jsonl"
@@ -145,3 +145,42 @@ def verify_export(directory: Path, keys: dict[str, bytes], *, trusted: Note | No
     if counted is not None:
         counted.finish()
     return report
+
+
+def verify_trail_proofs(document: object, keys: dict[str, bytes]) -> tuple[int, list[str]]:
+    """The inclusion proofs of a trail's JSON export (``inclusion_proofs``): the signed note
+    is signed by a trusted key and each event's hash, as leaf ``ledger_seq - 1``, hashes up its
+    audit path to the note's tree root (RFC 9162 2.1.3.2). Returns how many events were proven
+    and the problems found (none: all hold)."""
+    block = document.get("inclusion_proofs") if isinstance(document, dict) else None
+    if not isinstance(block, dict):
+        return 0, ["the document has no inclusion_proofs"]
+    try:
+        note = parse_note(str(block.get("signed_note")))
+    except ValueError as exc:
+        return 0, [f"signed_note: {exc}"]
+    problems = []
+    if problem := note_problem(note, keys):
+        problems.append(f"signed_note: {problem}")
+    if note.tree_root is None:
+        return 0, [*problems, "signed_note: the checkpoint carries no tree root"]
+    root, proven = bytes.fromhex(note.tree_root), 0
+    events = block.get("events")
+    for n, item in enumerate(events if isinstance(events, list) else []):
+        try:
+            seq, event_hash, path = item["ledger_seq"], item["hash"], item["audit_path"]
+            ok = (type(seq) is int and isinstance(event_hash, str)
+                  and HEX64.fullmatch(event_hash) is not None
+                  and inclusion_valid(merkle_leaf(event_hash), seq - 1, note.ledger_size,
+                                      [bytes.fromhex(h) for h in path], root))
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if ok:
+            proven += 1
+        else:
+            where = item.get("position") if isinstance(item, dict) else None
+            problems.append(f"events[{n}] (position {where}): the inclusion proof does not "
+                            "verify against the signed tree root")
+    if not isinstance(events, list) or not events:
+        problems.append("inclusion_proofs.events: no event to prove")
+    return proven, problems

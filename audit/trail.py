@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from audit.coverage import Coverage, coverage_on
 from domain.vocabulary import moment
+from eventstore import merkle
 from eventstore.checkpoints import Checkpoint
 from eventstore.database import driver
+from eventstore.ledger_reads import latest_checkpoint, leaf_hashes, snapshot
 from eventstore.model import VerificationReport
 from eventstore.store import PostgresEventStore
 from reads.trail import Trail, nomination_trail
@@ -21,10 +23,21 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, kw_only=True)
+class InclusionProofs:
+    """RFC 9162 inclusion proofs of the trail's sealed events in the tree of the latest
+    signed checkpoint that has a tree root (the one a witness co-signs)."""
+
+    checkpoint: Checkpoint
+    signed_note: str | None
+    proofs: dict[int, tuple[int, list[bytes]]]  # position -> (ledger seq, audit path)
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrailReport:
     trail: Trail
     coverage: Coverage
     signed_note: str | None  # the covering checkpoint as a C2SP note, when its key is known
+    inclusion: InclusionProofs | None = None
 
     @property
     def ok(self) -> bool:
@@ -41,10 +54,31 @@ async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nominatio
     last = trail.entries[-1]
     async with driver(engine) as native:
         coverage = await coverage_on(native, last.position, last.hash, keys)
+        inclusion = await _inclusion(native, [e.position for e in trail.entries], keys)
     note = None
     if coverage.checkpoint is not None and coverage.checkpoint.key_id in keys:
         note = coverage.checkpoint.signed_note(keys[coverage.checkpoint.key_id])
-    return TrailReport(trail=trail, coverage=coverage, signed_note=note)
+    return TrailReport(trail=trail, coverage=coverage, signed_note=note, inclusion=inclusion)
+
+
+async def _inclusion(conn: Any, positions: list[int],
+                     keys: dict[str, bytes]) -> InclusionProofs | None:
+    async with snapshot(conn):
+        checkpoint = await latest_checkpoint(conn)
+        if checkpoint is None or checkpoint.tree_root is None:
+            return None
+        rows = await conn.fetch("SELECT event_position, ledger_seq FROM ledger "
+                                "WHERE event_position = ANY($1::bigint[]) AND ledger_seq <= $2",
+                                positions, checkpoint.ledger_size)
+        try:
+            leaves = await leaf_hashes(conn, checkpoint.ledger_size)
+        except ValueError:  # the coverage verdict names what is broken
+            return None
+    tree = merkle.Tree(leaves)
+    proofs = {int(r[0]): (int(r[1]), tree.inclusion_proof(int(r[1]) - 1)) for r in rows}
+    note = (checkpoint.signed_note(keys[checkpoint.key_id]) if checkpoint.key_id in keys
+            else None)
+    return InclusionProofs(checkpoint=checkpoint, signed_note=note, proofs=proofs)
 
 
 def chain_statement(report: VerificationReport) -> str:

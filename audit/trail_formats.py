@@ -41,9 +41,27 @@ def trail_json(report: TrailReport) -> dict[str, Any]:
             "signature": checkpoint.signature, "signed_note": report.signed_note,
         },
     }
+    data["inclusion_proofs"] = _inclusion_json(report)
     data["statements"] = {"chain": chain_statement(report.trail.verification),
                           "checkpoint": coverage_statement(coverage)}
     return data
+
+
+def _inclusion_json(report: TrailReport) -> dict[str, Any] | None:
+    """Per event: its ledger seq and RFC 9162 audit path (hex) in the tree of the signed note;
+    ``audit.offline.verify_trail_proofs`` (``nhansu audit verify-trail``) checks them."""
+    inclusion = report.inclusion
+    if inclusion is None:
+        return None
+    cp = inclusion.checkpoint
+    return {
+        "checkpoint_seq": cp.checkpoint_seq, "tree_size": cp.ledger_size,
+        "tree_root": cp.tree_root, "signed_note": inclusion.signed_note,
+        "events": [{"position": e.position, "hash": e.hash,
+                    "ledger_seq": inclusion.proofs[e.position][0],
+                    "audit_path": [h.hex() for h in inclusion.proofs[e.position][1]]}
+                   for e in report.trail.entries if e.position in inclusion.proofs],
+    }
 
 
 def trail_json_text(report: TrailReport) -> str:

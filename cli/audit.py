@@ -407,3 +407,34 @@ def audit_witness(
     output.say((f"Đã ký chứng thực điểm chốt số {result.checkpoint_seq} "
                 f"({result.ledger_size} mục, {since}); đã lưu vào {state}.", "green"))
     output.out.file.write(result.note)
+
+
+@audit_app.command("verify-trail")
+def audit_verify_trail(
+    file: Annotated[Path, typer.Argument(help="Hồ sơ quá trình dạng JSON (audit trail "
+                                              "--format json).")],
+    public_key: Annotated[list[str], Opt("--public-key", help="Khóa công khai của bên vận "
+                                                              "hành (key_id:base64).")],
+    as_json: Json = False,
+) -> None:
+    """Kiểm tra, không cần cơ sở dữ liệu, rằng từng sự kiện của hồ sơ nằm trong cây Merkle
+    của điểm chốt có chữ ký đi kèm (bằng chứng bao hàm RFC 9162)."""
+    from application.audit import verify_trail
+    from application.labels import number
+
+    try:
+        proven, problems = verify_trail(file, public_key)
+    except Exception as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        output.emit_json({"ok": not problems, "proven": proven, "problems": problems})
+    elif problems:
+        output.say((f"Bằng chứng bao hàm KHÔNG hợp lệ ({number(len(problems))} lỗi):",
+                    "bold red"))
+        for problem in problems:
+            output.say(f"  • {problem}")
+    else:
+        output.say((f"Bằng chứng bao hàm hợp lệ: {number(proven)} sự kiện nằm trong cây Merkle "
+                    "của điểm chốt có chữ ký.", "green"))
+    if problems:
+        raise typer.Exit(EXIT_FAILURE)

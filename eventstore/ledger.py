@@ -263,12 +263,14 @@ async def _tree_root(conn: Any, latest: Checkpoint | None, size: int) -> str:
         leaves = await leaf_hashes(conn, size)
     except ValueError as error:
         raise LedgerRefused(str(error)) from None
-    root = merkle.root(leaves)
+    tree = merkle.Tree(leaves)
+    root = tree.root()
     if latest is not None and latest.tree_root is not None:
-        old = merkle.root(leaves[:latest.ledger_size])
-        proof = merkle.consistency_proof(leaves, latest.ledger_size)
-        if old.hex() != latest.tree_root or not merkle.verify_consistency(
-                latest.ledger_size, size, old, root, proof):
+        # The proof is built from the stored leaves, so it verifies against the signed old root
+        # only if the first part of today's tree is the tree that was signed.
+        proof = tree.consistency_proof(latest.ledger_size)
+        if not merkle.verify_consistency(latest.ledger_size, size,
+                                         bytes.fromhex(latest.tree_root), root, proof):
             raise LedgerRefused(f"checkpoint {latest.checkpoint_seq}: its tree root differs from "
                                 "the one recomputed from the stored events")
     return root.hex()

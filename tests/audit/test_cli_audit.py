@@ -206,6 +206,15 @@ async def test_trail_formats_from_the_command_line(cli_db: Scratch, tmp_path: Pa
     bad = await nhansu(env, "audit", "trail", nomination_id, "--format", "pdf")
     assert bad.returncode == 2 and "--format" in bad.stdout
 
+    public = (await nhansu(env, "ledger", "public-key")).stdout.strip()
+    proven = await nhansu(env, "audit", "verify-trail", str(tmp_path / "trail.json"),
+                          "--public-key", public)
+    assert proven.returncode == 0 and "Bằng chứng bao hàm hợp lệ" in proven.stdout, \
+        proven.stdout + proven.stderr
+    wrong = await nhansu(env, "audit", "verify-trail", str(tmp_path / "trail.json"),
+                         "--public-key", KEY_A.public_spec())
+    assert wrong.returncode == 1 and "KHÔNG hợp lệ" in wrong.stdout
+
 
 async def test_the_embedded_signing_key_is_made_once_and_verifying_never_makes_one(
     tmp_path: Path,

@@ -108,3 +108,36 @@ def test_consistency_proofs_verify_and_a_changed_leaf_or_root_fails(case: tuple[
     assert not spec.consistency_valid(m, n, _h(b"x"), second, proof)
     # A shorter tree is never consistent as an extension of a longer one.
     assert not spec.consistency_valid(n, m, second, first, proof)
+
+
+def _reference_path(leaves: list[bytes], m: int) -> list[bytes]:
+    """RFC 9162 2.1.3.1 PATH, recursively as written, over ``merkle.root`` of slices."""
+    n = len(leaves)
+    if n == 1:
+        return []
+    k = 1 << ((n - 1).bit_length() - 1)
+    if m < k:
+        return [*_reference_path(leaves[:k], m), merkle.root(leaves[k:])]
+    return [*_reference_path(leaves[k:], m - k), merkle.root(leaves[:k])]
+
+
+def _reference_proof(leaves: list[bytes], m: int, whole: bool = True) -> list[bytes]:
+    """RFC 9162 2.1.4.1 SUBPROOF, recursively as written."""
+    n = len(leaves)
+    if m == n:
+        return [] if whole else [merkle.root(leaves)]
+    k = 1 << ((n - 1).bit_length() - 1)
+    if m <= k:
+        return [*_reference_proof(leaves[:k], m, whole), merkle.root(leaves[k:])]
+    return [*_reference_proof(leaves[k:], m - k, False), merkle.root(leaves[:k])]
+
+
+@settings(max_examples=200, deadline=None)
+@given(sizes)
+def test_the_tree_gives_the_rfc_recursions_proofs(case: tuple[int, ...]) -> None:
+    n, m, index, salt = case
+    leaves = _leaves(n, salt)
+    tree = merkle.Tree(leaves)
+    assert tree.root() == merkle.root(leaves)
+    assert tree.inclusion_proof(index) == _reference_path(leaves, index)
+    assert tree.consistency_proof(m) == (_reference_proof(leaves, m) if m < n else [])

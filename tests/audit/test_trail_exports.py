@@ -3,6 +3,7 @@ the hash chain verdict and the signed checkpoint verdict; names are escaped."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -10,6 +11,7 @@ import re
 
 import pytest
 
+from audit.offline import verify_trail_proofs
 from audit.spec import note_problem, parse_note
 from audit.trail import trail_report
 from audit.trail_formats import CSV_COLUMNS, trail_csv, trail_html, trail_json
@@ -57,6 +59,20 @@ async def test_every_format_holds_every_event_tally_reason_and_both_verdicts(
         assert (verdict["status"], verdict["ok"]) == ("covered", True)
         note = parse_note(verdict["checkpoint"]["signed_note"])
         assert note_problem(note, KEYS) is None and note.checkpoint_seq == 1
+
+        # Every event carries an inclusion proof against the signed tree root, checked offline;
+        # an altered hash, path or root fails.
+        proofs = document["inclusion_proofs"]
+        assert [e["position"] for e in proofs["events"]] == [e.position for e in trail.entries]
+        assert verify_trail_proofs(document, KEYS) == (len(trail.entries), [])
+        assert verify_trail_proofs(document, {})[1]  # no trusted key
+        for bend in ("hash", "audit_path", "ledger_seq"):
+            bent = copy.deepcopy(document)
+            first = bent["inclusion_proofs"]["events"][0]
+            first[bend] = ("00" * 32 if bend == "hash" else first["ledger_seq"] + 1
+                           if bend == "ledger_seq" else [*first["audit_path"][:-1], "11" * 32])
+            proven, problems = verify_trail_proofs(bent, KEYS)
+            assert proven == len(trail.entries) - 1 and len(problems) == 1, bend
 
         rows = list(csv.reader(io.StringIO(trail_csv(report))))
         assert rows[0] == list(CSV_COLUMNS)

@@ -10,6 +10,7 @@ from audit import spec
 from audit.database import verify_ledger
 from audit.witness import ConsistencyProof, WitnessKey, WitnessRefused, cosign
 from eventstore import merkle
+from eventstore.ledger import LedgerRefused, seal
 from eventstore.ledger_reads import latest_checkpoint, leaf_hashes
 from eventstore.model import NO_STREAM
 from tests.contract.builders import driver, event, events, stream
@@ -153,3 +154,38 @@ async def test_the_witness_refuses_a_foreign_state_and_an_unsigned_checkpoint(
     with pytest.raises(WitnessRefused) as refused:
         cosign(key=WITNESS, operator_keys={"x": bytes(32)}, proof=handoff, state=None)
     assert refused.value.rule == "operator_signature"
+
+
+async def test_an_event_deleted_before_sealing_is_caught_and_never_signed_over(
+        scratch: Scratch) -> None:
+    """A deletion before sealing inside a stream: the sealer refuses to extend over it (so no
+    checkpoint a witness could co-sign exists) and the auditor's verification fails. (The last
+    event of a stream deleted before sealing leaves no trace: audit/README.md says so, and the
+    sealing interval bounds that window.)"""
+    s = await _grow(scratch, 3)
+    state = await _witnessed(scratch, None)
+    await scratch.store.append([event(s, 4), event(s, 5)], {s: 3})
+    await tamper_all(scratch.engine,
+                     f"DELETE FROM events WHERE stream_id = '{s}' AND stream_version = 4")
+    with pytest.raises(LedgerRefused):
+        await seal(scratch.engine, scratch.store, SIGNER)
+    async with driver(scratch.engine) as conn:
+        latest = await latest_checkpoint(conn)
+    assert latest is not None and latest.ledger_size == 3  # nothing new to co-sign
+    assert await _witnessed(scratch, state) == state
+    report = await verify_ledger(scratch.engine, OPERATOR, trusted=spec.parse_note(state))
+    assert not report.ok
+
+
+async def test_the_sealer_will_not_sign_a_tree_whose_signed_part_was_altered(
+        scratch: Scratch) -> None:
+    """An event hash changed under an existing checkpoint (the chain check only recomputes
+    the entries after it): the tree no longer extends the signed root, so nothing is signed."""
+    s = await _grow(scratch, 3)
+    await tamper_all(scratch.engine, "UPDATE events SET hash = repeat('ab', 32) "
+                                     f"WHERE stream_id = '{s}' AND stream_version = 1")
+    other = stream()
+    await scratch.store.append(events(other, 2), {other: NO_STREAM})
+    await seal_to(scratch.engine, scratch.store, 5, signer=None)
+    with pytest.raises(LedgerRefused, match="tree root differs"):
+        await seal(scratch.engine, scratch.store, SIGNER)
