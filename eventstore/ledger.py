@@ -34,7 +34,7 @@ from eventstore.checkpoints import CHECKPOINT_GENESIS, Checkpoint, Signer, signa
 from eventstore.errors import EventStoreError
 from eventstore.hashing import GENESIS_HASH
 from eventstore.ledger_chain import LEDGER_GENESIS, ledger_link
-from eventstore.ledger_reads import latest_checkpoint, leaf_hashes, ledger_links, snapshot
+from eventstore.ledger_reads import iter_leaf_hashes, latest_checkpoint, ledger_links, snapshot
 from eventstore.model import RecordedEvent
 from eventstore.progress import Progress, Reporter
 from eventstore.store import PostgresEventStore
@@ -255,25 +255,41 @@ async def _checkpoint(conn: Any, signer: Signer, keys: dict[str, bytes], size: i
     return signed
 
 
+#: The right edge of the tree each database's latest checkpoint signed, kept by a long-lived
+#: sealer (the worker) so that a checkpoint reads only the entries after the previous one. It
+#: is used only while its root is the latest checkpoint's signed root; otherwise (a new
+#: process, another database, a checkpoint signed elsewhere) it is rebuilt from every leaf.
+_edges: dict[str, merkle.CompactRange] = {}
+
+
 async def _tree_root(conn: Any, latest: Checkpoint | None, size: int) -> str:
     """The Merkle tree root at ``size``, over the stored event hashes; the latest checkpoint's
-    signed tree root (if it has one) must be the root of the first part and be extended by the
-    rest (RFC 9162 consistency), or nothing is signed."""
+    signed tree root (if it has one) must be the root of the first part, which the rest then
+    extends (the tree is built by appending), or nothing is signed."""
+    key = str(await conn.fetchval(
+        "SELECT current_database() || '@' || coalesce(inet_server_addr()::text, 'socket') "
+        "|| ':' || coalesce(inet_server_port(), 0)"))
+    signed = None if latest is None or latest.tree_root is None else \
+        (latest.ledger_size, bytes.fromhex(latest.tree_root))
+    edge = _edges.get(key)
+    if edge is None or signed is None or (edge.size, edge.root()) != signed:
+        edge, first = merkle.CompactRange(), 1  # from the first leaf
+    else:
+        edge, first = edge.copy(), edge.size + 1
     try:
-        leaves = await leaf_hashes(conn, size)
+        async with snapshot(conn):
+            async for leaf in iter_leaf_hashes(conn, first, size):
+                edge.append(leaf)
+                if signed is not None and edge.size == signed[0] and edge.root() != signed[1]:
+                    raise LedgerRefused(
+                        f"checkpoint {latest.checkpoint_seq if latest else 0}: its tree root "
+                        "differs from the one recomputed from the stored events")
     except ValueError as error:
         raise LedgerRefused(str(error)) from None
-    tree = merkle.Tree(leaves)
-    root = tree.root()
-    if latest is not None and latest.tree_root is not None:
-        # The proof is built from the stored leaves, so it verifies against the signed old root
-        # only if the first part of today's tree is the tree that was signed.
-        proof = tree.consistency_proof(latest.ledger_size)
-        if not merkle.verify_consistency(latest.ledger_size, size,
-                                         bytes.fromhex(latest.tree_root), root, proof):
-            raise LedgerRefused(f"checkpoint {latest.checkpoint_seq}: its tree root differs from "
-                                "the one recomputed from the stored events")
-    return root.hex()
+    if signed is not None and signed[0] > size:
+        raise LedgerRefused("the ledger is shorter than its latest checkpoint")
+    _edges[key] = edge
+    return edge.root().hex()
 
 
 async def _recompute(conn: Any, latest: Checkpoint | None, size: int) -> str:

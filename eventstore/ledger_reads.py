@@ -101,6 +101,28 @@ WHERE l.ledger_seq <= $1 ORDER BY l.ledger_seq
 """
 
 
+_LEAVES_BETWEEN = """
+SELECT l.ledger_seq, e.hash FROM ledger AS l LEFT JOIN events AS e ON e.position = l.event_position
+WHERE l.ledger_seq BETWEEN $1 AND $2 ORDER BY l.ledger_seq
+"""
+
+
+async def iter_leaf_hashes(conn: Any, first: int, last: int) -> AsyncIterator[bytes]:
+    """The Merkle leaf hashes of ledger entries ``first``..``last`` in order, streamed (the
+    caller's transaction, or a snapshot of its own); ValueError names the first entry that is
+    missing or whose event is gone."""
+    expected = first
+    async for seq, event_hash in conn.cursor(_LEAVES_BETWEEN, first, last, prefetch=5000):
+        if seq != expected:
+            raise ValueError(f"ledger seq {expected} is missing")
+        if event_hash is None:
+            raise ValueError(f"ledger seq {seq}: its event is missing")
+        yield merkle.leaf_hash(bytes.fromhex(event_hash))
+        expected += 1
+    if expected != last + 1 and last >= first:
+        raise ValueError(f"ledger seq {expected} is missing")
+
+
 async def leaf_hashes(conn: Any, size: int) -> list[bytes]:
     """The Merkle leaf hashes of ledger entries 1..``size`` (eventstore/merkle.py); ValueError
     names the first entry that is missing or whose event is gone."""

@@ -51,6 +51,39 @@ def root(leaves: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+class CompactRange:
+    """The right edge of a tree of ``size`` leaves: the roots of its perfect subtrees, largest
+    first (at most log2(size) + 1 hashes). Appending a leaf costs O(1) amortised, and the root
+    folds the edge from the right, which is RFC 6962's MTH: what a sealer keeps between
+    checkpoints so that signing does not re-read the whole ledger."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._edge: list[tuple[int, bytes]] = []  # (height, subtree root)
+
+    def append(self, leaf: bytes) -> None:
+        """Add one leaf *hash*."""
+        height, node = 0, leaf
+        while self._edge and self._edge[-1][0] == height:
+            _, left = self._edge.pop()
+            height, node = height + 1, node_hash(left, node)
+        self._edge.append((height, node))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._edge:
+            return EMPTY_ROOT
+        node = self._edge[-1][1]
+        for _, left in reversed(self._edge[:-1]):
+            node = node_hash(left, node)
+        return node
+
+    def copy(self) -> CompactRange:
+        other = CompactRange()
+        other.size, other._edge = self.size, list(self._edge)
+        return other
+
+
 class Tree:
     """Every level of the tree over ``leaves`` (leaf hashes), built once in O(n): then each
     proof is O(log n) lookups. Level by level, an odd last node is carried up unchanged, so the

@@ -42,6 +42,29 @@ def test_rfc6962_tree_heads_from_both_implementations() -> None:
     assert merkle.root([]) == _h(b"") == spec.MerkleFrontier().root()
 
 
+def test_the_sealers_compact_range_gives_the_rfc_tree_heads_and_copies_apart() -> None:
+    hashes = [merkle.leaf_hash(leaf) for leaf in RFC_LEAVES]
+    edge = merkle.CompactRange()
+    assert edge.root() == _h(b"")
+    for n in range(1, 9):
+        edge.append(hashes[n - 1])
+        assert (edge.size, edge.root().hex()) == (n, RFC_ROOTS[n - 1])
+    fork = edge.copy()
+    fork.append(hashes[0])
+    assert edge.size == 8 and edge.root().hex() == RFC_ROOTS[7]
+    assert fork.root() == merkle.root([*hashes, hashes[0]])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=8), max_size=300))
+def test_a_compact_range_equals_the_whole_tree_at_every_size(leaves: list[bytes]) -> None:
+    hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
+    edge = merkle.CompactRange()
+    for n, leaf in enumerate(hashes, start=1):
+        edge.append(leaf)
+        assert edge.root() == merkle.root(hashes[:n])
+
+
 def test_three_leaf_tree_by_hand() -> None:
     a, b, c = (bytes([i]) * 32 for i in (1, 2, 3))
     la, lb, lc = (_h(b"\x00" + x) for x in (a, b, c))

@@ -303,3 +303,42 @@ async def test_the_database_itself_refuses_gaps_duplicates_and_dangling_entries(
                 "INSERT INTO checkpoints SELECT 2, 4, ledger_hash, previous_hash, "
                 "created_at, key_id, signature FROM checkpoints WHERE checkpoint_seq = 1")
     assert len(await _ledger(scratch)) == 3
+
+
+async def test_a_long_lived_sealer_extends_its_tree_and_never_trusts_a_stale_edge(
+        scratch: Scratch) -> None:
+    """The sealer keeps the tree's right edge between checkpoints (reading only the new
+    entries), and uses it only while its root is the latest signed root: the roots it signs
+    are those of the whole tree, kept, rebuilt or handed a wrong edge."""
+    from eventstore import ledger, merkle
+
+    store = scratch.store
+    s = stream()
+    await store.append(events(s, 5), {s: NO_STREAM})
+    first = (await seal_to(scratch.engine, store, 5)).checkpoint
+    assert first is not None and any(e.size == 5 for e in ledger._edges.values())
+
+    async def whole_tree_root(size: int) -> str:
+        rows = await fetch(scratch.engine, "SELECT e.hash FROM ledger l JOIN events e ON "
+                           "e.position = l.event_position WHERE l.ledger_seq <= $1 "
+                           "ORDER BY l.ledger_seq", size)
+        return merkle.root([merkle.leaf_hash(bytes.fromhex(r[0])) for r in rows]).hex()
+
+    assert first.tree_root == await whole_tree_root(5)
+    await store.append([event(s, 6), event(s, 7)], {s: 5})
+    kept = (await seal_to(scratch.engine, store, 7)).checkpoint
+    assert kept is not None and kept.tree_root == await whole_tree_root(7)
+
+    ledger._edges.clear()  # a new process
+    await store.append([event(s, 8)], {s: 7})
+    rebuilt = (await seal_to(scratch.engine, store, 8)).checkpoint
+    assert rebuilt is not None and rebuilt.tree_root == await whole_tree_root(8)
+
+    wrong = merkle.CompactRange()  # an edge of the right size with another root
+    for _ in range(8):
+        wrong.append(merkle.leaf_hash(b"x"))
+    for key in list(ledger._edges):
+        ledger._edges[key] = wrong
+    await store.append([event(s, 9)], {s: 8})
+    handed = (await seal_to(scratch.engine, store, 9)).checkpoint
+    assert handed is not None and handed.tree_root == await whole_tree_root(9)

@@ -187,5 +187,17 @@ async def test_the_sealer_will_not_sign_a_tree_whose_signed_part_was_altered(
     other = stream()
     await scratch.store.append(events(other, 2), {other: NO_STREAM})
     await seal_to(scratch.engine, scratch.store, 5, signer=None)
+    from eventstore import ledger
+
+    # A sealer that starts now (a new process) re-reads the signed part and refuses.
+    kept = dict(ledger._edges)
+    ledger._edges.clear()
     with pytest.raises(LedgerRefused, match="tree root differs"):
         await seal(scratch.engine, scratch.store, SIGNER)
+    # One that kept the tree's edge does not re-read it: it signs the tree of the history as
+    # it was sealed, which the altered event no longer matches, and verification says so.
+    ledger._edges.update(kept)
+    signed = (await seal(scratch.engine, scratch.store, SIGNER)).checkpoint
+    assert signed is not None
+    report = await verify_ledger(scratch.engine, {SIGNER.key_id: SIGNER.public_key})
+    assert not report.ok
