@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from eventstore.model import RecordedEvent
@@ -13,16 +12,23 @@ try:  # optional accelerator: three to four times faster than json.loads on thes
 except ImportError:  # pragma: no cover - depends on the installation
     orjson = None  # type: ignore[assignment]
 
-# orjson reads an integer beyond 64 bits as a float; a document with a run of 19 digits or
-# more (which may be such an integer, or only text) is decoded by the standard library.
-_LONG_DIGITS = re.compile(rb"\d{19}")
+_SORTED = orjson.OPT_SORT_KEYS if orjson is not None else 0
 
 
 def loads(stored: bytes) -> Any:
-    """A stored document (canonical JSON bytes) as Python values, exactly as json.loads."""
-    if orjson is None or _LONG_DIGITS.search(stored) is not None:
-        return json.loads(stored)
-    return orjson.loads(stored)
+    """A stored document (canonical JSON bytes) as Python values, exactly as json.loads.
+    orjson reads an integer beyond 64 bits as a float; its reading is kept only if encoding
+    it again gives the stored bytes (the canonical encoding: sorted keys, raw UTF-8), which a
+    float where an integer was cannot. Anything else goes to the standard library."""
+    if orjson is not None:
+        try:
+            value = orjson.loads(stored)
+            if orjson.dumps(value, option=_SORTED) == stored:
+                return value
+        except (TypeError, ValueError):
+            pass
+    return json.loads(stored)
+
 
 COLUMNS = (
     "position, stream_id, stream_version, event_id, event_type, schema_version, data, "

@@ -72,6 +72,9 @@ async def verify_split_on(conn: Any, dsn: str, workers: int, *,
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")  # no fork of a process running a loop
     async with conn.transaction(isolation="repeatable_read", readonly=True):
+        # The leader only holds the snapshot while the workers read: idle in its transaction
+        # for as long as they take, which a pool's idle timeout must not end.
+        await conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         snapshot = str(await conn.fetchval("SELECT pg_export_snapshot()"))
         if reporter.active:
             reporter.total = int(await conn.fetchval("SELECT count(*) FROM events"))
