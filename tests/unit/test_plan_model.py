@@ -28,6 +28,7 @@ from domain.errors import CommandRejected
 from domain.events import DomainEvent
 from domain.people import CandidateGroup
 from domain.plan import PlanPhase, PlanState, fold
+from domain.plan_terms import Vote
 from tests.support.plans import (
     COMMITTEE,
     DEPARTMENT,
@@ -37,7 +38,6 @@ from tests.support.plans import (
     registrations,
     submit,
 )
-from domain.plan_terms import Vote
 
 pytestmark = pytest.mark.unit
 
