@@ -199,7 +199,12 @@ class Database:
                 conn.terminate()
             raise
         finally:
-            await pool.release(conn)
+            try:
+                await pool.release(conn)
+            except (asyncpg.InterfaceError, asyncpg.InternalClientError, OSError):
+                # Its reset found the conversation broken (the server went away): the pool
+                # drops it; the request's own work is done or has failed on its own.
+                conn.terminate()
 
     @property
     def engine(self) -> AsyncEngine:
