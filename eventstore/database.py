@@ -180,19 +180,31 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:
-        """A pooled connection. A conversation cut short (cancelled, or the connection lost)
-        is closed rather than returned to the pool half-finished."""
+        """A pooled connection. A conversation cut short (cancelled, the connection lost or
+        broken, a timeout) is closed rather than returned to the pool half-finished: after a
+        PostgreSQL restart, a connection returned open after a driver error answered the next
+        request with asyncpg's "cannot switch to state ...; another operation is in progress"
+        (a 500, found by tests/chaos)."""
+        import asyncpg
+
         pool = await self._the_pool()
         conn = await asyncio.wait_for(pool.acquire(),
                                       timeout=POOL_TIMEOUT + self._connect_timeout)
         try:
             yield conn
         except BaseException as error:
-            if not isinstance(error, Exception) or conn.is_closed():
+            if not isinstance(error, Exception) or conn.is_closed() or isinstance(error, (
+                    asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                    asyncpg.InternalClientError, OSError, TimeoutError)):
                 conn.terminate()
             raise
         finally:
-            await pool.release(conn)
+            try:
+                await pool.release(conn)
+            except (asyncpg.InterfaceError, asyncpg.InternalClientError, OSError):
+                # Its reset found the conversation broken (the server went away): the pool
+                # drops it; the request's own work is done or has failed on its own.
+                conn.terminate()
 
     @property
     def engine(self) -> AsyncEngine:

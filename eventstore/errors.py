@@ -107,7 +107,9 @@ def _is_unavailable_one(error: BaseException) -> bool:
         return False
     if isinstance(error, (TimeoutError, OSError, pg.PostgresConnectionError,
                           pg.CannotConnectNowError, pg.ConnectionDoesNotExistError,
-                          pg.InterfaceError)):
+                          pg.InterfaceError, pg_base.InternalClientError)):
+        # InternalClientError: "cannot switch to state ...; another operation is in
+        # progress", a connection left mid-conversation by a server that went away.
         return True
     sa = sys.modules.get("sqlalchemy.exc")  # its errors exist only if SQLAlchemy was used
     if sa is not None:
