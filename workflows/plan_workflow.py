@@ -258,6 +258,12 @@ class PersonnelPlanWorkflow:
     # --- the one path every command takes -----------------------------------------------------
     def _validate(self, command: PlanCommand | RecordApprovalDecision) -> None:
         if self._retried(command, command_digest(command)) is not None:
+            return
+        if self._lock.locked():
+            # Another command is being recorded: its events may be in PostgreSQL (and its
+            # client answered from there) before this run folds them, so judging this one
+            # against the state now could refuse it for a state about to change. The handler
+            # decides it under the lock, on the folded state, and refuses it there if need be.
             return  # a retry: answered from the recorded result
         try:
             decide(self._state, command, now=workflow.now(), legacy=self._legacy)
