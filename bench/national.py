@@ -138,10 +138,10 @@ def generate(spec: NationalSpec, organizations: list[Organization]) -> Generated
 COMMITTEE_COLUMNS = ["plan_id", "organization_id", "organization_name", "organization_level",
                      "term", "term_start", "opens_on", "committee_round", "seats", "elected",
                      "women", "under_40", "ethnic_minority", "first_time", "incumbents",
-                     "first_ballot_complete", "secretary_direct", "open_seats", "appointed",
+                     "first_vote_complete", "secretary_direct", "open_seats", "appointed",
                      "result_approved", "closed_on"]
 MEMBER_COLUMNS = ["plan_id", "entry_id", "female", "under_40", "ethnic_minority", "first_time",
-                  "ballot", "appointed"]
+                  "vote_number", "appointed"]
 
 
 def _nominations(committees: list[tuple[Any, ...]], total: int, seed: int

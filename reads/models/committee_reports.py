@@ -77,8 +77,8 @@ _COMMITTEES = _SUBTREE + """
 SELECT c.plan_id, c.organization_id, c.organization_name, c.organization_level, c.term,
        c.opens_on, c.seats, c.elected, c.women, c.under_40, c.ethnic_minority, c.first_time,
        c.incumbents, c.women_min, c.under_40_min, c.ethnic_minority_min, c.first_time_min,
-       c.first_ballot_complete, c.secretary_direct, c.open_seats, c.appointed,
-       c.result_approved, c.closed_on
+       c.first_vote_complete AS first_ballot_complete, c.secretary_direct, c.open_seats,
+       c.appointed, c.result_approved, c.closed_on
 FROM (SELECT DISTINCT organization_id FROM tree) t
 JOIN rm_committees c ON c.organization_id = t.organization_id
 WHERE c.committee_round IS NOT NULL AND ($3::text IS NULL OR c.term = $3)
@@ -89,7 +89,7 @@ BARE_AGGREGATE = _SUBTREE + """
 SELECT count(*), sum(c.elected), sum(c.women),
        count(*) FILTER (WHERE c.women * 100 > 15 * c.elected),
        count(*) FILTER (WHERE c.first_time * 3 > c.elected), sum(c.open_seats),
-       count(*) FILTER (WHERE c.first_ballot_complete), count(*) FILTER (WHERE c.secretary_direct)
+       count(*) FILTER (WHERE c.first_vote_complete), count(*) FILTER (WHERE c.secretary_direct)
 FROM (SELECT DISTINCT organization_id FROM tree) t
 JOIN rm_committees c ON c.organization_id = t.organization_id
 WHERE c.committee_round IS NOT NULL

@@ -51,17 +51,17 @@ ON CONFLICT DO NOTHING
 
 _ELECTED = """
 INSERT INTO rm_committee_members (plan_id, entry_id, female, under_40, ethnic_minority,
-                                  first_time, ballot, appointed)
-SELECT e.plan_id, e.entry_id, e.female, e.under_40, e.ethnic_minority, e.first_time, x.ballot,
+                                  first_time, vote_number, appointed)
+SELECT e.plan_id, e.entry_id, e.female, e.under_40, e.ethnic_minority, e.first_time, x.vote_number,
        false
-FROM unnest($3::text[], $4::int[]) AS x(entry_id, ballot)
+FROM unnest($3::text[], $4::int[]) AS x(entry_id, vote_number)
 JOIN rm_committee_entries e ON e.plan_id = $1 AND e.round = $2 AND e.entry_id = x.entry_id
 ON CONFLICT DO NOTHING
 """
 
 _APPOINTED = """
 INSERT INTO rm_committee_members (plan_id, entry_id, female, under_40, ethnic_minority,
-                                  first_time, ballot, appointed)
+                                  first_time, vote_number, appointed)
 VALUES ($1, $2, $3, $4, $5, true, NULL, true)
 ON CONFLICT DO NOTHING
 """
@@ -119,7 +119,7 @@ class CommitteesProjection:
                 await self._entry(conn, event.plan_id, event.round, event.entry)
         elif isinstance(event, BallotResultDeclared) and event.ballot == 1:
             await conn.execute(
-                "UPDATE rm_committees SET first_ballot_complete = $3 "
+                "UPDATE rm_committees SET first_vote_complete = $3 "
                 "WHERE plan_id = $1 AND committee_round = $2", event.plan_id, event.round,
                 event.outcome == "complete")
         elif isinstance(event, RoundConcluded):

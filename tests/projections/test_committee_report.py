@@ -77,7 +77,7 @@ async def ctx(pg_server: str) -> AsyncIterator[Ctx]:
                          "organization_level", "term", "term_start", "opens_on",
                          "committee_round", "seats", "elected", "women", "under_40",
                          "ethnic_minority", "first_time", "incumbents",
-                         "first_ballot_complete", "secretary_direct", "open_seats",
+                         "first_vote_complete", "secretary_direct", "open_seats",
                          "appointed", "result_approved", "closed_on"],
                 records=[(f"plan-{o}", o, NAMES[o], "x", "2025-2030", date(2025, 7, 1),
                           date(2025, 6, 1), 1, seats, elected, women, u40, minority, first,

@@ -48,10 +48,10 @@ async def test_the_committee_is_what_the_ballots_and_the_appointment_made_it(db:
     # nobody under 40 on 30/5/2025. First time: c8, c9 and the appointee; six incumbents.
     assert {k: row[k] for k in (
         "seats", "elected", "women", "under_40", "ethnic_minority", "first_time",
-        "incumbents", "first_ballot_complete", "secretary_direct", "open_seats", "appointed",
+        "incumbents", "first_vote_complete", "secretary_direct", "open_seats", "appointed",
         "result_approved")} == {
         "seats": 9, "elected": 9, "women": 3, "under_40": 0, "ethnic_minority": 0,
-        "first_time": 3, "incumbents": 6, "first_ballot_complete": False,
+        "first_time": 3, "incumbents": 6, "first_vote_complete": False,
         "secretary_direct": False, "open_seats": 0, "appointed": 1, "result_approved": True}
     assert row["closed_on"] is not None and row["organization_id"] == "org-xa-an-binh"
 

@@ -48,7 +48,7 @@ def upgrade() -> None:
             ethnic_minority bigint NOT NULL DEFAULT 0,
             first_time bigint NOT NULL DEFAULT 0,
             incumbents bigint NOT NULL DEFAULT 0,
-            first_ballot_complete boolean,
+            first_vote_complete boolean,
             secretary_direct boolean NOT NULL DEFAULT false,
             open_seats bigint NOT NULL DEFAULT 0,
             appointed bigint NOT NULL DEFAULT 0,
@@ -93,7 +93,7 @@ def upgrade() -> None:
             under_40 boolean NOT NULL,
             ethnic_minority boolean NOT NULL,
             first_time boolean NOT NULL,
-            ballot integer,
+            vote_number integer,
             appointed boolean NOT NULL,
             PRIMARY KEY (plan_id, entry_id)
         )
