@@ -384,3 +384,15 @@ def with_env(compose: Compose, service: str, **values: str | None) -> Compose:
 )  # fmt: skip
 def test_checks_catch_mistakes(compose: Compose, check: Any, change: Any) -> None:
     assert check(change(compose)) != []
+
+
+def test_pyproject_installs_every_top_level_module_the_service_runs() -> None:
+    """A module beside bootstrap.py or a package that pyproject.toml does not list works in a
+    checkout (the working directory is on the path) and breaks in a fresh install."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    modules = set(setuptools["py-modules"])
+    packages = {p.rstrip("*").rstrip(".") for p in setuptools["packages"]["find"]["include"]}
+    not_installed = {"bench", "tests", "examples"}  # read or run from a checkout only
+    found_modules = {p.stem for p in ROOT.glob("*.py")}
+    found_packages = {p.parent.name for p in ROOT.glob("*/__init__.py")} - not_installed
+    assert (found_modules - modules, found_packages - packages) == (set(), set())
