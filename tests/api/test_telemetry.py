@@ -27,6 +27,9 @@ from tests.api.conftest import World, key, new_commune, plan_body
 pytestmark = pytest.mark.api
 
 EXPORTER = InMemorySpanExporter()
+#: Counted independently of the gauge's own query (which counts after the newest sealed one).
+UNSEALED = ("SELECT count(*) FROM events e WHERE NOT EXISTS "
+            "(SELECT FROM ledger l WHERE l.event_position = e.position)")
 
 
 def free_port() -> int:
@@ -86,9 +89,7 @@ async def test_the_service_metrics_say_what_postgresql_says(
     await refresh(ctx.engine, ctx.store)
     found = await scrape(address)
     async with driver(ctx.engine) as conn:
-        unsealed = await conn.fetchval(
-            "SELECT count(*) FROM events e WHERE NOT EXISTS "
-            "(SELECT FROM ledger l WHERE l.event_position = e.position)")
+        unsealed = await conn.fetchval(UNSEALED)
         log_position = await ctx.store.max_position()
         expected_lag = {r["name"]: max(log_position - r["position"], 0) for r in await conn.fetch(
             "SELECT name, position FROM projection_positions")}
@@ -108,9 +109,7 @@ async def test_the_service_metrics_say_what_postgresql_says(
     found = await scrape(address)
     async with driver(ctx.engine) as conn:
         # A command of another test's workflow may land after the seal: count, don't assume 0.
-        unsealed = await conn.fetchval(
-            "SELECT count(*) FROM events e WHERE NOT EXISTS "
-            "(SELECT FROM ledger l WHERE l.event_position = e.position)")
+        unsealed = await conn.fetchval(UNSEALED)
     assert value(found, "nhansu_ledger_unsealed_events") == unsealed
     assert value(found, "nhansu_ledger_uncovered_entries") == 0
     assert 0 <= value(found, "nhansu_ledger_checkpoint_age_seconds") < 60
