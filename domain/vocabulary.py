@@ -509,6 +509,25 @@ RULES: dict[str, str] = {
     "nothing_changed": "có thay đổi so với hồ sơ đã ghi",
     "nothing_to_record": "có điều cần ghi",
     "finding_unacknowledged": "kết luận «có vấn đề» được ghi nhận kèm lý do",
+    # the Merkle ledger, its proofs and the witness
+    "consistency_proof": "bằng chứng nhất quán đọc được và đúng",
+    "operator_signature": "chữ ký của đơn vị vận hành hợp lệ",
+    "own_signature": "tệp trạng thái mang chữ ký của chính người chứng thực",
+    "tree_root": "điểm chốt mang gốc cây Merkle",
+    "proof_size": "bằng chứng đi từ đúng kích thước đã chứng thực",
+    "rollback": "sổ cái không bị cắt bớt hay quay lui",
+    "fork": "sổ cái không bị viết lại (rẽ nhánh)",
+    "key_id": "mã khóa viết đúng",
+    "within_tree": "kích thước nằm trong cây đã ký",
+    "trail_json": "tệp dấu vết JSON đọc được",
+    "new_file": "tệp chưa tồn tại",
+    "readable_file": "tệp đọc được",
+    "writable_file": "tệp ghi được",
+    # backups
+    "empty_directory": "thư mục trống",
+    "backup_manifest": "bản sao lưu có bảng kê hợp lệ",
+    "backup_file_hash": "tệp sao lưu khớp SHA-256 trong bảng kê",
+    "restorable": "bản sao lưu khôi phục được",
 }
 
 # Old names, kept for the packages that import them.

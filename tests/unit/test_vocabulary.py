@@ -135,6 +135,8 @@ def application_dynamic_rules() -> dict[tuple[str, str], set[str]]:
     passwords = returned_codes(ROOT / "identity" / "credentials.py", "password_problem", 0)
     settings, _ = rule_codes([ROOT / "settings.py"])
     assert settings, "settings.py: the collector sees no SettingsError rule"
+    witness, _ = rule_codes([ROOT / "audit" / "witness.py"])
+    assert witness, "audit/witness.py: the collector sees no WitnessRefused rule"
     return {
         # a batch checked with the domain's rules: its violations, relabelled by row
         ("plans.py", "precheck"): domain_codes,
@@ -147,6 +149,8 @@ def application_dynamic_rules() -> dict[tuple[str, str], set[str]]:
         ("users.py", "change_password_as"): passwords,
         # a setting refused by settings.py
         ("failures.py", "translate"): settings,
+        # a checkpoint the witness refuses to co-sign (audit/witness.py)
+        ("audit.py", "_witness_refusal"): witness,
         # the edges' own (field, rule, message) triples: their codes are the edges' own
         ("errors.py", "invalid"): set(),
     }
