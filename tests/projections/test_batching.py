@@ -110,7 +110,8 @@ async def test_a_catch_up_cancelled_in_the_middle_of_a_batch_ends_equal_to_a_reb
     with pytest.raises(asyncio.CancelledError):
         await task
     stood = {p.name: p.events_processed for p in await runner.positions(db.engine)}
-    assert stood == {"plans": 80, "nominations": 80, "structure": 80}  # two batches, not three
+    assert stood == {"plans": 80, "nominations": 80, "structure": 80,
+                     "committees": 80}  # two batches each, not three
     async with driver(db.engine) as conn:
         assert await conn.fetchval("SELECT count(*) FROM rm_structure_members") > 0
     await runner.catch_up(db.engine, db.store, read_models(), batch_size=40)
