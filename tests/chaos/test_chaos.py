@@ -88,6 +88,19 @@ async def settled(ctx: Context, seconds: float = 3.0) -> None:
         still, last = (still + 0.5 if now == last else 0.0), now
 
 
+async def converged(ctx: Context, plan_ids: list[str],
+                    expected: tuple[Counter[str], Counter[str]], seconds: float = 180.0) -> None:
+    """Wait, up to ``seconds``, until every plan's streams hold what the reference's hold. An
+    activity of a killed worker is retried only when its timeout has passed, so the log can
+    stand still for a while before an appraisal's first events arrive; the assertions after
+    this say what is still missing if it never comes."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all([await fingerprint(ctx, p) == expected for p in plan_ids]):
+            return
+        await asyncio.sleep(1.0)
+
+
 async def fingerprint(ctx: Context, plan_id: str) -> tuple[Counter[str], Counter[str]]:
     """How many events of each type the plan's streams hold, and the lengths of its streams
     by kind (every nomination stream has its own id in each plan)."""
@@ -176,6 +189,7 @@ async def test_plans_driven_through_the_api_survive_kills_and_restarts() -> None
                 raise
             busy = time.monotonic() - started
             await settled(ctx)
+            await converged(ctx, [p for p, _, _ in people[1:]], expected)
 
             # Where every plan ended, and what its streams hold.
             lost = doubled = events = 0
