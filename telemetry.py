@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from temporalio.client import Interceptor
     from temporalio.runtime import Runtime
 
-_runtime: Runtime | None = None
+_runtimes: dict[str, Runtime] = {}
 _metrics_server_started: set[str] = set()
 _tracing_ready = False
 
@@ -39,18 +39,18 @@ def host_port(variable: str, value: str) -> tuple[str, int]:
 
 
 def temporal_runtime(settings: Settings) -> Runtime | None:
-    """The process's Temporal runtime with Prometheus metrics, or None (the SDK's default)."""
-    global _runtime
+    """The process's Temporal runtime with Prometheus metrics on the configured address (one
+    per address, made once: a runtime binds its port), or None (the SDK's default)."""
     if settings.temporal_metrics_address is None:
         return None
-    if _runtime is None:
+    host, port = host_port("NHANSU_TEMPORAL_METRICS_ADDRESS", settings.temporal_metrics_address)
+    address = f"{host}:{port}"
+    if address not in _runtimes:
         from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-        host, port = host_port("NHANSU_TEMPORAL_METRICS_ADDRESS",
-                               settings.temporal_metrics_address)
-        _runtime = Runtime(telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(bind_address=f"{host}:{port}")))
-    return _runtime
+        _runtimes[address] = Runtime(telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(bind_address=address)))
+    return _runtimes[address]
 
 
 def tracing_interceptors(settings: Settings) -> list[Interceptor]:
@@ -103,6 +103,16 @@ def start_metrics_server(settings: Settings) -> bool:
     _metrics_server_started.add(settings.metrics_address)
     structlog.get_logger("nhansu.metrics").info("metrics served", address=f"{host}:{port}")
     return True
+
+
+def serve_metrics(settings: Settings, engine: Any, store: Any) -> asyncio.Task[None] | None:
+    """What a worker or API process runs for its metrics: the server on NHANSU_METRICS_ADDRESS
+    and the task that keeps the gauges current; None when metrics are not configured. The
+    caller cancels the task when it stops."""
+    if not start_metrics_server(settings):
+        return None
+    return asyncio.create_task(refresh_metrics_periodically(
+        engine, store, settings.metrics_refresh_seconds), name="metrics")
 
 
 async def refresh_metrics_periodically(engine: Any, store: Any, every_seconds: float) -> None:

@@ -75,9 +75,7 @@ async def serve(settings: Settings) -> None:
             every_events=settings.ledger_checkpoint_every_events,
             interval_seconds=settings.ledger_checkpoint_interval_seconds,
             seal_seconds=settings.ledger_seal_seconds), name="ledger-sealer")
-        metrics = (asyncio.create_task(telemetry.refresh_metrics_periodically(
-            db.engine, db.store, settings.metrics_refresh_seconds), name="metrics")
-            if telemetry.start_metrics_server(settings) else None)
+        metrics = telemetry.serve_metrics(settings, db.engine, db.store)
         try:
             async with (bootstrap.worker(client, db.store, settings.temporal_task_queue),
                         bootstrap.projector(settings, db)):

@@ -39,9 +39,8 @@ async def serve_async(settings: Settings, *, host: str | None = None, port: int 
         ctx = await stack.enter_async_context(bootstrap.context(settings, role="nhansu_api"))
         if with_worker:
             await _worker(stack, settings)
-        if telemetry.start_metrics_server(settings):
-            metrics = asyncio.create_task(telemetry.refresh_metrics_periodically(
-                ctx.engine, ctx.store, settings.metrics_refresh_seconds), name="metrics")
+        metrics = telemetry.serve_metrics(settings, ctx.engine, ctx.store)
+        if metrics is not None:
             stack.callback(metrics.cancel)
         app = create_app(settings, context=ctx)
         config = uvicorn.Config(app, host=host or settings.api_host,

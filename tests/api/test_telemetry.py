@@ -125,10 +125,11 @@ def test_an_address_that_is_not_host_and_port_is_refused_by_name() -> None:
 
 async def test_a_worker_runtime_serves_the_temporal_sdk_metrics(
         temporal_client: Client, api_settings: Settings) -> None:
-    from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-
     address = f"127.0.0.1:{free_port()}"
-    runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+    # The process's runtime as bootstrap.temporal_client gets it (made once per process).
+    runtime = telemetry.temporal_runtime(
+        dataclasses.replace(api_settings, temporal_metrics_address=address))
+    assert runtime is not None
     client = await Client.connect(temporal_client.service_client.config.target_host,
                                   runtime=runtime)
     await client.count_workflows()
