@@ -14,10 +14,13 @@ rounds keeps a small history while its event trail shows every round.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
+from temporalio.workflow import ChildWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
     from domain.approval import (
@@ -41,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import CommandRejected
     from domain.events import DomainEvent, event_from_data
     from domain.idempotency import command_digest
-    from domain.plan import PlanPhase, PlanState, evolve, expected_versions
+    from domain.plan import Nomination, PlanPhase, PlanState, evolve, expected_versions
     from domain.procedure import duration
     from domain.snapshot import from_snapshot, to_snapshot
     from workflows.appending import append
@@ -65,6 +68,10 @@ DOOR_CHECKS_PATCH = "door-checks-term-claims"
 # A run started by update-with-start whose opening was refused (a bad file, a concurrent
 # opening of the same organization's term) ends after this long instead of waiting forever.
 OPENING_WINDOW = timedelta(hours=1)
+# Before this patch the appraisals of a submitted plan were started one after another, a
+# workflow task each (17 nominations: 17 round trips, seconds under load, while the person who
+# submitted waits for them all to open); since, in one task. Old histories replay as they ran.
+APPRAISALS_TOGETHER_PATCH = "appraisals-started-together"
 
 
 @workflow.defn(name="PersonnelPlan")
@@ -203,9 +210,9 @@ class PersonnelPlanWorkflow:
         state = self._state
         assert state.procedure is not None
         rule = state.procedure.appraisal
-        children = []
-        for n in state.to_appraise():
-            child = await workflow.start_child_workflow(
+
+        def start(n: Nomination) -> Awaitable[ChildWorkflowHandle[Any, AppraisalOutcome]]:
+            return workflow.start_child_workflow(
                 NominationAppraisalWorkflow.run,
                 AppraisalInput(plan_id=state.plan_id, nomination_id=n.nomination_id,
                                round=state.round, superior_id=state.superior_id,
@@ -215,7 +222,11 @@ class PersonnelPlanWorkflow:
                                stream_version=state.version_of(f"nomination-{n.nomination_id}"),
                                seen_position=self._seen),
                 id=appraisal_workflow_id(n.nomination_id))
-            children.append(child)
+
+        if workflow.patched(APPRAISALS_TOGETHER_PATCH):
+            children = list(await asyncio.gather(*(start(n) for n in state.to_appraise())))
+        else:
+            children = [await start(n) for n in state.to_appraise()]
         outcomes: list[AppraisalOutcome] = list(await asyncio.gather(*children))
         async with self._lock:
             for outcome in outcomes:

@@ -138,12 +138,24 @@ async def test_disqualified_amended_sent_back_then_approved_with_an_exclusion(
         plan_workflow_id(plan_id), run_id=started.continued_execution_run_id).describe()
     assert earlier.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
     assert len(history.events) < 200
+    # The round's appraisals were started together, in one workflow task: the person who
+    # submitted waits for one round trip, not one per nomination.
+    first_run = await temporal_client.get_workflow_handle(
+        plan_workflow_id(plan_id), run_id=started.continued_execution_run_id).fetch_history()
+    starts = [i for i, e in enumerate(first_run.events)
+              if e.HasField("start_child_workflow_execution_initiated_event_attributes")]
+    assert len(starts) > 1 and starts == list(range(starts[0], starts[0] + len(starts)))
     await histories.record(handle, "personnel_plan_v2_round_2_approved")
     await histories.record(temporal_client.get_workflow_handle(
         plan_workflow_id(plan_id), run_id=started.continued_execution_run_id),
         "personnel_plan_v2_round_1_sent_back")
     await histories.record(temporal_client.get_workflow_handle(appraisal_workflow_id(amended)),
                            "nomination_appraisal_v1_amended")
+    # v3: the appraisals of a submission started together (APPRAISALS_TOGETHER_PATCH).
+    await histories.record(handle, "personnel_plan_v3_round_2_approved")
+    await histories.record(temporal_client.get_workflow_handle(
+        plan_workflow_id(plan_id), run_id=started.continued_execution_run_id),
+        "personnel_plan_v3_round_1_sent_back")
 
 
 async def test_those_who_submitted_or_appraised_cannot_decide_and_nothing_is_written(
