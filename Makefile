@@ -85,12 +85,11 @@ chaos: $(STAMP)
 	NHANSU_CHAOS=long $(BIN)/pytest tests/chaos -p no:cacheprovider -s
 
 ## This store beside the eventsourcing library and raw asyncpg, on one PostgreSQL (embedded, or
-## BENCH_DATABASE_URL): writes bench/results.md and bench/results.json. 3-6 min. Then load
-## through the HTTP API (20 plans at once, p50/p95/p99 per operation) and, on the same servers,
-## the command path beside a bare Temporal Update (bench/api_load.py). 3-5 min.
+## BENCH_DATABASE_URL), then load through the HTTP API (20 plans at once, p50/p95/p99 per
+## operation) and, on the same servers, the command path beside a bare Temporal Update
+## (bench/api_load.py): one run, written to bench/results.md and bench/results.json. 8-12 min.
 bench: $(STAMP)
 	$(BIN)/python -m bench
-	$(BIN)/python -m bench.api_load
 
 ## Start / stop the embedded PostgreSQL and Temporal dev server (state in .nhansu/).
 services-up: $(STAMP)

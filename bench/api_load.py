@@ -18,13 +18,16 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
 import bootstrap
 from application.operations import migrate
 from bench import command_path
+from bench.report import Metric, text_table
 from bench.server import asyncpg_dsn
 from encryption.converter import data_converter
 from eventstore.store import PostgresEventStore
@@ -45,7 +48,13 @@ def _home() -> Path:
     return home
 
 
-async def run(plans: int, serial_plans: int) -> None:
+OPERATIONS = {"open": "lập đề án", "import": "nhập danh sách", "conference": "ghi kết quả hội nghị",
+              "submit": "trình cấp trên"}
+
+
+async def measure(plans: int, serial_plans: int,
+                  log: Callable[[str], None] = print) -> tuple[list[Metric], dict[str, Any]]:
+    """Both phases on a stack of their own; the figures as bench metrics, and the facts."""
     home = _home()
     stack = Stack(home, update_timeout=60.0)
     try:
@@ -63,21 +72,18 @@ async def run(plans: int, serial_plans: int) -> None:
                       lifecycle(p, o), give_up_after=300)
                 for i, (p, o, token) in enumerate(people)))
             seconds = time.perf_counter() - started
-            by_op: dict[str, list[float]] = defaultdict(list)
-            for sent in (s for plan in results for s in plan):
-                operation = sent.request.name.split("-")[0]
-                by_op[operation].append(sent.waited * 1000)
-            total = sum(len(v) for v in by_op.values())
-            print(f"\nAPI load: {plans} plans at once through HTTP, {total} requests in "
-                  f"{seconds:.1f} s: {total / seconds:.1f} requests/s, "
-                  f"{plans / seconds * 60:.1f} plans/min")
-            print(f"{'operation':<12} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
-            for operation, values in by_op.items():
-                print(f"{operation:<12} {len(values):>4} {pct(values, .5):>8.0f} "
-                      f"{pct(values, .95):>8.0f} {pct(values, .99):>8.0f}")
-            retried = sum(s.retried for plan in results for s in plan)
-            print(f"(requests sent more than once: {retried})")
             stack.kill_worker()
+        by_op: dict[str, list[float]] = defaultdict(list)
+        for sent in (s for plan in results for s in plan):
+            by_op[sent.request.name.split("-")[0]].append(sent.waited * 1000)
+        total = sum(len(v) for v in by_op.values())
+        retried = sum(s.retried for plan in results for s in plan)
+        log(f"API load: {plans} plans at once through HTTP, {total} requests in {seconds:.1f} s:"
+            f" {total / seconds:.1f} requests/s, {plans / seconds * 60:.1f} plans/min "
+            f"(requests sent more than once: {retried})")
+        metrics = api_metrics(by_op, plans, seconds)
+        for metric in metrics:
+            log(f"{metric.title}: {_figure(metric)}")
 
         # The baseline on the same servers: our Update against a bare Temporal Update.
         from temporalio.client import Client
@@ -92,17 +98,56 @@ async def run(plans: int, serial_plans: int) -> None:
                            "key text UNIQUE NOT NULL)")
         engine = create_engine(stack.database_url)
         try:
-            print("\nCommand path on the same servers (Temporal Update to its answer):")
+            log("command path on the same servers (Temporal Update to its answer):")
             figures = await command_path.measure(client, PostgresEventStore(engine), pool,
-                                                 plans_at_1=serial_plans)
+                                                 plans_at_1=serial_plans, log=log)
             for line in command_path.ratios(figures):
-                print(line)
+                log(line)
         finally:
             await pool.close()
             await engine.dispose()
+        facts = {"plans": plans, "requests": total, "seconds": round(seconds, 1),
+                 "requests_per_second": round(total / seconds, 2),
+                 "plans_per_minute": round(plans / seconds * 60, 1),
+                 "requests_sent_more_than_once": retried,
+                 "per_operation": {op: {"n": len(v), "p50_ms": round(pct(v, .5), 1),
+                                        "p95_ms": round(pct(v, .95), 1),
+                                        "p99_ms": round(pct(v, .99), 1)}
+                                   for op, v in by_op.items()}}
+        return metrics + command_path.metrics(figures), facts
     finally:
         stack.close()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def api_metrics(by_op: dict[str, list[float]], plans: int, seconds: float) -> list[Metric]:
+    """Throughput and p50/p95/p99 per operation of the HTTP load (what each person waited,
+    from the first try to the answer)."""
+    total = sum(len(v) for v in by_op.values())
+    note = (f"{plans} plans at once, each driven by its own HTTP client through the whole "
+            "lifecycle (open, import the 19-person list, ten conferences, submit: "
+            "tests/chaos/clients.py), every request timed from send to answer; the service as "
+            "deployed on one machine, each part its own process: embedded PostgreSQL, the "
+            "Temporal dev server (SQLite), `python worker.py`, `nhansu serve --no-worker`. "
+            "Submission answers once every listed nomination's appraisal is open.")
+    out = [Metric(key="api_requests_per_second",
+                  title=f"API, {plans} plans at once: requests answered per second",
+                  unit="requests/s", ours=total / seconds, note=note)]
+    for op in (o for o in OPERATIONS if o in by_op):
+        for q, label in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99")):
+            out.append(Metric(key=f"api_{op}_{label}_ms",
+                              title=f"API, {plans} plans at once: {op} ({OPERATIONS[op]}), "
+                                    f"{label}", unit="ms", ours=pct(by_op[op], q), note=note))
+    return out
+
+
+def _figure(metric: Metric) -> str:
+    return f"{metric.ours:,.0f} {metric.unit}" if metric.ours is not None else "n/a"
+
+
+async def run(plans: int, serial_plans: int) -> None:
+    metrics, _ = await measure(plans, serial_plans)
+    print(text_table(metrics))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from bench.dataset import DatasetSpec
 
+SPLIT_WORKERS = 2  # the machine's cores; more processes than cores only take turns
+
 
 @dataclass(frozen=True)
 class BenchConfig:
@@ -20,6 +22,8 @@ class BenchConfig:
     trail_reads: int = 200  # timed reads of distinct 200-event trails
     layout_rows: int = 200_000  # events copied into each storage layout (bench/layouts.py)
     national_organizations: int = 50_000  # bench/national.py: the country's organizations
+    api_plans: int = 20  # plans at once through the HTTP API (bench/api_load.py); 0: skipped
+    api_serial_plans: int = 3  # plans one at a time for the command path's serial figures
     reference_verify: bool = True  # also time the reference walk (before the fast pass)
     dataset: DatasetSpec = field(default_factory=DatasetSpec)
     dataset_database: str = "nhansu_bench_1m"
@@ -33,7 +37,7 @@ FULL = BenchConfig()
 TINY = BenchConfig(
     writers=2, append_seconds=0.3, warmup_seconds=0.1, rounds=1, replay_streams=10,
     catch_up_events=400, page=100, trail_reads=5, projection_plans=2, layout_rows=500,
-    national_organizations=300,
+    national_organizations=300, api_plans=0,
     dataset_database="nhansu_bench_tiny", run_database="nhansu_bench_tiny_run",
     dataset=DatasetSpec(total_events=1_200, trail_streams=5, trail_length=40, stream_length=20,
                         wave=10, batch_rows=300),

@@ -18,7 +18,7 @@ from bench import analysis, layouts, report
 from bench.ceiling import Ceiling, RawReader
 from bench.checkpointed import KEYS as CHECKPOINT_KEYS
 from bench.checkpointed import ensure_checkpoint
-from bench.config import BenchConfig
+from bench.config import SPLIT_WORKERS, BenchConfig
 from bench.dataset import ensure_dataset, trail_stream, trail_uuid
 from bench.ours import Ours, projections_catch_up
 from bench.peer import Peer
@@ -43,7 +43,6 @@ from eventstore.model import VerificationReport
 
 Log = Callable[[str], None]
 
-SPLIT_WORKERS = 2  # the machine's cores; more processes than cores only take turns
 NEW_EVENTS = 10_000  # events after the latest checkpoint, for the incremental verification
 REBUILD_EVENTS = 25_000_000  # a national cycle, for the rebuild extrapolation
 BEFORE_CATCH_UP = 3_452  # events/s of the projection catch-up in the run before batching
@@ -103,6 +102,14 @@ async def run(config: BenchConfig, server: str, log: Log = print) -> Outcome:
     finally:
         if not config.keep_dataset:
             await drop_database(server, config.dataset_database)
+    if config.api_plans:
+        # The whole service on a stack of its own (its own PostgreSQL and Temporal dev server),
+        # after the store's figures, so that neither disturbs the other.
+        from bench import api_load
+
+        api_metrics, facts["api_load"] = await api_load.measure(
+            config.api_plans, config.api_serial_plans, log)
+        metrics += api_metrics
 
     context["machine"] = {
         "cores": os.cpu_count() or 0, "platform": platform.platform(terse=True),
@@ -116,7 +123,8 @@ async def run(config: BenchConfig, server: str, log: Log = print) -> Outcome:
         "catch_up_events": config.catch_up_events, "page": config.page,
         "projection_plans": config.projection_plans,
         "national_organizations": config.national_organizations,
-        "trail_reads": config.trail_reads,
+        "trail_reads": config.trail_reads, "api_plans": config.api_plans,
+        "api_serial_plans": config.api_serial_plans,
     }
     context["elapsed_seconds"] = round(time.perf_counter() - started, 1)
     context["facts"] = facts

@@ -21,6 +21,8 @@ class Metric:
     # for a figure without a peer, ``at_least`` or ``at_most`` in the metric's own unit.
     min_vs_peer: float | None = None
     min_vs_ceiling: float | None = None
+    # For a latency (ms): ours at most ``max_vs_ceiling`` x the ceiling.
+    max_vs_ceiling: float | None = None
     at_least: float | None = None
     at_most: float | None = None
     why_missed: list[str] = field(default_factory=list)
@@ -50,6 +52,11 @@ class Metric:
                         vs_ceiling >= self.min_vs_ceiling,
                         f"{vs_ceiling:.1%} ({vs_ceiling / self.min_vs_ceiling:.1%} of the "
                         "target)"))
+        if self.max_vs_ceiling is not None and vs_ceiling is not None:
+            out.append((f"≤ {self.max_vs_ceiling:g}× the ceiling",
+                        vs_ceiling <= self.max_vs_ceiling,
+                        f"{vs_ceiling:.2f}× ({vs_ceiling / self.max_vs_ceiling:.1%} of the "
+                        "limit)"))
         if self.at_least is not None:
             out.append((f"≥ {_number(self.at_least)} {self.unit}", self.ours >= self.at_least,
                         f"{_number(self.ours)} ({self.ours / self.at_least:.1%} of the target)"))
