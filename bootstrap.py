@@ -203,10 +203,37 @@ async def temporal_client(settings: Settings, *, address: str | None = None,
     from telemetry import temporal_runtime, tracing_interceptors
 
     target = address or await services.temporal_address(settings, start=start)
+    tls = temporal_tls(settings)
     return await Client.connect(target, namespace=settings.temporal_namespace,
-                                data_converter=converter(settings), tls=temporal_tls(settings),
+                                data_converter=converter(settings), tls=tls,
+                                api_key=temporal_api_key(settings, tls=tls is not False),
                                 interceptors=tracing_interceptors(settings),
                                 runtime=temporal_runtime(settings))
+
+
+def temporal_api_key(settings: Settings, *, tls: bool) -> str | None:
+    """The caller's token for Temporal's authorizer, from NHANSU_TEMPORAL_API_KEY_FILE; refused
+    without mTLS (it would travel in the clear), or when the file is missing or empty."""
+    from settings import SettingsError
+
+    path = settings.temporal_api_key_file
+    if path is None:
+        return None
+    name = "NHANSU_TEMPORAL_API_KEY_FILE"
+    if not tls:
+        raise SettingsError(name, "api_key_without_tls",
+                            "mã truy cập Temporal chỉ gửi qua mTLS; đặt cả NHANSU_TEMPORAL_TLS_CA,"
+                            " NHANSU_TEMPORAL_TLS_CERT và NHANSU_TEMPORAL_TLS_KEY")
+    try:
+        token = path.read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(name, "unreadable",
+                            f"không đọc được tệp mã truy cập Temporal «{path}»: "
+                            f"{type(exc).__name__}") from None
+    if token.count(".") != 2:
+        raise SettingsError(name, "not_a_token",
+                            f"tệp «{path}» không chứa một mã JWT (nhansu temporal-tokens)")
+    return token
 
 
 def temporal_tls(settings: Settings) -> Any:

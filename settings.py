@@ -76,6 +76,11 @@ class Settings:
                                           metadata={"env": "NHANSU_TEMPORAL_TLS_KEY"})
     temporal_tls_server_name: str | None = field(
         default=None, metadata={"env": "NHANSU_TEMPORAL_TLS_SERVER_NAME"})
+    # A JWT for Temporal's authorizer (`nhansu temporal-tokens`; docker-compose.yml), read from
+    # this file at each connection and sent as the Authorization header. Only with mTLS: a
+    # bearer token must not cross the network in the clear.
+    temporal_api_key_file: Path | None = field(
+        default=None, metadata={"env": "NHANSU_TEMPORAL_API_KEY_FILE"})
 
     data_dir: Path = field(default_factory=default_data_dir,
                            metadata={"env": "NHANSU_DATA_DIR"})

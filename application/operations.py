@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from settings import Settings
@@ -114,3 +116,60 @@ async def fresh_demo_database(settings: Settings) -> Settings:
 
         url = roles.as_role(url, roles.CLI)
     return settings.replace(database_url=url, database_name=name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TemporalTokens:
+    directory: str
+    jwks: str
+    tokens: dict[str, str]  # caller -> file
+    expires_at: str
+
+
+class TokensRefused(ValueError):
+    """The directory already holds a signing key: a new one would invalidate every token."""
+
+
+def issue_temporal_tokens(directory: Path, *, namespace: str, now: datetime,
+                          valid_for: timedelta, renew: bool = False) -> TemporalTokens:
+    """The JWKS the Temporal server reads, a token per caller (identity.temporal_tokens), and
+    the signing key that made them. ``renew``: new tokens from the key already there (before
+    the old ones expire); without it, an existing key is never replaced."""
+    import json
+    import os
+
+    from identity import temporal_tokens as tt
+
+    key_file = directory / "temporal-jwt.key"
+    if key_file.exists() and not renew:
+        raise TokensRefused(str(key_file))
+    directory.mkdir(parents=True, exist_ok=True, mode=0o750)
+    (directory / "jwks").mkdir(exist_ok=True, mode=0o755)
+    if key_file.exists():
+        key = tt.load_private(key_file.read_bytes())
+    else:
+        key = tt.new_signing_key()
+        _write(key_file, tt.private_pem(key), 0o600)
+    document = directory / "jwks" / "jwks.json"
+    _write(document, json.dumps(tt.jwks(key.public_key()), indent=2).encode() + b"\n", 0o644)
+    tokens = {}
+    for caller in tt.CALLERS:
+        path = directory / f"{caller.name}.jwt"
+        _write(path, tt.mint(key, caller, namespace=namespace, issued_at=now,
+                             valid_for=valid_for).encode("ascii"), 0o640)
+        tokens[caller.name] = str(path)
+    gid = os.environ.get("CERT_GID")
+    if gid:  # the containers' users read the tokens through the group, as the certificates
+        for path in (directory, *(Path(p) for p in tokens.values())):
+            os.chown(path, -1, int(gid))
+    return TemporalTokens(directory=str(directory), jwks=str(document), tokens=tokens,
+                          expires_at=(now + valid_for).isoformat())
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, mode)  # an existing file keeps its mode through O_CREAT

@@ -40,6 +40,7 @@ app.command("worker")(operations.worker_command)
 app.command("procedures")(operations.procedures_command)
 app.command("serve")(operations.serve_command)
 app.command("demo")(operations.demo_command)
+app.command("temporal-tokens")(operations.temporal_tokens_command)
 
 
 def main() -> None:

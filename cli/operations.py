@@ -448,3 +448,44 @@ def backup_verify(directory: Annotated[Path, typer.Argument(help="Thư mục b�
         output.say("Bản sao lưu dùng được." if check.ok else "Bản sao lưu KHÔNG dùng được.")
     if not check.ok:
         raise typer.Exit(EXIT_INPUT)
+
+
+# --- Temporal's authorizer ----------------------------------------------------------------------
+def temporal_tokens_command(
+        directory: Annotated[Path, typer.Argument(help="Thư mục ghi khóa ký, JWKS và mã của "
+                                                       "từng bên gọi.")],
+        namespace: Annotated[str, Opt("--namespace", help="Namespace của Temporal.")] = "default",
+        days: Annotated[int, Opt("--days", min=1, max=3650,
+                                 help="Số ngày mã còn hiệu lực.")] = 365,
+        renew: Annotated[bool, Opt("--renew", help="Cấp lại mã bằng khóa ký đã có (trước khi "
+                                                   "mã cũ hết hạn).")] = False,
+        as_json: Json = False) -> None:
+    """Mã JWT cho bộ phân quyền của Temporal (docker-compose.yml): worker và API được chạy quy
+    trình trong namespace, giao diện Temporal chỉ được xem, công cụ quản trị toàn quyền."""
+    from datetime import UTC, datetime, timedelta
+
+    from application.operations import TokensRefused, issue_temporal_tokens
+
+    try:
+        issued = issue_temporal_tokens(directory, namespace=namespace, now=datetime.now(UTC),
+                                       valid_for=timedelta(days=days), renew=renew)
+    except TokensRefused as refused:
+        output.say((f"directory: «{refused}» đã có khóa ký; khóa mới sẽ làm mọi mã đang dùng mất"
+                    " hiệu lực. Dùng --renew để cấp lại mã bằng khóa này, hoặc chọn thư mục "
+                    "khác. Không có gì được ghi.", "bold red"), stderr=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    if as_json:
+        output.emit_json({"directory": issued.directory, "jwks": issued.jwks,
+                          "tokens": issued.tokens, "expires_at": issued.expires_at})
+        return
+    from datetime import datetime as _dt
+
+    from application.labels import moment
+
+    output.say(f"Đã cấp mã cho bộ phân quyền của Temporal trong «{issued.directory}», hết hạn "
+               f"{moment(_dt.fromisoformat(issued.expires_at))}:")
+    output.say(f"  JWKS (khóa công khai, máy chủ Temporal đọc): {issued.jwks}")
+    for caller, path in issued.tokens.items():
+        output.say(f"  {caller}: {path}")
+    output.say("Giữ temporal-jwt.key ngoài mọi container; cấp lại bằng --renew trước khi hết "
+               "hạn.")

@@ -8,6 +8,11 @@ set -eu
 ipv4=$(getent ahostsv4 "${TEMPORAL_ADDRESS%:*}" | awk 'NR == 1 { print $1 }') || true
 [ -z "$ipv4" ] || TEMPORAL_ADDRESS="$ipv4:${TEMPORAL_ADDRESS##*:}"
 export TEMPORAL_ADDRESS
+# The authorizer wants the admin token (nhansu temporal-tokens); the CLI sends TEMPORAL_API_KEY.
+if [ -n "${TEMPORAL_API_KEY_FILE:-}" ]; then
+  TEMPORAL_API_KEY=$(cat "$TEMPORAL_API_KEY_FILE")
+  export TEMPORAL_API_KEY
+fi
 
 # The server answers before it is ready, and a new namespace reaches the caches of the other
 # services only after a refresh (about 10 s): retry instead of failing the deployment.

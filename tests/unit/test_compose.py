@@ -260,6 +260,45 @@ def tls_problems(compose: Compose) -> list[str]:
     return problems
 
 
+TOKENS = {"worker": "nhansu-worker", "api": "nhansu-api", "nhansu-migrate": "nhansu-api"}
+
+
+def authorizer_problems(compose: Compose) -> list[str]:
+    """Temporal's default authorizer checks a JWT on every call, with keys from a service of
+    this file; each caller sends its own token from /certs, one that nhansu temporal-tokens
+    makes, with the permissions its work needs and no more."""
+    from identity.temporal_tokens import CALLERS, PERMISSIONS_CLAIM
+
+    services = compose["services"]
+    server = environment(services[TEMPORAL_SERVICE])
+    problems = [f"temporal: {v} is not default" for v in ("TEMPORAL_AUTH_AUTHORIZER",
+                                                          "TEMPORAL_AUTH_CLAIM_MAPPER")
+                if server.get(v) != "default"]
+    if server.get("TEMPORAL_JWT_PERMISSIONS_CLAIM", "permissions") != PERMISSIONS_CLAIM:
+        problems.append("temporal: the permissions claim is not the one the tokens carry")
+    if "internal-frontend" not in server.get("SERVICES", "").split(":") or server.get(
+            "USE_INTERNAL_FRONTEND") != "true":
+        problems.append("temporal: no internal frontend for the server's own workflows")
+    source = urlsplit(server.get("TEMPORAL_JWT_KEY_SOURCE1", ""))
+    keys = services.get(source.hostname or "")
+    if source.scheme != "http" or keys is None or (source.port or 80) not in container_ports(
+            keys):
+        problems.append("temporal: the JWKS is not fetched from a service of this file")
+    elif TEMPORAL_SERVICE in services and source.hostname not in depends_on(
+            services[TEMPORAL_SERVICE]):
+        problems.append("temporal: does not wait for the JWKS service")
+    permissions = {c.name: c.permissions for c in CALLERS}
+    for name, token in {**TOKENS, "temporal-create-namespace": "temporal-admin"}.items():
+        variable = ("TEMPORAL_API_KEY_FILE" if name == "temporal-create-namespace"
+                    else "NHANSU_TEMPORAL_API_KEY_FILE")
+        if environment(services[name]).get(variable) != f"/certs/{token}.jwt":
+            problems.append(f"{name}: {variable} is not /certs/{token}.jwt")
+    for token in set(TOKENS.values()):
+        if any(not p.endswith(":writer") for p in permissions[token]):
+            problems.append(f"{token}: its token may do more than run workflows")
+    return problems
+
+
 def healthcheck_problems(compose: Compose) -> list[str]:
     """Every long-running service says whether it is healthy; one-shot jobs (restart
     on-failure) are waited on by their exit instead."""
@@ -272,6 +311,7 @@ CHECKS = [
     secret_problems,
     privilege_problems,
     tls_problems,
+    authorizer_problems,
     app_env_problems,
     address_problems,
     image_problems,
@@ -380,6 +420,16 @@ def with_env(compose: Compose, service: str, **values: str | None) -> Compose:
         (tls_problems, lambda c: mutated(c, "temporal-ui", "volumes", [])),
         (tls_problems, lambda c: with_env(c, "worker",
                                           NHANSU_TEMPORAL_TLS_CERT="/certs/nhansu-api.pem")),
+        (authorizer_problems, lambda c: with_env(c, "temporal", TEMPORAL_AUTH_AUTHORIZER=None)),
+        (authorizer_problems, lambda c: with_env(c, "temporal", SERVICES="frontend:history")),
+        (authorizer_problems,
+         lambda c: with_env(c, "temporal", TEMPORAL_JWT_KEY_SOURCE1="http://nowhere/jwks.json")),
+        (authorizer_problems, lambda c: mutated(c, "temporal", "depends_on", ["postgresql"])),
+        (authorizer_problems, lambda c: with_env(c, "worker", NHANSU_TEMPORAL_API_KEY_FILE=None)),
+        (authorizer_problems,
+         lambda c: with_env(c, "api", NHANSU_TEMPORAL_API_KEY_FILE="/certs/temporal-admin.jwt")),
+        (authorizer_problems,
+         lambda c: with_env(c, "temporal-create-namespace", TEMPORAL_API_KEY_FILE=None)),
     ],
 )  # fmt: skip
 def test_checks_catch_mistakes(compose: Compose, check: Any, change: Any) -> None:

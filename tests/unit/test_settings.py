@@ -36,3 +36,27 @@ def test_temporal_tls_is_off_unless_configured_and_whole_when_it_is(tmp_path: Pa
         bootstrap.temporal_tls(Settings.from_environment(gone))
     assert (unreadable.value.variable, unreadable.value.rule) == ("NHANSU_TEMPORAL_TLS_CA",
                                                                   "readable_file")
+
+
+# --- the token for Temporal's authorizer ---------------------------------------------------------
+def test_temporal_api_key_is_read_from_its_file_and_only_sent_over_mtls(tmp_path: Path) -> None:
+    import bootstrap
+
+    assert bootstrap.temporal_api_key(Settings.from_environment({}), tls=True) is None
+    token = tmp_path / "nhansu-worker.jwt"
+    token.write_text("aGVhZA.Y2xhaW1z.c2ln\n", "ascii")
+    env = {"NHANSU_TEMPORAL_API_KEY_FILE": str(token)}
+    assert bootstrap.temporal_api_key(Settings.from_environment(env), tls=True) == (
+        "aGVhZA.Y2xhaW1z.c2ln")
+    refusals = [
+        (env, False, "api_key_without_tls"),
+        ({"NHANSU_TEMPORAL_API_KEY_FILE": str(tmp_path / "khong-co.jwt")}, True, "unreadable"),
+    ]
+    (tmp_path / "rong.jwt").write_text("\n", "ascii")
+    refusals.append(({"NHANSU_TEMPORAL_API_KEY_FILE": str(tmp_path / "rong.jwt")}, True,
+                     "not_a_token"))
+    for given, tls, rule in refusals:
+        with pytest.raises(SettingsError) as refused:
+            bootstrap.temporal_api_key(Settings.from_environment(given), tls=tls)
+        assert (refused.value.variable, refused.value.rule) == ("NHANSU_TEMPORAL_API_KEY_FILE",
+                                                                rule)

@@ -1,0 +1,75 @@
+"""The tokens for Temporal's authorizer: each caller gets exactly its permissions, signed by
+the key the JWKS publishes, and a token altered, signed by another key or expired is refused
+as the server would refuse it. The command never replaces a signing key in use."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from application.operations import TokensRefused, issue_temporal_tokens
+from identity import temporal_tokens as tt
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+
+
+def test_each_caller_gets_only_its_permissions_signed_by_the_published_key(
+        tmp_path: Path) -> None:
+    issued = issue_temporal_tokens(tmp_path / "certs", namespace="nhansu", now=NOW,
+                                   valid_for=timedelta(days=30))
+    document = json.loads(Path(issued.jwks).read_text())
+    assert [k["kty"] for k in document["keys"]] == ["RSA"]
+    assert "d" not in document["keys"][0]  # the private exponent never reaches the JWKS
+    permissions = {caller: tt.read_verified(Path(path).read_text(), document,
+                                            now=NOW)["permissions"]
+                   for caller, path in issued.tokens.items()}
+    assert permissions == {"nhansu-worker": ["nhansu:writer"], "nhansu-api": ["nhansu:writer"],
+                           "temporal-reader": ["nhansu:reader"],
+                           "temporal-admin": ["temporal-system:admin"]}
+    key = tmp_path / "certs" / "temporal-jwt.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert all(Path(p).stat().st_mode & 0o007 == 0 for p in issued.tokens.values())
+    assert Path(issued.jwks).stat().st_mode & 0o777 == 0o644  # served to the Temporal server
+
+
+def test_altered_foreign_and_expired_tokens_are_refused(tmp_path: Path) -> None:
+    key, other = tt.new_signing_key(), tt.new_signing_key()
+    document = tt.jwks(key.public_key())
+    ui = tt.CALLERS[2]
+    token = tt.mint(key, ui, namespace="default", issued_at=NOW, valid_for=timedelta(days=1))
+    assert tt.read_verified(token, document, now=NOW)["sub"] == "temporal-reader"
+    head, claims, signature = token.split(".")
+    raised = json.loads(tt._b64url_decode(claims))
+    raised["permissions"] = ["temporal-system:admin"]
+    forged = ".".join([head, tt._b64url(json.dumps(raised).encode()), signature])
+    foreign = tt.mint(other, ui, namespace="default", issued_at=NOW, valid_for=timedelta(days=1))
+    for bad, why in ((forged, "bad signature"), (foreign, "no key in the JWKS for this token"),
+                     (token, "expired"), ("abc", "not a compact JWS")):
+        when = NOW + timedelta(days=2) if bad is token else NOW
+        with pytest.raises(ValueError, match=why):
+            tt.read_verified(bad, document, now=when)
+
+
+def test_an_existing_signing_key_is_kept_and_renewal_reuses_it(tmp_path: Path) -> None:
+    first = issue_temporal_tokens(tmp_path, namespace="default", now=NOW,
+                                  valid_for=timedelta(days=1))
+    key_before = (tmp_path / "temporal-jwt.key").read_bytes()
+    worker_before = Path(first.tokens["nhansu-worker"]).read_text()
+    with pytest.raises(TokensRefused):
+        issue_temporal_tokens(tmp_path, namespace="default", now=NOW,
+                              valid_for=timedelta(days=1))
+    assert (tmp_path / "temporal-jwt.key").read_bytes() == key_before  # nothing replaced
+    assert Path(first.tokens["nhansu-worker"]).read_text() == worker_before
+    later = NOW + timedelta(hours=20)
+    renewed = issue_temporal_tokens(tmp_path, namespace="default", now=later,
+                                    valid_for=timedelta(days=1), renew=True)
+    assert (tmp_path / "temporal-jwt.key").read_bytes() == key_before
+    document = json.loads(Path(renewed.jwks).read_text())
+    claims = tt.read_verified(Path(renewed.tokens["nhansu-worker"]).read_text(), document,
+                              now=NOW + timedelta(days=1, hours=1))  # the old one had expired
+    assert claims["permissions"] == ["default:writer"]
