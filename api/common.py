@@ -46,6 +46,20 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def link(method: str, path: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation ``method path``: where a client (or a stateful fuzzer)
+    goes next with what it sent or got back, e.g. ``plan_id="$request.body#/plan_id"``."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "description": description,
+            "parameters": parameters}
+
+
+def write_responses(**links: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    """WRITE_RESPONSES with ``links`` from the first write's answer (201) and from a retry's."""
+    return {**WRITE_RESPONSES, 201: {**WRITE_RESPONSES[201], "links": links},
+            200: {**WRITE_RESPONSES[200], "links": links}}
+
+
 def written(response: Response, result: Any) -> dict[str, Any]:
     """An ``application.preparation.Written`` as the answer, and its status."""
     from application.labels import label

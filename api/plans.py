@@ -15,10 +15,12 @@ from api.common import (
     READ_ERRORS,
     WRITE_RESPONSES,
     day,
+    link,
     moment,
     page,
     upload_bytes,
     upload_text,
+    write_responses,
     written,
 )
 from api.schemas import (
@@ -55,6 +57,45 @@ AsOfDate = Annotated[str | None, Query(
                                 "hoặc 2025-05-05.")]
 Upload = Annotated[UploadFile, File(description="Tệp tải lên.")]
 JSON_BODY = "nội dung JSON"
+
+
+# --- where a write leads (OpenAPI links) ----------------------------------------------------------
+PLAN = "/api/v1/plans/{plan_id}"
+
+
+def _plan_links(plan_id: str, *names: str) -> dict[str, dict[str, Any]]:
+    """The plan's next operations, its id taken by the expression ``plan_id``."""
+    table = {
+        "GetPlan": ("get", PLAN, "Xem đề án vừa ghi."),
+        "RegisterCandidate": ("post", f"{PLAN}/candidates", "Đăng ký một nhân sự vào đề án."),
+        "ConferenceTemplate": ("get", f"{PLAN}/conferences/template",
+                               "Mẫu biên bản hội nghị tiếp theo của đề án."),
+        "RecordConference": ("post", f"{PLAN}/conferences", "Ghi kết quả hội nghị tiếp theo."),
+        "SubmitPlan": ("post", f"{PLAN}/submission", "Trình đề án lên cấp trên."),
+        "CancelPlan": ("post", f"{PLAN}/cancellation", "Hủy đề án (trước khi trình)."),
+        "GetAppraisal": ("get", f"{PLAN}/appraisal", "Xem thẩm định của đề án."),
+        "DecideOnPlan": ("post", f"{PLAN}/decision", "Quyết định của Ban thường vụ cấp trên."),
+    }
+    return {name: link(*table[name], plan_id=plan_id) for name in names}
+
+
+IN_PATH = "$request.path.plan_id"
+OPENED = write_responses(**_plan_links(
+    "$request.body#/plan_id", "GetPlan", "RegisterCandidate", "ConferenceTemplate",
+    "RecordConference", "SubmitPlan", "CancelPlan"))
+REGISTERED = write_responses(
+    **_plan_links(IN_PATH, "GetPlan", "RegisterCandidate", "RecordConference"),
+    WithdrawCandidate=link("post", f"{PLAN}/candidates/{{candidate}}/withdrawal",
+                           "Rút nhân sự vừa đăng ký.", plan_id=IN_PATH,
+                           candidate="$request.body#/party_card_number"),
+    CorrectRegistration=link("post", f"{PLAN}/candidates/{{candidate}}/corrections",
+                             "Đính chính hồ sơ nhân sự vừa đăng ký.", plan_id=IN_PATH,
+                             candidate="$request.body#/party_card_number"))
+IMPORTED = write_responses(**_plan_links(IN_PATH, "GetPlan", "ConferenceTemplate",
+                                         "RecordConference", "SubmitPlan"))
+RECORDED = write_responses(**_plan_links(IN_PATH, "GetPlan", "ConferenceTemplate",
+                                         "RecordConference", "SubmitPlan"))
+SUBMITTED = write_responses(**_plan_links(IN_PATH, "GetPlan", "GetAppraisal", "DecideOnPlan"))
 
 
 # --- the TOML a JSON body stands for ------------------------------------------------------------
@@ -119,7 +160,7 @@ def plan_row(row: Any) -> dict[str, Any]:
 
 
 @router.post("", summary="Lập đề án nhân sự (JSON như tệp đề án)", status_code=201,
-             response_model=Written, responses=WRITE_RESPONSES)
+             response_model=Written, responses=OPENED)
 async def open_plan(ctx: Ctx, caller: Caller, key: IdempotencyKey, body: PlanBody,
                     response: Response) -> dict[str, Any]:
     """Lập đề án từ nội dung JSON giống hệt tệp đề án (TOML): tổ chức, cấp và cấp ủy cấp trên
@@ -163,7 +204,7 @@ async def show_plan(ctx: Ctx, caller: Caller, plan_id: str, as_of: AsOf = None,
 
 
 @router.post("/{plan_id}/submission", summary="Trình đề án lên cấp trên", status_code=201,
-             response_model=Written, responses=WRITE_RESPONSES)
+             response_model=Written, responses=SUBMITTED)
 async def submit(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str,
                  response: Response) -> dict[str, Any]:
     """Trình cấp trên: các cơ quan thẩm định rồi Ban thường vụ cấp trên."""
@@ -195,7 +236,7 @@ async def resume(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str, bo
 
 # --- candidates -------------------------------------------------------------------------------
 @router.post("/{plan_id}/candidates", summary="Đăng ký một nhân sự", status_code=201,
-             response_model=Written, responses=WRITE_RESPONSES)
+             response_model=Written, responses=REGISTERED)
 async def register(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str,
                    body: CandidateBody, response: Response) -> dict[str, Any]:
     """Đăng ký một nhân sự, kiểm tra như một dòng của danh sách; cảnh báo ngay những tiêu
@@ -209,7 +250,7 @@ async def register(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str,
 
 
 @router.post("/{plan_id}/candidates/files", summary="Đăng ký cả danh sách (CSV hoặc XLSX)",
-             status_code=201, response_model=Written, responses=WRITE_RESPONSES)
+             status_code=201, response_model=Written, responses=IMPORTED)
 async def import_list(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str,
                       file: Upload, response: Response) -> dict[str, Any]:
     """Kiểm tra mọi dòng trước, rồi đăng ký tất cả trong một lần hoặc không ai; những người đã
@@ -249,7 +290,7 @@ async def correct(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str, c
 
 # --- conferences ------------------------------------------------------------------------------
 @router.post("/{plan_id}/conferences", summary="Ghi kết quả hội nghị (JSON như tệp biên bản)",
-             status_code=201, response_model=Written, responses=WRITE_RESPONSES)
+             status_code=201, response_model=Written, responses=RECORDED)
 async def record_conference(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str,
                             body: MinutesBody, response: Response) -> dict[str, Any]:
     """Ghi biên bản kiểm phiếu của một bước cho một nhóm: chỉ số phiếu, không bao giờ ai bầu
@@ -262,7 +303,7 @@ async def record_conference(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_
 
 
 @router.post("/{plan_id}/conferences/files", summary="Ghi kết quả hội nghị từ tệp biên bản",
-             status_code=201, response_model=Written, responses=WRITE_RESPONSES)
+             status_code=201, response_model=Written, responses=RECORDED)
 async def record_conference_file(ctx: Ctx, caller: Caller, key: IdempotencyKey, plan_id: str,
                                  file: Upload, response: Response) -> dict[str, Any]:
     """Tải lên biên bản (TOML, UTF-8), ví dụ mẫu từ …/conferences/template đã điền số."""
