@@ -40,7 +40,10 @@ from tests.chaos.stack import Stack
 pytestmark = pytest.mark.chaos
 
 LONG = os.environ.get("NHANSU_CHAOS") == "long"
-PLANS = 10 if LONG else 4
+PLANS = 24 if LONG else 4
+# Plans start this many seconds apart, so that requests are in flight through the whole run of
+# disruptions (about a minute and a half in the long tier), not only in its first seconds.
+STAGGER_SECONDS = 3.0 if LONG else 0.0
 # The disruptions, in the order they strike; each at a random moment while clients work.
 DISRUPTIONS = (["worker", "api", "postgres", "worker", "temporal", "worker", "api",
                 "postgres", "worker", "temporal", "worker"] if LONG else
@@ -150,6 +153,7 @@ def _started(start: Callable[[], None]) -> Callable[[], Awaitable[None]]:
     return run
 
 
+@pytest.mark.timeout(900 if LONG else 300)
 async def test_plans_driven_through_the_api_survive_kills_and_restarts() -> None:
     rng = random.Random()
     # Not under pytest's tmp_path: as root the embedded PostgreSQL runs as its own user, and
@@ -174,9 +178,13 @@ async def test_plans_driven_through_the_api_survive_kills_and_restarts() -> None
 
             # The same lifecycle for every other plan at once, under fire.
             started = time.monotonic()
-            clients = [asyncio.create_task(drive(stack.base_url, token, lifecycle(p, o),
-                                                 give_up_after=GIVE_UP_AFTER))
-                       for p, o, token in people[1:]]
+            async def client(i: int, p: str, o: str, token: str) -> list[Sent]:
+                await asyncio.sleep(i * STAGGER_SECONDS)
+                return await drive(stack.base_url, token, lifecycle(p, o),
+                                   give_up_after=GIVE_UP_AFTER)
+
+            clients = [asyncio.create_task(client(i, p, o, token))
+                       for i, (p, o, token) in enumerate(people[1:])]
             outages: list[Outage] = []
             for what in DISRUPTIONS:
                 await asyncio.sleep(rng.uniform(1.0, 6.0))
@@ -244,7 +252,11 @@ async def test_plans_driven_through_the_api_survive_kills_and_restarts() -> None
         defects = [(s.request.name, s.request.key) for s in requests for a in s.attempts
                    if a.status == 500]
         print(f"  answers 500 (a defect, retried as its body asks): {len(defects)} {defects}")
+        struck = sum(1 for o in outages if o.waits)
+        print(f"  disruptions that struck requests in flight: {struck} of {len(outages)}")
         assert lost == 0 and doubled == 0
+        if LONG:  # the long tier exists to break requests, not an idle service
+            assert struck >= len(outages) * 3 // 4, "most disruptions found nothing to break"
         assert verification.ok, verification.chains.first_broken
         assert not defects, "the API answered 500 during an outage: see its log"
     except BaseException:
