@@ -12,7 +12,12 @@ from domain.vocabulary import moment
 from eventstore import merkle
 from eventstore.checkpoints import Checkpoint
 from eventstore.database import driver
-from eventstore.ledger_reads import latest_checkpoint, leaf_hashes, snapshot
+from eventstore.ledger_reads import (
+    latest_checkpoint,
+    leaf_hashes,
+    snapshot,
+    stored_inclusion_proofs,
+)
 from eventstore.model import VerificationReport
 from eventstore.store import PostgresEventStore
 from reads.trail import Trail, nomination_trail
@@ -70,12 +75,20 @@ async def _inclusion(conn: Any, positions: list[int],
         rows = await conn.fetch("SELECT event_position, ledger_seq FROM ledger "
                                 "WHERE event_position = ANY($1::bigint[]) AND ledger_seq <= $2",
                                 positions, checkpoint.ledger_size)
-        try:
-            leaves = await leaf_hashes(conn, checkpoint.ledger_size)
-        except ValueError:  # the coverage verdict names what is broken
-            return None
-    tree = merkle.Tree(leaves)
-    proofs = {int(r[0]): (int(r[1]), tree.inclusion_proof(int(r[1]) - 1)) for r in rows}
+        seqs = {int(r[0]): int(r[1]) for r in rows}
+        # From the stored subtree roots (O(log n) rows a proof); from every leaf only when they
+        # are missing or disagree with the signed root.
+        paths = await stored_inclusion_proofs(conn, [s - 1 for s in seqs.values()],
+                                              checkpoint.ledger_size,
+                                              bytes.fromhex(checkpoint.tree_root))
+        if paths is None:
+            try:
+                leaves = await leaf_hashes(conn, checkpoint.ledger_size)
+            except ValueError:  # the coverage verdict names what is broken
+                return None
+            tree = merkle.Tree(leaves)
+            paths = {s - 1: tree.inclusion_proof(s - 1) for s in seqs.values()}
+    proofs = {position: (seq, paths[seq - 1]) for position, seq in seqs.items()}
     note = (checkpoint.signed_note(keys[checkpoint.key_id]) if checkpoint.key_id in keys
             else None)
     return InclusionProofs(checkpoint=checkpoint, signed_note=note, proofs=proofs)

@@ -276,20 +276,44 @@ async def _tree_root(conn: Any, latest: Checkpoint | None, size: int) -> str:
         edge, first = merkle.CompactRange(), 1  # from the first leaf
     else:
         edge, first = edge.copy(), edge.size + 1
-    try:
-        async with snapshot(conn):
-            async for leaf in iter_leaf_hashes(conn, first, size):
-                edge.append(leaf)
-                if signed is not None and edge.size == signed[0] and edge.root() != signed[1]:
-                    raise LedgerRefused(
-                        f"checkpoint {latest.checkpoint_seq if latest else 0}: its tree root "
-                        "differs from the one recomputed from the stored events")
-    except ValueError as error:
-        raise LedgerRefused(str(error)) from None
+    # In windows, each read in a snapshot of its own and its subtree roots stored after it (a
+    # snapshot is read-only): entries and events never change, and the signed root is checked.
+    for start in range(first, size + 1, LEAVES_PER_WINDOW):
+        nodes: list[tuple[int, int, bytes]] = []
+        try:
+            async with snapshot(conn):
+                async for leaf in iter_leaf_hashes(
+                        conn, start, min(size, start + LEAVES_PER_WINDOW - 1)):
+                    nodes += [n for n in edge.append(leaf) if n[0] >= merkle.STORED_LEVEL]
+                    if signed is not None and edge.size == signed[0] and \
+                            edge.root() != signed[1]:
+                        raise LedgerRefused(
+                            f"checkpoint {latest.checkpoint_seq if latest else 0}: its tree "
+                            "root differs from the one recomputed from the stored events")
+        except ValueError as error:
+            raise LedgerRefused(str(error)) from None
+        await _store_nodes(conn, nodes)
     if signed is not None and signed[0] > size:
         raise LedgerRefused("the ledger is shorter than its latest checkpoint")
     _edges[key] = edge
     return edge.root().hex()
+
+
+LEAVES_PER_WINDOW = 1 << 18
+# A node already there (a sealer that walked the leaves again from the first) is the same hash
+# of the same leaves: kept as it is.
+_INSERT_NODES = """
+INSERT INTO ledger_nodes (level, idx, hash)
+SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])
+ON CONFLICT (level, idx) DO NOTHING
+"""
+
+
+async def _store_nodes(conn: Any, nodes: list[tuple[int, int, bytes]]) -> None:
+    """The roots of the perfect subtrees this checkpoint completes (eventstore/merkle.py)."""
+    if nodes:
+        await conn.execute(_INSERT_NODES, [n[0] for n in nodes], [n[1] for n in nodes],
+                           [n[2] for n in nodes])
 
 
 async def _recompute(conn: Any, latest: Checkpoint | None, size: int) -> str:

@@ -4,7 +4,7 @@ transaction in which a test has just tampered with the rows."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -137,6 +137,50 @@ async def leaf_hashes(conn: Any, size: int) -> list[bytes]:
     if len(leaves) != size:
         raise ValueError(f"ledger seq {len(leaves) + 1} is missing")
     return leaves
+
+
+_LEAVES_AT = """
+SELECT l.ledger_seq, e.hash FROM ledger AS l LEFT JOIN events AS e ON e.position = l.event_position
+WHERE l.ledger_seq = ANY($1::bigint[])
+"""
+_NODES_AT = """
+SELECT n.level, n.idx, n.hash FROM ledger_nodes AS n
+JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) ON (n.level, n.idx) = (w.level, w.idx)
+"""
+
+
+async def stored_inclusion_proofs(conn: Any, indexes: Sequence[int], size: int,
+                                  tree_root: bytes) -> dict[int, list[bytes]] | None:
+    """PATH(i, D[size]) for each 0-based leaf index, from the stored subtree roots
+    (``ledger_nodes``) and the few leaves below ``merkle.STORED_LEVEL``: O(log size) rows each.
+    Each proof is checked against ``tree_root`` with its own leaf. None when a node is missing
+    (a ledger the sealer has not walked since revision 0004_ledger_nodes) or a proof does not
+    lead to ``tree_root`` (a stored node is wrong): the caller then uses every leaf."""
+    wanted: set[tuple[int, int]] = set()
+    for index in indexes:
+        wanted |= merkle.needed_blocks(index, size)
+    stored = sorted(b for b in wanted if b[0] >= merkle.STORED_LEVEL)
+    low = [b for b in wanted if b[0] < merkle.STORED_LEVEL]
+    leaf_indexes = {i for level, idx in low for i in range(idx << level, (idx + 1) << level)}
+    leaf_indexes |= set(indexes)
+    async with snapshot(conn):
+        nodes = await conn.fetch(_NODES_AT, [b[0] for b in stored], [b[1] for b in stored])
+        rows = await conn.fetch(_LEAVES_AT, sorted(i + 1 for i in leaf_indexes))
+    block = {(int(r[0]), int(r[1])): bytes(r[2]) for r in nodes}
+    leaves = {int(r[0]) - 1: merkle.leaf_hash(bytes.fromhex(r[1])) for r in rows
+              if r[1] is not None}
+    if len(block) != len(stored) or len(leaves) != len(leaf_indexes):
+        return None
+    for level, idx in low:
+        first = idx << level
+        block[(level, idx)] = merkle.root([leaves[i] for i in range(first, first + (1 << level))])
+    proofs = {}
+    for index in indexes:
+        proof = merkle.proof_from_blocks(index, size, block)
+        if not merkle.verify_inclusion(leaves[index], index, size, proof, tree_root):
+            return None
+        proofs[index] = proof
+    return proofs
 
 
 async def ledger_size(conn: Any) -> int:

@@ -7,10 +7,14 @@ The leaves are the ledger's entries in ledger order, each one its event's hash (
     node hash = SHA-256(0x01 || left || right)
     MTH({})   = SHA-256("")
 
-A tree of n leaves splits at k, the largest power of two below n (RFC 9162 2.1.1). Proofs are
-computed from the leaf hashes on demand: ``Tree`` builds the levels once (O(n) hashing, about
-half a second for 100,000 entries), then each proof is O(log n) lookups. Nothing derived is
-stored, so the database holds no rows that would need tamper checks of their own.
+A tree of n leaves splits at k, the largest power of two below n (RFC 9162 2.1.1). Proofs can
+be computed from the leaf hashes alone: ``Tree`` builds the levels once (O(n) hashing, about
+half a second for 100,000 entries), then each proof is O(log n) lookups. At national scale
+(tens of millions of entries) that is a minute per export, so the sealer also stores the roots
+of the perfect subtrees of ``STORED_LEVEL`` and above (``ledger_nodes``, a sixteenth of the
+ledger's rows), and ``proof_from_blocks`` assembles a proof from O(log n) of them and a few
+leaves. A stored node is a cache, never trusted: a proof made from them is checked against the
+signed root before it is handed out, and one that fails is made again from the leaves.
 
 Standard library only. The verifiers (``verify_inclusion``, ``verify_consistency``) are here
 for the store's own checks; audit/spec.py has its own copy for the auditor, on purpose.
@@ -61,14 +65,18 @@ class CompactRange:
         self.size = 0
         self._edge: list[tuple[int, bytes]] = []  # (height, subtree root)
 
-    def append(self, leaf: bytes) -> None:
-        """Add one leaf *hash*."""
+    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add one leaf *hash*; return the perfect subtrees it completes, as (level, index,
+        root): the subtree of level L and index j covers leaves [j * 2^L, (j + 1) * 2^L)."""
         height, node = 0, leaf
+        completed: list[tuple[int, int, bytes]] = []
         while self._edge and self._edge[-1][0] == height:
             _, left = self._edge.pop()
             height, node = height + 1, node_hash(left, node)
+            completed.append((height, ((self.size + 1) >> height) - 1, node))
         self._edge.append((height, node))
         self.size += 1
+        return completed
 
     def root(self) -> bytes:
         if not self._edge:
@@ -147,6 +155,63 @@ class Tree:
             proof.append(self.subtree(lo, hi))
         proof.reverse()
         return proof
+
+
+#: The lowest level of the subtrees the ledger keeps (16 leaves each): below it a proof reads
+#: at most 15 leaves, which costs less than storing eight times the nodes.
+STORED_LEVEL = 4
+
+
+def perfect_blocks(lo: int, hi: int) -> list[tuple[int, int]]:
+    """[lo, hi) as the perfect subtrees the RFC's recursion splits it into, left to right, as
+    (level, index): a range the recursion produces starts at a multiple of its largest block."""
+    blocks = []
+    while lo < hi:
+        level = (hi - lo).bit_length() - 1
+        while lo % (1 << level):
+            level -= 1
+        blocks.append((level, lo >> level))
+        lo += 1 << level
+    return blocks
+
+
+def path_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The ranges whose roots make PATH(index, D[size]), in proof order (RFC 9162 2.1.3.1)."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is outside a tree of {size}")
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m = 0, size, index
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if m < k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m = lo + k, m - k
+    ranges.reverse()
+    return ranges
+
+
+def needed_blocks(index: int, size: int) -> set[tuple[int, int]]:
+    """Every perfect subtree (level, index) that ``proof_from_blocks`` reads for one proof."""
+    return {b for lo, hi in path_ranges(index, size) for b in perfect_blocks(lo, hi)}
+
+
+def range_root(lo: int, hi: int, block: dict[tuple[int, int], bytes]) -> bytes:
+    """MTH of leaves [lo, hi) from the roots of its perfect subtrees (folded from the right,
+    as ``CompactRange.root``)."""
+    roots = [block[b] for b in perfect_blocks(lo, hi)]
+    node = roots[-1]
+    for left in reversed(roots[:-1]):
+        node = node_hash(left, node)
+    return node
+
+
+def proof_from_blocks(index: int, size: int,
+                      block: dict[tuple[int, int], bytes]) -> list[bytes]:
+    """PATH(index, D[size]) from perfect subtree roots (KeyError names a missing one)."""
+    return [range_root(lo, hi, block) for lo, hi in path_ranges(index, size)]
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:

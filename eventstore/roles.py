@@ -7,7 +7,7 @@ needs:
 
 ============== =================================== ========================== ===============
 role           event store (events, ledger,        read models (rm_*,         identity and
-               checkpoints)                        projection_*)              registry tables
+               ledger_nodes, checkpoints)          projection_*)              registry tables
 ============== =================================== ========================== ===============
 nhansu_worker  SELECT, INSERT                      SELECT, INSERT, UPDATE,    none
                                                    DELETE (the projector)
@@ -40,7 +40,7 @@ Process = Literal["worker", "api", "cli"]
 ROLE_OF: dict[Process, str] = {"worker": WORKER, "api": API, "cli": CLI}
 RUNTIME_ROLES = (WORKER, API, CLI)
 
-EVENT_TABLES = ("events", "ledger", "checkpoints")
+EVENT_TABLES = ("events", "ledger", "ledger_nodes", "checkpoints")
 READ_MODEL_TABLES = ("projection_positions", "projection_quarantine", "rm_plans",
                      "rm_nomination_plans", "rm_nominations", "rm_structure_plans",
                      "rm_structure_members", "rm_structure", "rm_committees",

@@ -26,6 +26,8 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -160,6 +162,20 @@ checkpoints = Table(
 
 Index("ix_checkpoints_ledger_size", checkpoints.c.ledger_size)
 
+# Revision 0004_ledger_nodes: the roots of the ledger's perfect Merkle subtrees of level 4 and
+# above, which the sealer writes and proofs read (eventstore/merkle.py); a cache, append-only.
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", SmallInteger, nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("hash", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("level", "idx", name="pk_ledger_nodes"),
+    CheckConstraint("level BETWEEN 4 AND 62", name="ck_ledger_nodes_level"),
+    CheckConstraint("idx >= 0", name="ck_ledger_nodes_idx"),
+    CheckConstraint("octet_length(hash) = 32", name="ck_ledger_nodes_hash"),
+)
+
 LEDGER_APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -222,7 +238,7 @@ LEDGER_TRIGGERS = [
     f"""CREATE TRIGGER {table}_append_only
 BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
 FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()"""
-    for table in ("ledger", "checkpoints")
+    for table in ("ledger", "checkpoints", "ledger_nodes")
 ] + [
     f"""CREATE TRIGGER {table}_contiguous
 AFTER INSERT ON {table} REFERENCING NEW TABLE AS added
@@ -261,6 +277,7 @@ event.listen(ledger, "before_create", DDL(LEDGER_APPEND_ONLY_FUNCTION.replace("%
 event.listen(ledger, "before_create", DDL(LEDGER_CONTIGUOUS_FUNCTION.replace("%", "%%")))  # type: ignore[no-untyped-call]
 event.listen(ledger, "before_create", DDL(LEDGER_NAMES_EVENTS_FUNCTION.replace("%", "%%")))  # type: ignore[no-untyped-call]
 for _statement in LEDGER_TRIGGERS:
-    _table = checkpoints if " ON checkpoints" in _statement else ledger
+    _table = (checkpoints if " ON checkpoints" in _statement else
+              ledger_nodes if " ON ledger_nodes" in _statement else ledger)
     event.listen(_table, "after_create", DDL(_statement.replace("%", "%%")))  # type: ignore[no-untyped-call]
 event.listen(checkpoints, "after_create", DDL(APP_ROLE_GRANTS.replace("%", "%%")))  # type: ignore[no-untyped-call]

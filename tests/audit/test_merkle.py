@@ -4,6 +4,7 @@ random sizes for the store's proofs checked by the auditor's independent verifie
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -164,3 +165,21 @@ def test_the_tree_gives_the_rfc_recursions_proofs(case: tuple[int, ...]) -> None
     assert tree.root() == merkle.root(leaves)
     assert tree.inclusion_proof(index) == _reference_path(leaves, index)
     assert tree.consistency_proof(m) == (_reference_proof(leaves, m) if m < n else [])
+
+
+@given(st.integers(min_value=1, max_value=300), st.randoms(use_true_random=False))
+def test_proofs_from_stored_subtree_roots_equal_the_trees(size: int, rng: Any) -> None:
+    """The subtrees the sealer's compact range completes are the perfect subtrees of the tree,
+    and any proof assembled from them (and leaves) is the whole tree's."""
+    leaves = [merkle.leaf_hash(rng.randbytes(8)) for _ in range(size)]
+    tree, edge = merkle.Tree(leaves), merkle.CompactRange()
+    block = {(0, i): leaf for i, leaf in enumerate(leaves)}
+    for leaf in leaves:
+        block.update({(level, idx): h for level, idx, h in edge.append(leaf)})
+    for (level, idx), h in block.items():
+        assert h == merkle.root(leaves[idx << level:(idx + 1) << level])
+    assert len(block) == 2 * size - size.bit_count()  # every perfect subtree, once
+    for index in {0, size - 1, rng.randrange(size)}:
+        proof = merkle.proof_from_blocks(index, size, block)
+        assert proof == tree.inclusion_proof(index)
+        assert merkle.needed_blocks(index, size) <= block.keys()

@@ -32,11 +32,11 @@ async def seal_to(engine: AsyncEngine, store: PostgresEventStore, size: int,
     return result
 
 
-TABLES = ("events", "ledger", "checkpoints")
+TABLES = ("events", "ledger", "ledger_nodes", "checkpoints")
 
 
 async def tamper_all(engine: AsyncEngine, *statements: str) -> None:
-    """What a superuser could do: switch every guard of the three tables off (the
+    """What a superuser could do: switch every guard of the record's tables off (the
     append-only and numbering triggers and the foreign keys), edit, switch them on."""
     async with driver(engine) as conn, conn.transaction():
         for table in TABLES:

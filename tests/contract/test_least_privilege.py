@@ -184,7 +184,8 @@ async def _sealed(engine: Any, position: int) -> bool:
 
 
 def _column(table: str) -> str:
-    return {"events": "hash", "ledger": "ledger_hash", "checkpoints": "signature"}[table]
+    return {"events": "hash", "ledger": "ledger_hash", "ledger_nodes": "hash",
+            "checkpoints": "signature"}[table]
 
 
 async def test_every_table_the_migrations_make_has_its_grants_decided(owned: str) -> None:

@@ -342,3 +342,50 @@ async def test_a_long_lived_sealer_extends_its_tree_and_never_trusts_a_stale_edg
     await store.append([event(s, 9)], {s: 8})
     handed = (await seal_to(scratch.engine, store, 9)).checkpoint
     assert handed is not None and handed.tree_root == await whole_tree_root(9)
+
+
+async def test_proofs_come_from_stored_subtree_roots_and_a_wrong_one_is_never_handed_out(
+        scratch: Scratch, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sealer stores the roots of the perfect subtrees of 16 leaves and more; proofs made
+    from them equal proofs from every leaf. Nodes missing (a ledger sealed before they were
+    kept) or altered give no proof from them, so the caller falls back to the leaves."""
+    from eventstore import ledger, merkle
+    from eventstore.ledger_reads import latest_checkpoint, stored_inclusion_proofs
+
+    # Leaves read in windows of 7, across subtree boundaries, as the sealer reads millions.
+    monkeypatch.setattr(ledger, "LEAVES_PER_WINDOW", 7)
+    ledger._edges.clear()
+    store = scratch.store
+    for _ in range(7):
+        s = stream()
+        await store.append(events(s, 20), {s: NO_STREAM})
+    checkpoint = (await seal_to(scratch.engine, store, 140)).checkpoint
+    assert checkpoint is not None and checkpoint.tree_root is not None
+    root = bytes.fromhex(checkpoint.tree_root)
+    stored = await fetch(scratch.engine, "SELECT level, idx FROM ledger_nodes")
+    assert {(r[0], r[1]) for r in stored} == {(4, i) for i in range(8)} | {
+        (5, i) for i in range(4)} | {(6, 0), (6, 1), (7, 0)}
+    rows = await fetch(scratch.engine, "SELECT e.hash FROM ledger l JOIN events e ON "
+                       "e.position = l.event_position ORDER BY l.ledger_seq")
+    tree = merkle.Tree([merkle.leaf_hash(bytes.fromhex(r[0])) for r in rows])
+    async with driver(scratch.engine) as conn:
+        assert (await latest_checkpoint(conn)) == checkpoint
+        proofs = await stored_inclusion_proofs(conn, list(range(140)), 140, root)
+    assert proofs == {i: tree.inclusion_proof(i) for i in range(140)}
+
+    await tamper_all(scratch.engine, "UPDATE ledger_nodes SET hash = sha256(hash) "
+                                     "WHERE level = 5 AND idx = 1")
+    async with driver(scratch.engine) as conn:
+        assert await stored_inclusion_proofs(conn, [0], 140, root) is None  # needs (5, 1)
+        assert await stored_inclusion_proofs(conn, [139], 140, root) is not None  # does not
+    await tamper_all(scratch.engine, "DELETE FROM ledger_nodes WHERE level = 7")
+    async with driver(scratch.engine) as conn:
+        assert await stored_inclusion_proofs(conn, [139], 140, root) is None
+
+    # A sealer that walks the leaves again (a new process) puts back what is missing.
+    ledger._edges.clear()
+    s = stream()
+    await store.append(events(s, 1), {s: NO_STREAM})
+    await seal_to(scratch.engine, store, 141)
+    async with driver(scratch.engine) as conn:
+        assert await stored_inclusion_proofs(conn, [139], 140, root) is not None

@@ -116,7 +116,7 @@ async def test_a_ledger_signed_before_the_tree_converts_and_verifies(pg_server: 
                     "INSERT INTO checkpoints VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     1, 3, chain, old.previous_hash, now, old.key_id, old.signature)
             await upgrade(url)
-            assert await current_revision(url) == head_revision() == "0003_merkle"
+            assert await current_revision(url) == head_revision() == "0004_ledger_nodes"
             await store.append([event(s, 4), event(s, 5)], {s: 3})
             made = (await seal_to(engine, store, 5)).checkpoint
             assert made is not None and made.tree_root is not None
