@@ -5,9 +5,9 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.messages import AppendRequest, AppendResult
+from activities.messages import AppendRequest, AppendResult, EventEnvelope
 from eventstore.errors import EventIdReused, StoreRefusedValue, WrongExpectedVersion
-from eventstore.model import NewEvent
+from eventstore.model import NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
 
 #: Errors a retry cannot cure: the workflow (single writer of its streams) must be told.
@@ -38,7 +38,14 @@ class EventStoreActivities:
             raise ApplicationError(str(exc), type="WrongExpectedVersion",
                                    non_retryable=True) from exc
         except EventIdReused as exc:
-            raise ApplicationError(str(exc), type="EventIdReused", non_retryable=True) from exc
+            stored = await self._recorded_before(request) if request.accept_recorded else None
+            if stored is None:
+                raise ApplicationError(str(exc), type="EventIdReused",
+                                       non_retryable=True) from exc
+            activity.logger.info("append already made by an earlier attempt of this task",
+                                 extra={"events": len(stored)})
+            return AppendResult(positions=[e.position for e in stored],
+                                recorded=[_envelope(e) for e in stored])
         except StoreRefusedValue as exc:
             # Not chained: a cause travels with the failure, and a driver's message can quote
             # the refused value (personal data). The message names SQLSTATE and event types.
@@ -47,3 +54,22 @@ class EventStoreActivities:
         activity.logger.debug("appended %d events", len(recorded),
                              extra={"streams": sorted(request.expected_versions)})
         return AppendResult(positions=[r.position for r in recorded])
+
+    async def _recorded_before(self, request: AppendRequest) -> list[RecordedEvent] | None:
+        """The events an earlier attempt of the same workflow task stored for the same command
+        (its first event id, command and run), or None: then the ids were reused by something
+        else, which stays a refusal."""
+        first = request.events[0]
+        stored = await self._store.read_appended_with(first.event_id)
+        same = ("command_id", "workflow_id", "workflow_run_id")
+        if not stored or stored[0].event_id != first.event_id or any(
+                e.metadata.get(k) != first.metadata.get(k) for e in stored for k in same):
+            return None
+        return stored
+
+
+def _envelope(e: RecordedEvent) -> EventEnvelope:
+    return EventEnvelope(event_id=str(e.event_id), stream_id=e.stream_id,
+                         event_type=e.event_type, schema_version=e.schema_version, data=e.data,
+                         metadata=e.metadata, occurred_at=e.occurred_at,
+                         correlation_id=e.correlation_id or "")

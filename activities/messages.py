@@ -28,8 +28,14 @@ class EventEnvelope:
 class AppendRequest:
     events: list[EventEnvelope]
     expected_versions: dict[str, int] = field(default_factory=dict)
+    # The same task run again after its append committed (a local activity, see
+    # workflows/appending.py): answer with the events stored then, not a refusal.
+    accept_recorded: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class AppendResult:
     positions: list[int]
+    # Set when the append had been made by an earlier attempt of the same workflow task with
+    # other times in it: the events as stored, which the workflow folds instead of its own.
+    recorded: list[EventEnvelope] | None = None

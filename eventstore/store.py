@@ -27,6 +27,13 @@ WHERE stream_id = $1
 ORDER BY stream_version
 """
 
+# One append is one transaction: the events stored with the given one.
+_APPENDED_WITH = f"""
+SELECT {COLUMNS} FROM events
+WHERE transaction_id = (SELECT transaction_id FROM events WHERE event_id = $1::uuid)
+ORDER BY position
+"""
+
 _CORRELATED = f"""
 SELECT {COLUMNS} FROM events
 WHERE correlation_id = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2)
@@ -123,6 +130,13 @@ class PostgresEventStore:
         _check_aware(as_of)
         async with self._driver() as conn:
             rows = await conn.fetch(_CORRELATED, correlation_id, as_of)
+        return [to_recorded(r) for r in rows]
+
+    async def read_appended_with(self, event_id: str) -> list[RecordedEvent]:
+        """Every event the append that stored ``event_id`` stored (one transaction), by
+        position; empty if no event has that id."""
+        async with self._driver() as conn:
+            rows = await conn.fetch(_APPENDED_WITH, event_id)
         return [to_recorded(r) for r in rows]
 
     async def stream_version(self, stream_id: str) -> int:

@@ -116,11 +116,11 @@ class NominationAppraisalWorkflow:
         stream = nomination_stream(self._input.nomination_id)
         if any(stream_of(e) != stream for e in events):
             raise ApplicationError(f"an appraisal writes only to {stream}", non_retryable=True)
-        batch, positions = await append(events, {stream: self._version}, self._seen,
-                                        command_digest=digest)
-        self._seen = max([self._seen, *positions])
-        for event in events:
+        appended = await append(events, {stream: self._version}, self._seen,
+                                command_digest=digest)
+        self._seen = max([self._seen, *appended.positions])
+        for event in appended.events:  # as stored: an earlier attempt's, if it made them
             self._state = evolve_appraisal(self._state, event)
-        self._version += len(batch)
-        self._appended.extend(batch)
-        self._positions.extend(positions)
+        self._version += len(appended.envelopes)
+        self._appended.extend(appended.envelopes)
+        self._positions.extend(appended.positions)

@@ -325,9 +325,9 @@ class PersonnelPlanWorkflow:
             return result
 
     async def _record(self, events: list[DomainEvent], digest: str | None = None) -> list[int]:
-        _, positions = await append(events, expected_versions(self._state, events),
-                                    self._seen, command_digest=digest)
-        self._seen = max([self._seen, *positions])
-        for event in events:
+        appended = await append(events, expected_versions(self._state, events), self._seen,
+                                command_digest=digest)
+        self._seen = max([self._seen, *appended.positions])
+        for event in appended.events:  # as stored: an earlier attempt's, if it made them
             self._state = evolve(self._state, event)
-        return positions
+        return appended.positions

@@ -306,3 +306,45 @@ async def test_read_times_must_be_timezone_aware(store: PostgresEventStore) -> N
         await store.read_stream(stream(), as_of=datetime(2025, 5, 5, 12, 0))
     with pytest.raises(ValueError, match="timezone-aware"):
         await store.read_correlated("plan-x", as_of=datetime(2025, 5, 5, 12, 0))
+
+
+# --- a workflow task run again after its local-activity append committed ----------------------
+async def test_a_task_run_again_gets_the_events_its_first_attempt_stored(
+        scratch: Scratch) -> None:
+    """The same command decided again at a later workflow time: the same event ids, other
+    times. With ``accept_recorded`` (the local-activity path) the activity answers with what
+    the first attempt stored, and writes nothing; without it, or for ids another command or
+    run stored, it is the refusal it always was."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    store = scratch.store
+    s = stream()
+    meta = {"command_id": "cmd-1", "workflow_id": "plan-x", "workflow_run_id": "run-1"}
+    first = [replace(e, metadata=meta) for e in events(s, 3)]
+    activities = EventStoreActivities(store)
+    stored = await ActivityEnvironment().run(activities.append_events, AppendRequest(
+        events=[envelope(e) for e in first], expected_versions={s: NO_STREAM},
+        accept_recorded=True))
+    assert stored.recorded is None
+    later = [envelope(replace(e, occurred_at=e.occurred_at + timedelta(seconds=12)))
+             for e in first]
+
+    again = await ActivityEnvironment().run(activities.append_events, AppendRequest(
+        events=later, expected_versions={s: NO_STREAM}, accept_recorded=True))
+    assert again.positions == stored.positions
+    assert again.recorded is not None
+    assert [(e.event_id, e.occurred_at) for e in again.recorded] == [
+        (e.event_id, e.occurred_at) for e in first]  # the first attempt's times
+    assert await count(scratch.engine, s) == 3
+
+    with pytest.raises(ApplicationError) as refused:  # the regular activity: as before
+        await ActivityEnvironment().run(activities.append_events, AppendRequest(
+            events=later, expected_versions={s: NO_STREAM}))
+    assert refused.value.type == "EventIdReused"
+    other = [replace(e, metadata={**e.metadata, "workflow_run_id": "run-2"}) for e in later]
+    with pytest.raises(ApplicationError) as foreign:
+        await ActivityEnvironment().run(activities.append_events, AppendRequest(
+            events=other, expected_versions={s: NO_STREAM}, accept_recorded=True))
+    assert foreign.value.type == "EventIdReused"
+    assert await count(scratch.engine, s) == 3

@@ -259,6 +259,7 @@ async def test_a_congress_from_its_opening_to_the_elected_committee(
     assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
     assert (await store.verify()).ok
     await histories.record(handle, "congress_v1_full")
+    await histories.record(handle, "congress_v4_local_appends")
 
 
 # --- a seat left open, then appointed -----------------------------------------------------------

@@ -156,6 +156,13 @@ async def test_disqualified_amended_sent_back_then_approved_with_an_exclusion(
     await histories.record(temporal_client.get_workflow_handle(
         plan_workflow_id(plan_id), run_id=started.continued_execution_run_id),
         "personnel_plan_v3_round_1_sent_back")
+    # v4: appends as local activities (LOCAL_APPEND_PATCH).
+    await histories.record(handle, "personnel_plan_v4_round_2_approved")
+    await histories.record(temporal_client.get_workflow_handle(
+        plan_workflow_id(plan_id), run_id=started.continued_execution_run_id),
+        "personnel_plan_v4_round_1_sent_back")
+    await histories.record(temporal_client.get_workflow_handle(appraisal_workflow_id(amended)),
+                           "nomination_appraisal_v4_amended")
 
 
 async def test_those_who_submitted_or_appraised_cannot_decide_and_nothing_is_written(
