@@ -82,7 +82,7 @@ def trail_document(report: Any, fmt: str) -> str:
 
 def trail_statements(report: Any) -> tuple[str, str]:
     """The chain verdict and the checkpoint verdict, as sentences."""
-    from audit.trail import chain_statement, coverage_statement
+    from audit.statements import chain_statement, coverage_statement
 
     return chain_statement(report.trail.verification), coverage_statement(report.coverage)
 
@@ -141,7 +141,7 @@ async def verify(ctx: Context, principal: Principal, *, stream: str | None = Non
     from audit.coverage import coverage_on
     from audit.database import verify_ledger
     from audit.describe import ledger_lines
-    from audit.trail import coverage_statement
+    from audit.statements import coverage_statement
 
     if workers < 1:
         raise _refuse("--workers", "at_least_one", "số tiến trình phải từ 1 trở lên")

@@ -12,7 +12,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from audit.trail import TrailReport, chain_statement, coverage_statement
+from audit.statements import chain_statement, coverage_statement
+from audit.trail import TrailReport
 from domain.plan_terms import Tally
 from domain.vocabulary import VIETNAM, day, moment
 from eventstore.hashing import utc_iso
