@@ -44,18 +44,25 @@ pytestmark = [pytest.mark.api, pytest.mark.usefixtures("worker")]
 EXAMPLES_PER_OPERATION = 5  # per generation mode: a few hundred requests in all
 
 
-async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
-        api_settings: Settings, ctx: Context, world: World, http: Any) -> None:
-    import schemathesis
-    from schemathesis import GenerationMode
+def conformance_checks() -> list[Any]:
+    """No 5xx; status codes, content types, headers and bodies as the document says."""
     from schemathesis.checks import not_a_server_error
-    from schemathesis.python.asgi import shutdown_lifespans
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
         response_headers_conformance,
         response_schema_conformance,
         status_code_conformance,
     )
+
+    return [not_a_server_error, status_code_conformance, content_type_conformance,
+            response_headers_conformance, response_schema_conformance]
+
+
+async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
+        api_settings: Settings, ctx: Context, world: World, http: Any) -> None:
+    import schemathesis
+    from schemathesis import GenerationMode
+    from schemathesis.python.asgi import shutdown_lifespans
 
     organization, login = await new_commune(ctx, world, "schemathesis")
     plan = f"st-{key()}"
@@ -68,8 +75,7 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
 
     loop = asyncio.get_running_loop()
     app = create_app(api_settings)
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance,
-              response_headers_conformance, response_schema_conformance]
+    checks = conformance_checks()
     found: list[str] = []
     statuses: Counter[int] = Counter()
     ran = problems = 0
@@ -141,14 +147,7 @@ async def test_schemathesis_follows_the_links_from_an_opened_plan(
     opened it. What a client cannot guess, which organization it may act for, is set on each
     opening; everything else is generated. The same checks as above, per call."""
     import schemathesis
-    from schemathesis.checks import not_a_server_error
     from schemathesis.python.asgi import shutdown_lifespans
-    from schemathesis.specs.openapi.checks import (
-        content_type_conformance,
-        response_headers_conformance,
-        response_schema_conformance,
-        status_code_conformance,
-    )
 
     from application.registry import register_organization
     from application.users import grant_role
@@ -168,8 +167,7 @@ async def test_schemathesis_follows_the_links_from_an_opened_plan(
     head = world.bearer(login)
     loop = asyncio.get_running_loop()
     app = create_app(api_settings)
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance,
-              response_headers_conformance, response_schema_conformance]
+    checks = conformance_checks()
     found: list[str] = []
     opened: set[str] = set()
     calls: Counter[tuple[str, int]] = Counter()
