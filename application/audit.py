@@ -320,7 +320,11 @@ async def consistency_proof(ctx: Context, principal: Principal, first_size: int)
     .ConsistencyProof): what the operator hands the witness."""
     from audit.witness import ConsistencyProof
     from eventstore import merkle
-    from eventstore.ledger_reads import latest_checkpoint, leaf_hashes
+    from eventstore.ledger_reads import (
+        latest_checkpoint,
+        leaf_hashes,
+        stored_consistency_proof,
+    )
 
     await acting(ctx, principal, Operation.VERIFY, None)
     async with driver(ctx.engine) as conn:
@@ -331,10 +335,15 @@ async def consistency_proof(ctx: Context, principal: Principal, first_size: int)
             raise _refuse("--from-size", "within_tree",
                           f"--from-size phải từ 0 đến {checkpoint.ledger_size} (số mục của "
                           f"điểm chốt số {checkpoint.checkpoint_seq}), không phải {first_size}")
-        leaves = await leaf_hashes(conn, checkpoint.ledger_size)
+        # From the stored subtree roots (O(log n) rows); from every leaf if they are missing
+        # or do not lead to the signed root.
+        proof = await stored_consistency_proof(conn, first_size, checkpoint.ledger_size,
+                                               bytes.fromhex(checkpoint.tree_root))
+        if proof is None:
+            leaves = await leaf_hashes(conn, checkpoint.ledger_size)
+            proof = merkle.Tree(leaves).consistency_proof(first_size)
     return ConsistencyProof(first_size=first_size, second_size=checkpoint.ledger_size,
-                            proof=merkle.Tree(leaves).consistency_proof(first_size),
-                            checkpoint=signed_note(ctx, checkpoint))
+                            proof=proof, checkpoint=signed_note(ctx, checkpoint))
 
 
 _WITNESS_RULES = {

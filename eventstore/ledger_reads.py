@@ -149,20 +149,16 @@ JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) ON (n.level, n.idx) =
 """
 
 
-async def stored_inclusion_proofs(conn: Any, indexes: Sequence[int], size: int,
-                                  tree_root: bytes) -> dict[int, list[bytes]] | None:
-    """PATH(i, D[size]) for each 0-based leaf index, from the stored subtree roots
-    (``ledger_nodes``) and the few leaves below ``merkle.STORED_LEVEL``: O(log size) rows each.
-    Each proof is checked against ``tree_root`` with its own leaf. None when a node is missing
-    (a ledger the sealer has not walked since revision 0004_ledger_nodes) or a proof does not
-    lead to ``tree_root`` (a stored node is wrong): the caller then uses every leaf."""
-    wanted: set[tuple[int, int]] = set()
-    for index in indexes:
-        wanted |= merkle.needed_blocks(index, size)
+async def _blocks(conn: Any, wanted: set[tuple[int, int]],
+                  leaf_indexes: set[int]) -> tuple[dict[tuple[int, int], bytes],
+                                                   dict[int, bytes]] | None:
+    """The roots of the ``wanted`` perfect subtrees (stored from ``merkle.STORED_LEVEL`` up,
+    made from their leaves below it) and the leaf hashes of ``leaf_indexes`` (0-based); None
+    if a stored node or a leaf is missing."""
     stored = sorted(b for b in wanted if b[0] >= merkle.STORED_LEVEL)
     low = [b for b in wanted if b[0] < merkle.STORED_LEVEL]
-    leaf_indexes = {i for level, idx in low for i in range(idx << level, (idx + 1) << level)}
-    leaf_indexes |= set(indexes)
+    leaf_indexes = leaf_indexes | {
+        i for level, idx in low for i in range(idx << level, (idx + 1) << level)}
     async with snapshot(conn):
         nodes = await conn.fetch(_NODES_AT, [b[0] for b in stored], [b[1] for b in stored])
         rows = await conn.fetch(_LEAVES_AT, sorted(i + 1 for i in leaf_indexes))
@@ -174,6 +170,23 @@ async def stored_inclusion_proofs(conn: Any, indexes: Sequence[int], size: int,
     for level, idx in low:
         first = idx << level
         block[(level, idx)] = merkle.root([leaves[i] for i in range(first, first + (1 << level))])
+    return block, leaves
+
+
+async def stored_inclusion_proofs(conn: Any, indexes: Sequence[int], size: int,
+                                  tree_root: bytes) -> dict[int, list[bytes]] | None:
+    """PATH(i, D[size]) for each 0-based leaf index, from the stored subtree roots
+    (``ledger_nodes``) and the few leaves below ``merkle.STORED_LEVEL``: O(log size) rows each.
+    Each proof is checked against ``tree_root`` with its own leaf. None when a node is missing
+    (a ledger the sealer has not walked since revision 0004_ledger_nodes) or a proof does not
+    lead to ``tree_root`` (a stored node is wrong): the caller then uses every leaf."""
+    wanted: set[tuple[int, int]] = set()
+    for index in indexes:
+        wanted |= merkle.needed_blocks(index, size)
+    found = await _blocks(conn, wanted, set(indexes))
+    if found is None:
+        return None
+    block, leaves = found
     proofs = {}
     for index in indexes:
         proof = merkle.proof_from_blocks(index, size, block)
@@ -181,6 +194,26 @@ async def stored_inclusion_proofs(conn: Any, indexes: Sequence[int], size: int,
             return None
         proofs[index] = proof
     return proofs
+
+
+async def stored_consistency_proof(conn: Any, first: int, size: int,
+                                   tree_root: bytes) -> list[bytes] | None:
+    """PROOF(first, D[size]) from the stored subtree roots, as ``stored_inclusion_proofs``:
+    checked to lead from the root of the first ``first`` leaves to ``tree_root``; None sends
+    the caller to every leaf."""
+    ranges = merkle.consistency_ranges(first, size)
+    if not ranges:
+        return []
+    wanted = {b for lo, hi in [*ranges, (0, first)] for b in merkle.perfect_blocks(lo, hi)}
+    found = await _blocks(conn, wanted, set())
+    if found is None:
+        return None
+    block, _ = found
+    proof = [merkle.range_root(lo, hi, block) for lo, hi in ranges]
+    if not merkle.verify_consistency(first, size, merkle.range_root(0, first, block),
+                                     tree_root, proof):
+        return None
+    return proof
 
 
 async def ledger_size(conn: Any) -> int:

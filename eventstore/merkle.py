@@ -193,6 +193,29 @@ def path_ranges(index: int, size: int) -> list[tuple[int, int]]:
     return ranges
 
 
+def consistency_ranges(first: int, size: int) -> list[tuple[int, int]]:
+    """The ranges whose roots make PROOF(first, D[size]), in proof order (RFC 9162 2.1.4.1);
+    none for 0 or ``size``."""
+    if not 0 <= first <= size:
+        raise ValueError(f"size {first} is outside a tree of {size}")
+    if first in (0, size):
+        return []
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m, whole = 0, size, first, True
+    while m != hi - lo:
+        k = _split(hi - lo)
+        if m <= k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m, whole = lo + k, m - k, False
+    if not whole:
+        ranges.append((lo, hi))
+    ranges.reverse()
+    return ranges
+
+
 def needed_blocks(index: int, size: int) -> set[tuple[int, int]]:
     """Every perfect subtree (level, index) that ``proof_from_blocks`` reads for one proof."""
     return {b for lo, hi in path_ranges(index, size) for b in perfect_blocks(lo, hi)}

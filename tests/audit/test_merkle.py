@@ -183,3 +183,18 @@ def test_proofs_from_stored_subtree_roots_equal_the_trees(size: int, rng: Any) -
         proof = merkle.proof_from_blocks(index, size, block)
         assert proof == tree.inclusion_proof(index)
         assert merkle.needed_blocks(index, size) <= block.keys()
+
+
+@given(st.integers(min_value=1, max_value=300), st.randoms(use_true_random=False))
+def test_consistency_proofs_from_subtree_roots_equal_the_trees(size: int, rng: Any) -> None:
+    leaves = [merkle.leaf_hash(rng.randbytes(8)) for _ in range(size)]
+    tree, edge = merkle.Tree(leaves), merkle.CompactRange()
+    block = {(0, i): leaf for i, leaf in enumerate(leaves)}
+    for leaf in leaves:
+        block.update({(level, idx): h for level, idx, h in edge.append(leaf)})
+    for first in {0, 1, size, rng.randrange(size + 1)}:
+        proof = [merkle.range_root(lo, hi, block)
+                 for lo, hi in merkle.consistency_ranges(first, size)]
+        assert proof == tree.consistency_proof(first)
+        if first:
+            assert merkle.range_root(0, first, block) == merkle.root(leaves[:first])

@@ -350,7 +350,11 @@ async def test_proofs_come_from_stored_subtree_roots_and_a_wrong_one_is_never_ha
     from them equal proofs from every leaf. Nodes missing (a ledger sealed before they were
     kept) or altered give no proof from them, so the caller falls back to the leaves."""
     from eventstore import ledger, merkle
-    from eventstore.ledger_reads import latest_checkpoint, stored_inclusion_proofs
+    from eventstore.ledger_reads import (
+        latest_checkpoint,
+        stored_consistency_proof,
+        stored_inclusion_proofs,
+    )
 
     # Leaves read in windows of 7, across subtree boundaries, as the sealer reads millions.
     monkeypatch.setattr(ledger, "LEAVES_PER_WINDOW", 7)
@@ -373,8 +377,16 @@ async def test_proofs_come_from_stored_subtree_roots_and_a_wrong_one_is_never_ha
         proofs = await stored_inclusion_proofs(conn, list(range(140)), 140, root)
     assert proofs == {i: tree.inclusion_proof(i) for i in range(140)}
 
+    async with driver(scratch.engine) as conn:  # the witness's proof, from the same nodes
+        for first in (1, 16, 100, 139, 140):
+            assert await stored_consistency_proof(conn, first, 140, root) == \
+                tree.consistency_proof(first)
+
     await tamper_all(scratch.engine, "UPDATE ledger_nodes SET hash = sha256(hash) "
                                      "WHERE level = 5 AND idx = 1")
+    async with driver(scratch.engine) as conn:
+        assert await stored_consistency_proof(conn, 32, 140, root) is None  # needs (5, 1)
+        assert await stored_consistency_proof(conn, 100, 140, root) is not None  # does not
     async with driver(scratch.engine) as conn:
         assert await stored_inclusion_proofs(conn, [0], 140, root) is None  # needs (5, 1)
         assert await stored_inclusion_proofs(conn, [139], 140, root) is not None  # does not
