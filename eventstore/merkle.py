@@ -119,42 +119,11 @@ class Tree:
 
     def inclusion_proof(self, index: int) -> list[bytes]:
         """PATH(index, D[n]) (RFC 9162 2.1.3.1)."""
-        if not 0 <= index < self.size:
-            raise ValueError(f"leaf {index} is outside a tree of {self.size}")
-        path: list[bytes] = []
-        lo, hi, m = 0, self.size, index
-        while hi - lo > 1:
-            k = _split(hi - lo)
-            if m < k:
-                path.append(self.subtree(lo + k, hi))
-                hi = lo + k
-            else:
-                path.append(self.subtree(lo, lo + k))
-                lo, m = lo + k, m - k
-        path.reverse()
-        return path
+        return [self.subtree(lo, hi) for lo, hi in path_ranges(index, self.size)]
 
     def consistency_proof(self, first: int) -> list[bytes]:
         """PROOF(first, D[n]) (RFC 9162 2.1.4.1); empty for 0 or n."""
-        n = self.size
-        if not 0 <= first <= n:
-            raise ValueError(f"size {first} is outside a tree of {n}")
-        if first in (0, n):
-            return []
-        proof: list[bytes] = []
-        lo, hi, m, whole = 0, n, first, True
-        while m != hi - lo:
-            k = _split(hi - lo)
-            if m <= k:
-                proof.append(self.subtree(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self.subtree(lo, lo + k))
-                lo, m, whole = lo + k, m - k, False
-        if not whole:
-            proof.append(self.subtree(lo, hi))
-        proof.reverse()
-        return proof
+        return [self.subtree(lo, hi) for lo, hi in consistency_ranges(first, self.size)]
 
 
 #: The lowest level of the subtrees the ledger keeps (16 leaves each): below it a proof reads
