@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import CommandRejected
     from domain.event_base import DomainEvent
     from domain.idempotency import command_digest
-    from workflows.appending import append
+    from workflows.appending import Appended, append
     from workflows.messages import CommandResult, CongressOutcome, CongressWorkflowInput
     from workflows.rejections import key_reused, rejection, store_failure
 
@@ -227,20 +227,21 @@ class CongressWorkflow:
             except CommandRejected as exc:
                 raise rejection(exc) from None
             try:
-                positions = await self._record(events, digest)
+                appended = await self._record(events, digest)
             except ActivityError as exc:
                 raise store_failure(exc) from None
             result = CommandResult(command_id=command.command_id,
-                                   event_types=[e.TYPE for e in events], positions=positions,
+                                   event_types=[e.TYPE for e in appended.events],
+                                   positions=appended.positions,
                                    phase=self._state.phase.value, command_digest=digest)
             self._results[command.command_id] = result
             self._digests[command.command_id] = digest
             return result
 
-    async def _record(self, events: list[DomainEvent], digest: str) -> list[int]:
+    async def _record(self, events: list[DomainEvent], digest: str) -> Appended:
         appended = await append(events, expected_versions(self._state, events), self._seen,
                                 command_digest=digest)
         self._seen = max([self._seen, *appended.positions])
         for event in appended.events:  # as stored: an earlier attempt's, if it made them
             self._state = evolve_congress(self._state, event)
-        return appended.positions
+        return appended

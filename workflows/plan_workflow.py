@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.plan import Nomination, PlanPhase, PlanState, evolve, expected_versions
     from domain.procedure import duration
     from domain.snapshot import from_snapshot, to_snapshot
-    from workflows.appending import append
+    from workflows.appending import Appended, append
     from workflows.appraisal_workflow import NominationAppraisalWorkflow
     from workflows.messages import (
         AppraisalInput,
@@ -312,22 +312,23 @@ class PersonnelPlanWorkflow:
             except CommandRejected as exc:
                 raise rejection(exc) from None
             try:
-                positions = await self._record(events, digest)
+                appended = await self._record(events, digest)
             except ActivityError as exc:
                 # Refused by the store for good (a value it cannot hold, a stream another
                 # writer moved): the command fails, the state is as it was, the plan goes on.
                 raise store_failure(exc) from None
             result = CommandResult(command_id=command.command_id,
-                                   event_types=[e.TYPE for e in events], positions=positions,
+                                   event_types=[e.TYPE for e in appended.events],
+                                   positions=appended.positions,
                                    phase=self._state.phase.value, command_digest=digest)
             self._results[command.command_id] = result
             self._digests[command.command_id] = digest
             return result
 
-    async def _record(self, events: list[DomainEvent], digest: str | None = None) -> list[int]:
+    async def _record(self, events: list[DomainEvent], digest: str | None = None) -> Appended:
         appended = await append(events, expected_versions(self._state, events), self._seen,
                                 command_digest=digest)
         self._seen = max([self._seen, *appended.positions])
         for event in appended.events:  # as stored: an earlier attempt's, if it made them
             self._state = evolve(self._state, event)
-        return appended.positions
+        return appended
