@@ -120,14 +120,10 @@ async def fresh_demo_database(settings: Settings) -> Settings:
 
 @dataclass(frozen=True, kw_only=True)
 class TemporalTokens:
-    directory: str
-    jwks: str
-    tokens: dict[str, str]  # caller -> file
-    expires_at: str
-
-
-class TokensRefused(ValueError):
-    """The directory already holds a signing key: a new one would invalidate every token."""
+    directory: Path
+    jwks: Path
+    tokens: dict[str, Path]  # caller -> file
+    expires_at: datetime
 
 
 def issue_temporal_tokens(directory: Path, *, namespace: str, now: datetime,
@@ -138,11 +134,17 @@ def issue_temporal_tokens(directory: Path, *, namespace: str, now: datetime,
     import json
     import os
 
+    from application.errors import Rejected
+    from domain.errors import Violation
     from identity import temporal_tokens as tt
 
     key_file = directory / "temporal-jwt.key"
     if key_file.exists() and not renew:
-        raise TokensRefused(str(key_file))
+        # A new key would invalidate every token in use.
+        raise Rejected((Violation(
+            field="directory", rule="no_signing_key",
+            message=f"«{key_file}» đã có khóa ký; khóa mới sẽ làm mọi mã đang dùng mất hiệu "
+                    "lực. Dùng --renew để cấp lại mã bằng khóa này, hoặc chọn thư mục khác."),))
     directory.mkdir(parents=True, exist_ok=True, mode=0o750)
     (directory / "jwks").mkdir(exist_ok=True, mode=0o755)
     if key_file.exists():
@@ -157,13 +159,13 @@ def issue_temporal_tokens(directory: Path, *, namespace: str, now: datetime,
         path = directory / f"{caller.name}.jwt"
         _write(path, tt.mint(key, caller, namespace=namespace, issued_at=now,
                              valid_for=valid_for).encode("ascii"), 0o640)
-        tokens[caller.name] = str(path)
+        tokens[caller.name] = path
     gid = os.environ.get("CERT_GID")
     if gid:  # the containers' users read the tokens through the group, as the certificates
-        for path in (directory, *(Path(p) for p in tokens.values())):
+        for path in (directory, *tokens.values()):
             os.chown(path, -1, int(gid))
-    return TemporalTokens(directory=str(directory), jwks=str(document), tokens=tokens,
-                          expires_at=(now + valid_for).isoformat())
+    return TemporalTokens(directory=directory, jwks=document, tokens=tokens,
+                          expires_at=now + valid_for)
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:

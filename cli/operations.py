@@ -461,29 +461,25 @@ def temporal_tokens_command(
                                                    "mã cũ hết hạn).")] = False,
         as_json: Json = False) -> None:
     """Mã JWT cho bộ phân quyền của Temporal (docker-compose.yml): worker và API được chạy quy
-    trình trong namespace, giao diện Temporal chỉ được xem, công cụ quản trị toàn quyền."""
+    trình trong namespace, một mã chỉ được xem, công cụ quản trị toàn quyền."""
     from datetime import UTC, datetime, timedelta
 
-    from application.operations import TokensRefused, issue_temporal_tokens
+    from application.operations import issue_temporal_tokens
 
     try:
         issued = issue_temporal_tokens(directory, namespace=namespace, now=datetime.now(UTC),
                                        valid_for=timedelta(days=days), renew=renew)
-    except TokensRefused as refused:
-        output.say((f"directory: «{refused}» đã có khóa ký; khóa mới sẽ làm mọi mã đang dùng mất"
-                    " hiệu lực. Dùng --renew để cấp lại mã bằng khóa này, hoặc chọn thư mục "
-                    "khác. Không có gì được ghi.", "bold red"), stderr=True)
-        raise typer.Exit(EXIT_INPUT) from None
+    except Exception as exc:
+        fail(exc, as_json=as_json)
     if as_json:
-        output.emit_json({"directory": issued.directory, "jwks": issued.jwks,
-                          "tokens": issued.tokens, "expires_at": issued.expires_at})
+        output.emit_json({"directory": str(issued.directory), "jwks": str(issued.jwks),
+                          "tokens": {c: str(p) for c, p in issued.tokens.items()},
+                          "expires_at": issued.expires_at.isoformat()})
         return
-    from datetime import datetime as _dt
-
     from application.labels import moment
 
     output.say(f"Đã cấp mã cho bộ phân quyền của Temporal trong «{issued.directory}», hết hạn "
-               f"{moment(_dt.fromisoformat(issued.expires_at))}:")
+               f"{moment(issued.expires_at)}:")
     output.say(f"  JWKS (khóa công khai, máy chủ Temporal đọc): {issued.jwks}")
     for caller, path in issued.tokens.items():
         output.say(f"  {caller}: {path}")

@@ -528,6 +528,8 @@ RULES: dict[str, str] = {
     "backup_manifest": "bản sao lưu có bảng kê hợp lệ",
     "backup_file_hash": "tệp sao lưu khớp SHA-256 trong bảng kê",
     "restorable": "bản sao lưu khôi phục được",
+    # Temporal's authorizer
+    "no_signing_key": "thư mục chưa có khóa ký (hoặc cấp lại bằng --renew)",
 }
 
 # Old names, kept for the packages that import them.

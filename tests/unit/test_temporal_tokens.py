@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from application.operations import TokensRefused, issue_temporal_tokens
+from application.errors import Rejected
+from application.operations import issue_temporal_tokens
 from identity import temporal_tokens as tt
 
 pytestmark = pytest.mark.unit
@@ -60,9 +61,11 @@ def test_an_existing_signing_key_is_kept_and_renewal_reuses_it(tmp_path: Path) -
                                   valid_for=timedelta(days=1))
     key_before = (tmp_path / "temporal-jwt.key").read_bytes()
     worker_before = Path(first.tokens["nhansu-worker"]).read_text()
-    with pytest.raises(TokensRefused):
+    with pytest.raises(Rejected) as refused:
         issue_temporal_tokens(tmp_path, namespace="default", now=NOW,
                               valid_for=timedelta(days=1))
+    assert [(v.field, v.rule) for v in refused.value.violations] == [("directory",
+                                                                      "no_signing_key")]
     assert (tmp_path / "temporal-jwt.key").read_bytes() == key_before  # nothing replaced
     assert Path(first.tokens["nhansu-worker"]).read_text() == worker_before
     later = NOW + timedelta(hours=20)
