@@ -530,6 +530,12 @@ RULES: dict[str, str] = {
     "restorable": "bản sao lưu khôi phục được",
     # Temporal's authorizer
     "no_signing_key": "thư mục chưa có khóa ký (hoặc cấp lại bằng --renew)",
+    # settings that open files and addresses (bootstrap.py, telemetry.py)
+    "tls_incomplete": "đủ cả CA, chứng chỉ và khóa cho mTLS",
+    "api_key_without_tls": "mã truy cập Temporal chỉ gửi qua mTLS",
+    "unreadable": "tệp đọc được",
+    "not_a_token": "tệp chứa một mã JWT",
+    "host_port": "địa chỉ viết dạng máy:cổng",
 }
 
 # Old names, kept for the packages that import them.
