@@ -227,7 +227,7 @@ def temporal_api_key(settings: Settings, *, tls: bool) -> str | None:
     try:
         token = path.read_text("ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(name, "unreadable",
+        raise SettingsError(name, "readable_file",
                             f"không đọc được tệp mã truy cập Temporal «{path}»: "
                             f"{type(exc).__name__}") from None
     if token.count(".") != 2:

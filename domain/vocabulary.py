@@ -533,7 +533,6 @@ RULES: dict[str, str] = {
     # settings that open files and addresses (bootstrap.py, telemetry.py)
     "tls_incomplete": "đủ cả CA, chứng chỉ và khóa cho mTLS",
     "api_key_without_tls": "mã truy cập Temporal chỉ gửi qua mTLS",
-    "unreadable": "tệp đọc được",
     "not_a_token": "tệp chứa một mã JWT",
     "host_port": "địa chỉ viết dạng máy:cổng",
 }

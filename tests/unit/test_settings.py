@@ -50,7 +50,8 @@ def test_temporal_api_key_is_read_from_its_file_and_only_sent_over_mtls(tmp_path
         "aGVhZA.Y2xhaW1z.c2ln")
     refusals = [
         (env, False, "api_key_without_tls"),
-        ({"NHANSU_TEMPORAL_API_KEY_FILE": str(tmp_path / "khong-co.jwt")}, True, "unreadable"),
+        ({"NHANSU_TEMPORAL_API_KEY_FILE": str(tmp_path / "khong-co.jwt")}, True,
+         "readable_file"),
     ]
     (tmp_path / "rong.jwt").write_text("\n", "ascii")
     refusals.append(({"NHANSU_TEMPORAL_API_KEY_FILE": str(tmp_path / "rong.jwt")}, True,
