@@ -35,7 +35,7 @@ from temporalio.worker import Worker
 import bootstrap
 from application.plans import PlanService
 from bench.bare import BareActivities, BareWorkflow
-from bench.report import Metric
+from bench.report import Metric, pct
 from bench.server import asyncpg_dsn, server_url
 from encryption.codec import new_key_spec
 from encryption.converter import data_converter
@@ -61,8 +61,7 @@ class PathFigures:
     seconds: float
 
     def pct(self, q: float) -> float:
-        ordered = sorted(self.samples_ms)
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+        return pct(self.samples_ms, q)
 
     @property
     def per_second(self) -> float:

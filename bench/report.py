@@ -79,6 +79,12 @@ class Metric:
         }
 
 
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values``: the sample at rank q * (n - 1), rounded."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
