@@ -19,7 +19,8 @@ pytestmark = pytest.mark.bench
 
 METRICS = {"append_20_per_tx", "append_1_per_tx", "replay_streams", "catch_up_log",
            "catch_up_projections", "verify", "verify_reference", "trail_p50_ms",
-           "trail_p99_ms", "cli_help_ms", "cli_read_ms", "verify_split",
+           "trail_p99_ms", "trail_inclusion_proofs_ms", "cli_help_ms", "cli_read_ms",
+           "verify_split",
            "verify_incremental_ms", "national_report_ms",
            *(f"layout_{kind}_{layout}" for kind in ("verify", "append")
              for layout in ("jsonb", "both", "bytea")),
