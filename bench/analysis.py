@@ -221,8 +221,13 @@ def _command_path(m: Metric, by: dict[str, Metric], context: dict[str, Any]) -> 
             "task queue). That floor itself is at "
             f"{m.peer / m.ceiling:.2f}× the regular path here: with this many plans at once "
             f"the {context['machine']['cores']} cores are the limit (worker, Temporal server "
-            "and PostgreSQL share them), and a local activity saves round trips, not CPU. "
-            "One plan at a time, where round trips are the cost, the target is met.")
+            "and PostgreSQL share them), and a local activity saves round trips, not CPU.")
+    serial = by.get("command_path_p50_x1")
+    serial_ratio = None if serial is None or serial is m else serial.ratio(serial.ceiling)
+    if serial is not None and serial_ratio is not None and serial.verdicts() and all(
+            met for _, met, _ in serial.verdicts()):
+        out.append("One plan at a time, where round trips are the cost, the target is met "
+                   f"({serial_ratio:.2f}× in this run).")
     return [*out, _load(context)]
 
 

@@ -47,3 +47,16 @@ def test_the_command_path_median_is_held_to_seven_tenths_of_the_bare_path(
         assert reasons[0] == "Missed ≤ 0.7× the ceiling."
         assert any("1.00× the bare Update with a regular activity" in r for r in reasons)
         assert any("That floor itself is at 0.80× the regular path" in r for r in reasons)
+
+
+@pytest.mark.parametrize("serial_ms", [14.0, 50.0])
+def test_the_serial_target_is_said_met_only_when_the_run_met_it(serial_ms: float) -> None:
+    figures = [path("ours", 1, serial_ms), path("bare (activity)", 1, 50.0),
+               path("bare (local activity)", 1, 13.0), path("ours", 20, 400.0),
+               path("bare (activity)", 20, 400.0), path("bare (local activity)", 20, 350.0)]
+    found = metrics(figures)
+    x20 = next(m for m in found if m.key == "command_path_p50_x20")
+    reasons = analysis.why_missed(x20, found, {"machine": {
+        "cores": 2, "load_average": {"start": [0.1, 0.1, 0.1]}}})
+    said = any("One plan at a time" in r for r in reasons)
+    assert said is (serial_ms == 14.0)
