@@ -43,10 +43,6 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _uint(value: int) -> str:
     return _b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
 
@@ -83,33 +79,6 @@ def mint(key: rsa.RSAPrivateKey, caller: Caller, *, namespace: str, issued_at: d
                              for part in (header, claims))
     signature = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
     return f"{signing_input}.{_b64url(signature)}"
-
-
-def read_verified(token: str, document: dict[str, Any], *, now: datetime) -> dict[str, Any]:
-    """The claims of ``token`` if a key of ``document`` signed it and it has not expired, as
-    the server checks it; ValueError otherwise."""
-    try:
-        header_b64, claims_b64, signature_b64 = token.split(".")
-        header = json.loads(_b64url_decode(header_b64))
-        claims: dict[str, Any] = json.loads(_b64url_decode(claims_b64))
-    except ValueError as exc:
-        raise ValueError("not a compact JWS") from exc
-    found = [k for k in document["keys"] if k["kid"] == header.get("kid")]
-    if header.get("alg") != "RS256" or not found:
-        raise ValueError("no key in the JWKS for this token")
-    public = rsa.RSAPublicNumbers(
-        int.from_bytes(_b64url_decode(found[0]["e"]), "big"),
-        int.from_bytes(_b64url_decode(found[0]["n"]), "big")).public_key()
-    from cryptography.exceptions import InvalidSignature
-
-    try:
-        public.verify(_b64url_decode(signature_b64), f"{header_b64}.{claims_b64}".encode(),
-                      padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature as exc:
-        raise ValueError("bad signature") from exc
-    if claims["exp"] <= now.timestamp():
-        raise ValueError("expired")
-    return claims
 
 
 def private_pem(key: rsa.RSAPrivateKey) -> bytes:
