@@ -97,7 +97,7 @@ async def _candidates(ctx: Context, principal: Principal, statuses: tuple[str, .
     from application.reports import behind
     from reads.models import reading
 
-    rows = [r for s in statuses for r in await reading.plans(ctx.engine, status=s)]
+    rows = await reading.plans(ctx.engine, status=statuses)
     if not principal.grants_for(role):
         return [], await behind(ctx, ["plans"])
     mine = Principal(user_id=principal.user_id, display_name=principal.display_name,

@@ -50,7 +50,7 @@ SELECT plan_id, organization_id, organization_name, parent_organization_id,
        organization_level, term, term_start, procedure_key, status, round, seats, candidates,
        last_held_on, opened_at, submitted_at, decided_at
 FROM rm_plans
-WHERE CAST(:status AS text) IS NULL OR status = :status
+WHERE CAST(:statuses AS text[]) IS NULL OR status = ANY(:statuses)
 ORDER BY plan_id
 """
 
@@ -73,9 +73,12 @@ async def _rows(engine: AsyncEngine, sql: str, **params: Any) -> list[dict[str, 
     return [dict(row) for row in rows]
 
 
-async def plans(engine: AsyncEngine, *, status: str | None = None) -> list[PlanRow]:
-    """Plans by id, optionally only those in ``status`` (a ``PlanPhase`` value)."""
-    return [PlanRow(**row) for row in await _rows(engine, _PLANS, status=status)]
+async def plans(engine: AsyncEngine, *,
+                status: str | tuple[str, ...] | None = None) -> list[PlanRow]:
+    """Plans by id, optionally only those in ``status`` (a ``PlanPhase`` value, or several:
+    read in one statement, so a plan moving from one to the other is not missed by both)."""
+    statuses = None if status is None else [status] if isinstance(status, str) else list(status)
+    return [PlanRow(**row) for row in await _rows(engine, _PLANS, statuses=statuses)]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -105,6 +105,9 @@ async def test_every_read_path_names_the_altered_event(scratch: Scratch, how: st
     await runner.catch_up(scratch.engine, scratch.store, read_models())
     assert [p.plan_id for p in await reading.plans(scratch.engine)] == [PLAN]
     assert await reading.plans(scratch.engine, status="submitted")
+    assert [p.plan_id for p in await reading.plans(
+        scratch.engine, status=("awaiting_approval", "submitted"))] == [PLAN]
+    assert await reading.plans(scratch.engine, status=("awaiting_approval", "cancelled")) == []
     assert {s.plan_id for s in await reading.structure(scratch.engine)} == {PLAN}
     # Another session's open transaction on a shared server holds the global log back for a
     # moment (eventstore/README.md): catch up again until the log has settled, for a bounded time.
