@@ -107,6 +107,12 @@ class PlanService:
         """Lập đề án: returns once the plan's first events are stored and its workflow takes
         commands (update-with-start), so the next command can follow at once."""
         digest = command_digest(command)
+        # The term stream is read before the plan's: both are written in one transaction, so
+        # read in this order a retry whose first attempt commits between the reads finds its
+        # own events in the plan's stream, never the term claimed by itself with the plan's
+        # stream still empty (which would refuse the retry as a second plan for the term).
+        claims = term_claims(to_domain(e) for e in await self._store.read_stream(
+            term_stream(command.organization.organization_id, command.term)))
         events = await self._store.read_correlated(plan_stream(command.plan_id))
         if events:
             prior = _of_command(events, command.command_id)
@@ -118,8 +124,6 @@ class PlanService:
                         f"mỗi đề án chỉ lập một lần."),))
         # One plan per organization and term: the term stream says who holds it. A plan
         # opened meanwhile by someone else fails the append on that stream (Conflict).
-        claims = term_claims(to_domain(e) for e in await self._store.read_stream(
-            term_stream(command.organization.organization_id, command.term)))
         command = replace(command, term_claims=claims)
         _precheck(PlanState(), command, now or self._clock())
         operation = WithStartWorkflowOperation(
