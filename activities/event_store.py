@@ -6,6 +6,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.messages import AppendRequest, AppendResult, EventEnvelope
+from domain.events import private_fields
 from eventstore.errors import EventIdReused, StoreRefusedValue, WrongExpectedVersion
 from eventstore.model import NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
@@ -16,6 +17,16 @@ from eventstore.store import PostgresEventStore
 NON_RETRYABLE = ("WrongExpectedVersion", "EventIdReused", "StoreRefusedValue")
 
 
+def new_event(envelope: EventEnvelope) -> NewEvent:
+    """The event to append, with the fields the domain says are about a person kept as
+    salted commitments (``DomainEvent.PRIVATE_FIELDS``, eventstore/commitments.py)."""
+    e = envelope
+    return NewEvent(event_id=e.event_id, stream_id=e.stream_id, event_type=e.event_type,
+                    schema_version=e.schema_version, data=e.data, metadata=e.metadata,
+                    occurred_at=e.occurred_at, correlation_id=e.correlation_id,
+                    private_fields=private_fields(e.event_type))
+
+
 class EventStoreActivities:
     def __init__(self, store: PostgresEventStore) -> None:
         self._store = store
@@ -24,14 +35,7 @@ class EventStoreActivities:
     async def append_events(self, request: AppendRequest) -> AppendResult:
         """Append idempotently: a retry after a crash that followed the commit returns the
         original positions and writes nothing."""
-        events = [
-            NewEvent(
-                event_id=e.event_id, stream_id=e.stream_id, event_type=e.event_type,
-                schema_version=e.schema_version, data=e.data, metadata=e.metadata,
-                occurred_at=e.occurred_at, correlation_id=e.correlation_id,
-            )
-            for e in request.events
-        ]
+        events = [new_event(e) for e in request.events]
         try:
             recorded = await self._store.append(events, request.expected_versions)
         except WrongExpectedVersion as exc:

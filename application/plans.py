@@ -285,9 +285,9 @@ class PlanService:
         (the record of truth) when Temporal no longer runs it (terminated, or its history
         lost), and record who did it and why (``PlanResumed``). Idempotent on ``command_id``:
         a retry after the event was recorded only makes sure the workflow runs."""
+        from activities.event_store import new_event
         from domain.resumption import resume as decide_resume
         from eventstore.errors import WrongExpectedVersion
-        from eventstore.model import NewEvent
         from workflows.envelopes import envelope
 
         plan_id, command_id = command.plan_id, command.command_id
@@ -312,10 +312,7 @@ class PlanService:
             # Expecting the plan's stream where the fold has it: a workflow that still wrote
             # meanwhile (it was not gone after all) makes this fail, and nothing is recorded.
             await self._store.append(
-                [NewEvent(event_id=n.event_id, stream_id=n.stream_id, event_type=n.event_type,
-                          schema_version=n.schema_version, data=n.data, metadata=n.metadata,
-                          occurred_at=n.occurred_at, correlation_id=n.correlation_id)
-                 for n in new],
+                [new_event(n) for n in new],
                 expected_versions(state, decided))
         except WrongExpectedVersion:
             raise Conflict((Violation(

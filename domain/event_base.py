@@ -31,6 +31,10 @@ def common(*, plan_id: str, now: datetime, actor: Actor, command_id: str) -> Eve
 class DomainEvent:
     TYPE: ClassVar[str]
     SCHEMA_VERSION: ClassVar[int] = 1
+    #: Fields about a person (thông tin cá nhân) that the store keeps as salted commitments,
+    #: so that a trail exported for a reader outside the plan's scope leaves them out and
+    #: still verifies. Changing this list changes only events stored afterwards.
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     plan_id: str
     occurred_at: datetime

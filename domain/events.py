@@ -90,6 +90,7 @@ class CandidateRegistered(DomainEvent):
     """A candidate is put forward for a position group: a nomination begins."""
 
     TYPE: ClassVar[str] = "CandidateRegistered"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("candidate",)
     nomination_id: str
     candidate: Candidate
     position_group: str
@@ -101,6 +102,7 @@ class CandidateWithdrawn(DomainEvent):
     """Nhân sự rút khỏi danh sách, có lý do; hồ sơ vẫn được lưu."""
 
     TYPE: ClassVar[str] = "CandidateWithdrawn"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     nomination_id: str
     reason: str
 
@@ -110,6 +112,7 @@ class RegistrationCorrected(DomainEvent):
     """Đính chính thông tin nhân sự: bản trước và bản đã sửa, có lý do."""
 
     TYPE: ClassVar[str] = "RegistrationCorrected"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("previous", "candidate", "reason")
     nomination_id: str
     previous: Candidate
     candidate: Candidate
@@ -209,6 +212,7 @@ class EligibilityChecked(DomainEvent):
     """The automatic checks of standards and conditions, at registration and at submission."""
 
     TYPE: ClassVar[str] = "EligibilityChecked"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("checks",)
     nomination_id: str
     occasion: str  # "registration" or "submission"
     checks: tuple[EligibilityCheck, ...]
@@ -255,6 +259,7 @@ class FindingRecorded(DomainEvent):
     """Kết luận thẩm định of one agency; a second one from the same agency amends the first."""
 
     TYPE: ClassVar[str] = "FindingRecorded"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("text", "evidence_ref")
     nomination_id: str
     round: int
     agency: str
@@ -394,6 +399,7 @@ class NominationApproved(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class NominationExcluded(DomainEvent):
     TYPE: ClassVar[str] = "NominationExcluded"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     nomination_id: str
     round: int
     decision_ref: str
@@ -471,3 +477,10 @@ def event_from_data(event_type: str, schema_version: int, data: dict[str, Any]) 
     cls = EVENT_TYPES[event_type]
     _, current = upcasting.upcast(event_type, schema_version, data, current=cls.SCHEMA_VERSION)
     return from_data(cls, current)
+
+
+def private_fields(event_type: str) -> tuple[str, ...]:
+    """The fields of events of ``event_type`` kept as salted commitments (none for a type
+    this code does not know)."""
+    cls = EVENT_TYPES.get(event_type)
+    return cls.PRIVATE_FIELDS if cls is not None else ()

@@ -25,6 +25,7 @@ import asyncpg.exceptions as pg
 from asyncpg.exceptions import UniqueViolationError
 from asyncpg.exceptions import _base as pg_base
 
+from eventstore.commitments import COMMITMENTS, seal
 from eventstore.errors import StaleTransaction, StoreRefusedValue, WrongExpectedVersion
 from eventstore.hashing import (
     GENESIS_HASH,
@@ -37,6 +38,7 @@ from eventstore.hashing import (
 from eventstore.heads import HeadCache, read_heads
 from eventstore.idempotency import original_result
 from eventstore.model import NO_STREAM, NewEvent, RecordedEvent
+from eventstore.rows import loads
 
 # Positions are drawn in the caller's order (the global log keeps a transaction's events in
 # it), but rows go into the unique index sorted by (stream, version): two appends that collide
@@ -46,15 +48,17 @@ _INSERT = """
 WITH input AS (
     SELECT u.*, nextval('events_position_seq'::regclass) AS pos
     FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::bytea[],
-                $7::bytea[], $8::text[], $9::timestamptz[], $11::text[], $12::text[])
-         WITH ORDINALITY AS u(s, v, i, t, sv, d, m, c, o, p, h, ord)
+                $7::bytea[], $8::text[], $9::timestamptz[], $11::text[], $12::text[],
+                $13::bytea[])
+         WITH ORDINALITY AS u(s, v, i, t, sv, d, m, c, o, p, h, op, ord)
     ORDER BY u.ord
 )
 INSERT INTO events (position, stream_id, stream_version, event_id, event_type,
                     schema_version, data, metadata, correlation_id, occurred_at, recorded_at,
-                    previous_hash, hash)
+                    previous_hash, hash, openings)
 OVERRIDING SYSTEM VALUE
-SELECT pos, s, v, i, t, sv, d, m, c, o, $10::timestamptz, p, h FROM input ORDER BY s COLLATE "C", v
+SELECT pos, s, v, i, t, sv, d, m, c, o, $10::timestamptz, p, h, op
+FROM input ORDER BY s COLLATE "C", v
 RETURNING position
 """
 
@@ -80,6 +84,11 @@ def _validated(events: Sequence[NewEvent], expected: Mapping[str, int]) -> list[
 
 def _checked(e: NewEvent) -> NewEvent:
     check_json(e.data, "data")
+    if COMMITMENTS in e.data:
+        raise ValueError(f"event {e.event_id}: data: the key {COMMITMENTS} is the store's own")
+    if type(e.private_fields) is not tuple or not all(
+            type(f) is str and f for f in e.private_fields):
+        raise ValueError(f"event {e.event_id}: private_fields must be a tuple of field names")
     check_json(e.metadata, "metadata")
     _check_text(e.stream_id, "stream_id", e.event_id)
     _check_text(e.event_type, "event_type", e.event_id)
@@ -182,7 +191,7 @@ async def append_on(
     except _VALUE_ERRORS as error:
         raise _refused(error, batch) from None  # the driver's message may quote the value
     positions = sorted(r[0] for r in rows)
-    versions, previous, hashes = columns[1], columns[10], columns[11]
+    versions, previous, hashes, openings = columns[1], columns[10], columns[11], columns[12]
     recorded = [
         RecordedEvent(
             position=positions[n], stream_id=e.stream_id, stream_version=versions[n],
@@ -190,6 +199,7 @@ async def append_on(
             data=e.data, metadata=e.metadata, occurred_at=e.occurred_at,
             recorded_at=recorded_at, correlation_id=e.correlation_id,
             previous_hash=previous[n], hash=hashes[n],
+            openings=None if openings[n] is None else loads(openings[n]),
         )
         for n, e in enumerate(batch)
     ]
@@ -208,10 +218,17 @@ def _chain(
     version = dict(expected)
     last = dict(head_hashes)
     recorded = utc_iso(recorded_at)
-    cols: list[list[Any]] = [[] for _ in range(11)]
+    cols: list[list[Any]] = [[] for _ in range(12)]
     for e in batch:
         version[e.stream_id] += 1
-        data, metadata = dumps(e.data), dumps(e.metadata)
+        opening = None
+        if e.private_fields:
+            hashed, openings = seal(e.data, e.private_fields)
+            data = dumps(hashed)
+            opening = None if openings is None else dumps(openings).encode()
+        else:
+            data = dumps(e.data)
+        metadata = dumps(e.metadata)
         canonical = canonical_from_encoded(
             event_id=e.event_id, stream_id=e.stream_id, stream_version=version[e.stream_id],
             event_type=e.event_type, schema_version=e.schema_version, data_json=data,
@@ -222,7 +239,7 @@ def _chain(
         # Stored as the very bytes hashed (the canonical encoding, UTF-8).
         row = (e.stream_id, version[e.stream_id], e.event_id, e.event_type, e.schema_version,
                data.encode(), metadata.encode(), e.correlation_id, e.occurred_at,
-               last[e.stream_id], digest)
+               last[e.stream_id], digest, opening)
         for col, value in zip(cols, row, strict=True):
             col.append(value)
         last[e.stream_id] = digest

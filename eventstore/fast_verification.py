@@ -26,11 +26,13 @@ import asyncio
 import hashlib
 from typing import Any
 
+from eventstore.commitments import COMMITMENTS, stored_opening_problems
 from eventstore.hashing import GENESIS_HASH
 from eventstore.model import VerificationReport
 from eventstore.progress import Progress, Reporter
 
 STREAMS_PER_PASS = 2_000_000
+_MARK = f'"{COMMITMENTS}":'.encode()
 
 # PostgreSQL spells out the fixed parts of each event's canonical encoding (``hashing.
 # canonical_from_encoded``: the same keys in the same order, strings quoted by to_json with the
@@ -48,7 +50,8 @@ _COLUMNS = f"""position, stream_id, stream_version, previous_hash, hash,
                || '","recorded_at":"' || {_UTC.format("recorded_at")}
                || '","schema_version":' || schema_version || ',"stream_id":'
                || to_json(stream_id)::text || ',"stream_version":' || stream_version || '}}',
-               'UTF8')"""
+               'UTF8'),
+    openings"""
 _ONE_PASS = f"SELECT {_COLUMNS} FROM events ORDER BY position"
 _PASS = (f"SELECT {_COLUMNS} FROM events "
          "WHERE abs(hashtext(stream_id)::bigint) % $1 = $2 ORDER BY position")
@@ -122,9 +125,9 @@ _SLICE = 250
 
 def _check(rows: Any, state: _Pass) -> bool:
     heads, last_position = state.heads, state.last_position
-    sha256, fromhex, genesis = hashlib.sha256, bytes.fromhex, GENESIS_HASH
+    sha256, fromhex, genesis, mark = hashlib.sha256, bytes.fromhex, GENESIS_HASH, _MARK
     for (position, stream_id, version, previous_hash, stored_hash,
-         head, data, middle, metadata, tail) in rows:
+         head, data, middle, metadata, tail, openings) in rows:
         known = heads.get(stream_id)
         if known is None:
             if version != 1 or previous_hash != genesis:
@@ -135,6 +138,8 @@ def _check(rows: Any, state: _Pass) -> bool:
             return False
         encoded = b"".join((head, data, middle, metadata, tail))
         if sha256(fromhex(previous_hash) + encoded).hexdigest() != stored_hash:
+            return False
+        if (openings is not None or mark in data) and stored_opening_problems(data, openings):
             return False
         heads[stream_id] = (version, stored_hash)
         last_position = position

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventstore.checkpoints import signature_problem
+from eventstore.commitments import stored_opening_problems
 from eventstore.fast_verification import _COLUMNS
 from eventstore.hashing import GENESIS_HASH
 from eventstore.ledger_chain import ledger_link
@@ -83,7 +84,7 @@ class _Walk:
 
     def check(self, row: Any) -> BrokenLink | str | None:
         (position, stream_id, version, previous_hash, stored_hash, head, data, middle,
-         metadata, tail, ledger_seq, ledger_hash) = row
+         metadata, tail, openings, ledger_seq, ledger_hash) = row
 
         def broken(reason: str) -> BrokenLink:
             return BrokenLink(stream_id=stream_id, stream_version=version, position=position,
@@ -92,6 +93,8 @@ class _Walk:
         encoded = b"".join((head, data, middle, metadata, tail))  # as stored, as hashed
         if hashlib.sha256(bytes.fromhex(previous_hash) + encoded).hexdigest() != stored_hash:
             return broken("hash mismatch: stored event was altered")
+        if problems := stored_opening_problems(data, openings):
+            return broken(f"opening mismatch: {'; '.join(problems)}")
         known = self.heads.get(stream_id)
         if known is not None:
             if version != known[0] + 1:

@@ -30,6 +30,9 @@ class NewEvent:
     metadata: JSON  # actor, role, organization_id, causation_id, workflow_id, step, ...
     occurred_at: datetime  # business time, timezone-aware
     correlation_id: str | None = None  # groups streams that belong together (a plan's streams)
+    #: Top-level fields of ``data`` hashed as salted commitments and stored apart, so that an
+    #: export can leave their values out and still verify (eventstore/commitments.py).
+    private_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +50,9 @@ class RecordedEvent:
     correlation_id: str | None
     previous_hash: str  # hex sha256; 64 zeros for a stream's first event
     hash: str  # hex sha256 over previous_hash and the canonical encoding of the event
+    #: The salts and values of the fields committed to (eventstore/commitments.py), which
+    #: ``data`` shows opened; None when the event has none.
+    openings: JSON | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from eventstore.commitments import opened
 from eventstore.model import RecordedEvent
 
 try:  # optional accelerator: three to four times faster than json.loads on these documents
@@ -32,13 +33,14 @@ def loads(stored: bytes) -> Any:
 
 COLUMNS = (
     "position, stream_id, stream_version, event_id, event_type, schema_version, data, "
-    "metadata, occurred_at, recorded_at, correlation_id, previous_hash, hash"
+    "metadata, occurred_at, recorded_at, correlation_id, previous_hash, hash, openings"
 )
 
 
 def to_recorded(row: Any) -> RecordedEvent:
     """``row`` is an asyncpg Record selected with ``COLUMNS``; data and metadata arrive as
-    the stored bytes and are decoded here."""
+    the stored bytes and are decoded here, with the committed values opened."""
+    openings = None if row[13] is None else loads(row[13])
     return RecordedEvent(
         position=row[0],
         stream_id=row[1],
@@ -46,11 +48,12 @@ def to_recorded(row: Any) -> RecordedEvent:
         event_id=str(row[3]),
         event_type=row[4],
         schema_version=row[5],
-        data=loads(row[6]),
+        data=loads(row[6]) if openings is None else opened(loads(row[6]), openings),
         metadata=loads(row[7]),
         occurred_at=row[8],
         recorded_at=row[9],
         correlation_id=row[10],
         previous_hash=row[11],
         hash=row[12],
+        openings=openings,
     )

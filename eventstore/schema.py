@@ -73,6 +73,9 @@ events = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("previous_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
+    # Revision 0005_commitments: the salts and values of the private fields that ``data``
+    # holds as commitments (eventstore/commitments.py), outside the hash.
+    Column("openings", LargeBinary, nullable=True),
     UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
     UniqueConstraint("event_id", name="uq_events_event_id"),
     CheckConstraint("stream_version >= 1", name="ck_events_stream_version"),
@@ -83,6 +86,8 @@ events = Table(
                     name="ck_events_data_json"),
     CheckConstraint("convert_from(metadata, 'UTF8')::jsonb IS NOT NULL",
                     name="ck_events_metadata_json"),
+    CheckConstraint("openings IS NULL OR convert_from(openings, 'UTF8')::jsonb IS NOT NULL",
+                    name="ck_events_openings_json"),
 )
 
 Index("ix_events_correlation", events.c.correlation_id, events.c.position,
@@ -111,11 +116,17 @@ FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()
 event.listen(events, "before_create", DDL(APPEND_ONLY_FUNCTION.replace("%", "%%")))  # type: ignore[no-untyped-call]
 event.listen(events, "after_create", DDL(APPEND_ONLY_TRIGGER))  # type: ignore[no-untyped-call]
 
-#: Payloads decoded, for ad-hoc SQL (``SELECT data->>'step' FROM events_json ...``).
+#: Payloads decoded, for ad-hoc SQL (``SELECT data->>'step' FROM events_json ...``), with the
+#: committed values opened, as every reader of the store sees them.
 EVENTS_JSON_VIEW = """
 CREATE VIEW events_json AS
 SELECT position, transaction_id, stream_id, stream_version, event_id, event_type,
-       schema_version, convert_from(data, 'UTF8')::jsonb AS data,
+       schema_version,
+       CASE WHEN openings IS NULL THEN convert_from(data, 'UTF8')::jsonb
+            ELSE (convert_from(data, 'UTF8')::jsonb - '_commitments')
+                 || (SELECT jsonb_object_agg(o.key, o.value -> 'value')
+                     FROM jsonb_each(convert_from(openings, 'UTF8')::jsonb) AS o)
+       END AS data,
        convert_from(metadata, 'UTF8')::jsonb AS metadata, correlation_id, occurred_at,
        recorded_at, previous_hash, hash
 FROM events

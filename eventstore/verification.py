@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventstore.commitments import stored_opening_problems
 from eventstore.fast_verification import verify_all_fast
 from eventstore.hashing import (
     GENESIS_HASH,
@@ -66,8 +67,10 @@ class _Chain:
         self._hash = GENESIS_HASH
         self._position = 0
 
-    def check(self, event: RecordedEvent, data: bytes, metadata: bytes) -> str | None:
-        """``data``, ``metadata``: the row's stored bytes, which the hash covers as they are."""
+    def check(self, event: RecordedEvent, data: bytes, metadata: bytes,
+              openings: bytes | None = None) -> str | None:
+        """``data``, ``metadata``: the row's stored bytes, which the hash covers as they are;
+        ``openings``: the committed values' salts and values, checked against ``data``."""
         if event.stream_id != self._stream:
             self._stream, self._version = event.stream_id, 0
             self._hash, self._position = GENESIS_HASH, 0
@@ -83,6 +86,8 @@ class _Chain:
             return "position order does not match version order"
         if stored_hash(event, data, metadata, self._hash) != event.hash:
             return "hash mismatch: stored event was altered"
+        if problems := stored_opening_problems(data, openings):
+            return f"opening mismatch: {'; '.join(problems)}"
         self._version, self._hash, self._position = expected, event.hash, event.position
         return None
 
@@ -111,7 +116,7 @@ async def verify_on(conn: Any, stream_id: str | None, prefetch: int = 2000, *,
                                  else await conn.fetchval(_COUNT_ONE, stream_id))
         async for row in conn.cursor(query, *args, prefetch=prefetch):
             event = to_recorded(row)
-            reason = chain.check(event, row[6], row[7])
+            reason = chain.check(event, row[6], row[7], row[13])
             if reason is not None:
                 broken = BrokenLink(stream_id=event.stream_id,
                                     stream_version=event.stream_version,

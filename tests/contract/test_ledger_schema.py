@@ -93,10 +93,10 @@ async def test_a_ledger_signed_before_the_tree_converts_and_verifies(pg_server: 
     async with fresh_database(pg_server, "ledger_merkle_up") as url:
         engine = create_engine(url)
         try:
-            await downgrade(url, "0003_stored_bytes")  # the revision before the tree
             store = PostgresEventStore(engine)
             s = stream()
-            await store.append(events(s, 3), {s: NO_STREAM})
+            await store.append(events(s, 3), {s: NO_STREAM})  # with no private fields
+            await downgrade(url, "0003_stored_bytes")  # the revision before the tree
             async with driver(engine) as conn:  # the ledger and a checkpoint as 0002 had them
                 chain = LEDGER_GENESIS
                 rows = await conn.fetch("SELECT position, hash, stream_id, stream_version "
@@ -116,7 +116,7 @@ async def test_a_ledger_signed_before_the_tree_converts_and_verifies(pg_server: 
                     "INSERT INTO checkpoints VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     1, 3, chain, old.previous_hash, now, old.key_id, old.signature)
             await upgrade(url)
-            assert await current_revision(url) == head_revision() == "0004_ledger_nodes"
+            assert await current_revision(url) == head_revision() == "0005_commitments"
             await store.append([event(s, 4), event(s, 5)], {s: 3})
             made = (await seal_to(engine, store, 5)).checkpoint
             assert made is not None and made.tree_root is not None

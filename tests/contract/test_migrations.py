@@ -60,7 +60,7 @@ def _differences(connection: Connection) -> list[Any]:
 async def test_the_migrated_database_is_at_head_and_matches_the_schema_module(
     pg_server: str, database_url: str, engine: AsyncEngine,
 ) -> None:
-    assert await current_revision(database_url) == head_revision() == "0004_ledger_nodes"
+    assert await current_revision(database_url) == head_revision() == "0005_commitments"
     async with engine.connect() as conn:
         assert await conn.run_sync(_differences) == []
     migrated = await _catalog(engine)
