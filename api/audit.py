@@ -59,16 +59,21 @@ async def trail(ctx: Ctx, caller: Caller, request: Request, candidate: str,
                 as_of: AsOf = None, as_of_date: AsOfDate = None,
                 format: Annotated[Literal["json", "csv", "html"] | None, Query(
                     description="json | csv | html (mặc định theo tiêu đề Accept, rồi json).")
-                ] = None) -> Response:
+                ] = None,
+                redacted: Annotated[bool, Query(
+                    description="Ẩn thông tin cá nhân. Người đọc ngoài phạm vi đề án (kiểm tra "
+                                "của nhánh khác, thường vụ cấp trên xa hơn) luôn nhận bản này.")
+                ] = False) -> Response:
     """Mã hồ sơ (hoặc số thẻ đảng cùng plan_id): mọi sự kiện, kết quả kiểm tra chuỗi băm và
-    điểm chốt có chữ ký bao phủ sự kiện cuối."""
+    điểm chốt có chữ ký bao phủ sự kiện cuối; trong JSON, nội dung mỗi sự kiện đúng như mã
+    băm của nó bao phủ (records), để tính lại không cần cơ sở dữ liệu."""
     from application.audit import trail as trail_of
     from application.audit import trail_document
 
     fmt = chosen_format(request, format)
     report = await trail_of(ctx, caller, candidate, plan_id=plan_id,
                             as_of=moment(as_of, "as_of"),
-                            as_of_date=day(as_of_date, "as_of_date"))
+                            as_of_date=day(as_of_date, "as_of_date"), redacted=redacted)
     text = trail_document(report, fmt)
     headers = {}
     if fmt != "json":
@@ -110,7 +115,10 @@ async def verification(ctx: Ctx, caller: Caller,
                              "content": {"application/zip": {
                                  "schema": {"type": "string", "format": "binary"}}}},
                        **READ_ERRORS})
-async def exports(ctx: Ctx, caller: Caller) -> FileResponse:
+async def exports(ctx: Ctx, caller: Caller,
+                  redacted: Annotated[bool, Query(
+                      description="Ẩn thông tin cá nhân (chỉ giữ cam kết băm); vẫn kiểm tra "
+                                  "được.")] = False) -> FileResponse:
     """Mọi sự kiện (với số thứ tự sổ cái) và mọi điểm chốt có chữ ký, để kiểm tra bằng «nhansu
     audit verify-export» trên máy của kiểm toán."""
     from application.audit import export
@@ -118,7 +126,7 @@ async def exports(ctx: Ctx, caller: Caller) -> FileResponse:
     work = Path(tempfile.mkdtemp(prefix="nhansu-export-"))
     try:
         out = work / "export"
-        _, command = await export(ctx, caller, out)
+        _, command = await export(ctx, caller, out, redacted=redacted)
         archive = work / "nhansu-export.zip"
         await asyncio.to_thread(_zip, out, archive, command)
     except BaseException:

@@ -17,7 +17,7 @@ from typing import Any
 
 from application.access import acting, operator_only
 from application.context import Context
-from application.errors import NotFound, Rejected
+from application.errors import Forbidden, NotFound, Rejected
 from application.principal import Principal
 from domain.access import Operation
 from domain.errors import Violation
@@ -42,9 +42,13 @@ async def _nomination_of(ctx: Context, ref: str, plan_id: str | None) -> str:
 
 
 async def trail(ctx: Context, principal: Principal, ref: str, *, plan_id: str | None = None,
-                as_of: datetime | None = None, as_of_date: date | None = None) -> Any:
+                as_of: datetime | None = None, as_of_date: date | None = None,
+                redacted: bool = False) -> Any:
     """A nomination's complete history with both verdicts: its hash chain, and the signed
-    checkpoint that covers its latest event (audit.trail.TrailReport)."""
+    checkpoint that covers its latest event (audit.trail.TrailReport). A reader outside the
+    plan's scope who may read histories without personal data (an auditor of another branch,
+    a standing committee above the plan's direct superior) gets it redacted, as does anyone
+    who asks for ``redacted``: it still verifies, with the person's data left out."""
     from audit.trail import trail_report
     from reads.trail import NominationNotFound
 
@@ -52,10 +56,18 @@ async def trail(ctx: Context, principal: Principal, ref: str, *, plan_id: str | 
     owner = await _organization_of_nomination(ctx, nomination_id)
     if owner is None:
         raise NotFound("hồ sơ nhân sự", ref)
-    await acting(ctx, principal, Operation.READ_TRAIL, owner)
+    try:
+        await acting(ctx, principal, Operation.READ_TRAIL, owner)
+    except Forbidden as refused:
+        try:
+            await acting(ctx, principal, Operation.READ_REDACTED_TRAIL, owner)
+        except Forbidden:
+            raise refused from None
+        redacted = True
     try:
         return await trail_report(ctx.engine, ctx.store, nomination_id,
-                                  ctx.ledger_public_keys(), as_of=as_of, as_of_date=as_of_date)
+                                  ctx.ledger_public_keys(), as_of=as_of, as_of_date=as_of_date,
+                                  redacted=redacted)
     except NominationNotFound:
         raise NotFound("hồ sơ nhân sự", ref) from None
 
@@ -219,9 +231,10 @@ async def _tail_lines(conn: Any) -> list[str]:
 
 
 async def export(ctx: Context, principal: Principal, out: Path, *,
-                 progress: Progress | None = None) -> tuple[Any, str]:
+                 progress: Progress | None = None, redacted: bool = False) -> tuple[Any, str]:
     """Every event with its ledger seq, and every signed checkpoint, as JSON Lines; and the
-    command an auditor runs to verify them with no database."""
+    command an auditor runs to verify them with no database. ``redacted``: for a reader who
+    may not see personal data (the values of private fields left out; it still verifies)."""
     from audit.export import export as write
 
     await acting(ctx, principal, Operation.EXPORT, None)
@@ -230,7 +243,7 @@ async def export(ctx: Context, principal: Principal, out: Path, *,
     except OSError as exc:
         raise _refuse("--out", "writable_directory",
                       f"không tạo được thư mục {out}: {exc.strerror or exc}") from None
-    summary = await write(ctx.engine, out, progress=progress)
+    summary = await write(ctx.engine, out, progress=progress, redacted=redacted)
     specs = " ".join(f"--public-key {k}:{base64.b64encode(v).decode()}"
                      for k, v in ctx.ledger_public_keys().items())
     return summary, f"nhansu audit verify-export {out} {specs}".strip()
@@ -429,12 +442,28 @@ def witness(*, proof_file: Path, state_file: Path, key_file: Path, public_keys: 
     return result
 
 
-def verify_trail(path: Path, public_keys: list[str]) -> tuple[int, list[str]]:
-    """Check a trail's JSON export's inclusion proofs with no database
-    (audit.offline.verify_trail_proofs): how many events are proven, and the problems."""
+@dataclass(frozen=True, kw_only=True)
+class TrailCheck:
+    """A trail's JSON export checked with no database: ``proven`` events in the signed tree,
+    the content of ``records`` (audit.offline.RecordsCheck), and every problem."""
+
+    proven: int
+    records: Any
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_trail(path: Path, public_keys: list[str]) -> TrailCheck:
+    """Check a trail's JSON export with no database: its inclusion proofs
+    (audit.offline.verify_trail_proofs) and each event's hash recomputed from the content it
+    shows, openings included, or their commitments only in a redacted trail
+    (audit.offline.verify_trail_records)."""
     import json
 
-    from audit.offline import verify_trail_proofs
+    from audit.offline import verify_trail_proofs, verify_trail_records
     from audit.spec import parse_public_keys
 
     try:
@@ -445,4 +474,6 @@ def verify_trail(path: Path, public_keys: list[str]) -> tuple[int, list[str]]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise _refuse("FILE", "trail_json", f"không đọc được hồ sơ JSON {path}: {exc}") from None
-    return verify_trail_proofs(document, keys)
+    proven, problems = verify_trail_proofs(document, keys)
+    records = verify_trail_records(document)
+    return TrailCheck(proven=proven, records=records, problems=[*problems, *records.problems])

@@ -57,6 +57,9 @@ def ledger_lines(report: Report) -> list[str]:
     if report.unsealed > 0:
         lines.append(f"{_n(report.unsealed)} sự kiện chưa vào sổ cái (chỉ chuỗi băm của luồng "
                      "bảo vệ chúng).")
+    if report.withheld:
+        lines.append(f"Bản xuất đã ẩn thông tin cá nhân: {_n(report.withheld)} giá trị chỉ có "
+                     "cam kết băm (salted commitment), vẫn nằm trong chuỗi băm đã kiểm tra.")
     seconds = f"{report.seconds:.2f}".replace(".", ",")
     lines.append(f"Thời gian kiểm tra: {seconds} giây ({_n(rate)} sự kiện/giây).")
     return lines

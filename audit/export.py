@@ -68,36 +68,39 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def event_record(row: Any, ledger_seq: int | None = None,
-                 ledger_hash: str | None = None) -> dict[str, Any]:
-    """An ``events`` row selected with ``eventstore.rows.COLUMNS`` as an export line."""
+def event_record(row: Any, ledger_seq: int | None = None, ledger_hash: str | None = None, *,
+                 redacted: bool = False) -> dict[str, Any]:
+    """An ``events`` row selected with ``eventstore.rows.COLUMNS`` as an export line;
+    ``redacted``: without the values of its private fields (``openings`` null), which its
+    data holds only as commitments."""
     return {
         "ledger_seq": ledger_seq, "ledger_hash": ledger_hash, "position": row[0],
         "stream_id": row[1], "stream_version": row[2], "event_id": str(row[3]),
         "event_type": row[4], "schema_version": row[5], "data": _json(row[6]),
         "metadata": _json(row[7]), "occurred_at": utc_iso(row[8]),
         "recorded_at": utc_iso(row[9]), "correlation_id": row[10], "previous_hash": row[11],
-        "hash": row[12],
+        "hash": row[12], "openings": None if redacted or row[13] is None else _json(row[13]),
     }
 
 
-def sealed_record(row: Any) -> dict[str, Any]:
+def sealed_record(row: Any, *, redacted: bool = False) -> dict[str, Any]:
     """A row of ``SEALED_EVENTS``; an entry whose event is missing keeps only its own fields."""
     if row[3] is None:
         missing: dict[str, Any] = dict.fromkeys(
             ("stream_id", "stream_version", "event_id", "event_type", "schema_version", "data",
              "metadata", "occurred_at", "recorded_at", "correlation_id", "previous_hash",
-             "hash"))
+             "hash", "openings"))
         return {**missing, "ledger_seq": row[0], "ledger_hash": row[1], "position": row[2]}
-    return event_record(row[3:], row[0], row[1])
+    return event_record(row[3:], row[0], row[1], redacted=redacted)
 
 
-async def log_records(conn: Any, prefetch: int = 2000) -> AsyncIterator[dict[str, Any]]:
+async def log_records(conn: Any, prefetch: int = 2000, *,
+                      redacted: bool = False) -> AsyncIterator[dict[str, Any]]:
     """Every export line of ``events.jsonl``, in order (call inside a transaction)."""
     async for row in conn.cursor(SEALED_EVENTS, prefetch=prefetch):
-        yield sealed_record(row)
+        yield sealed_record(row, redacted=redacted)
     async for row in conn.cursor(UNSEALED_EVENTS, prefetch=prefetch):
-        yield event_record(row)
+        yield event_record(row, redacted=redacted)
 
 
 class _Files:
@@ -127,17 +130,18 @@ class _Files:
                 path.unlink(missing_ok=True)
 
 
-async def export_on(conn: Any, directory: Path, *,
-                    progress: Progress | None = None) -> ExportSummary:
+async def export_on(conn: Any, directory: Path, *, progress: Progress | None = None,
+                    redacted: bool = False) -> ExportSummary:
     """Export through a raw asyncpg connection; inside the caller's transaction if it has one
     (a test exports what it has just tampered with), else in a snapshot of its own.
     ``progress(done, total)``: lines of ``events.jsonl`` written, out of the events stored
-    (eventstore/progress.py)."""
+    (eventstore/progress.py). ``redacted``: without the values of private fields."""
     async with snapshot(conn):
-        return await _export(conn, directory, Reporter(progress))
+        return await _export(conn, directory, Reporter(progress), redacted)
 
 
-async def _export(conn: Any, directory: Path, reporter: Reporter) -> ExportSummary:
+async def _export(conn: Any, directory: Path, reporter: Reporter,
+                  redacted: bool) -> ExportSummary:
     started = time.perf_counter()
     if reporter.active:  # one line per event (and per ledger entry whose event is gone)
         reporter.total = int(await conn.fetchval("SELECT count(*) FROM events"))
@@ -147,7 +151,7 @@ async def _export(conn: Any, directory: Path, reporter: Reporter) -> ExportSumma
     try:
         for checkpoint in checkpoints:
             files.write(CHECKPOINTS, checkpoint_record(checkpoint))
-        async for record in log_records(conn):
+        async for record in log_records(conn, redacted=redacted):
             files.write(EVENTS, record)
             events += 1
             sealed += record["ledger_seq"] is not None
@@ -166,10 +170,12 @@ async def _export(conn: Any, directory: Path, reporter: Reporter) -> ExportSumma
                          seconds=time.perf_counter() - started)
 
 
-async def export(engine: AsyncEngine, directory: Path, *,
-                 progress: Progress | None = None) -> ExportSummary:
+async def export(engine: AsyncEngine, directory: Path, *, progress: Progress | None = None,
+                 redacted: bool = False) -> ExportSummary:
     """Export the whole log into ``directory`` (see the module doc). A long job at national
     scale: give it an engine without a statement timeout. ``progress(done, total)``: lines
-    of ``events.jsonl`` written, out of the events stored."""
+    of ``events.jsonl`` written, out of the events stored. ``redacted``: for a reader who may
+    not see personal data: the values of private fields are left out (their commitments,
+    which the hashes cover, stay), and the export still verifies."""
     async with driver(engine) as native:
-        return await export_on(native, directory, progress=progress)
+        return await export_on(native, directory, progress=progress, redacted=redacted)

@@ -10,9 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from audit.spec import HEX64, Note, inclusion_valid, merkle_leaf, note_problem, parse_note
+from audit.spec import (
+    HEX64,
+    Note,
+    event_hash,
+    inclusion_valid,
+    merkle_leaf,
+    note_problem,
+    opening_problems,
+    parse_note,
+)
 from audit.verifier import LedgerVerifier, Report, parse_event_line, parse_line
 
 HEADER, CHECKPOINTS, EVENTS = "header.json", "checkpoints.jsonl", "events.jsonl"
@@ -184,3 +195,81 @@ def verify_trail_proofs(document: object, keys: dict[str, bytes]) -> tuple[int, 
     if not isinstance(events, list) or not events:
         problems.append("inclusion_proofs.events: no event to prove")
     return proven, problems
+
+
+RECORD_KEYS = frozenset(("position", "stream_id", "stream_version", "event_id", "event_type",
+                         "schema_version", "data", "metadata", "occurred_at", "recorded_at",
+                         "correlation_id", "previous_hash", "hash", "openings"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordsCheck:
+    """What ``verify_trail_records`` found: events whose hash was recomputed from the content
+    shown, events whose data is withheld (only their inclusion can be checked), committed
+    values left out by a redacted trail, and the problems (none: all hold)."""
+
+    recomputed: int
+    withheld_events: int
+    withheld_values: int
+    problems: list[str]
+    present: bool = True  # False: an export made before trails carried their records
+
+
+def verify_trail_records(document: object) -> RecordsCheck:
+    """The ``records`` of a trail's JSON export: each event's hash recomputed from its fields
+    (audit/README.md), each opening against its commitment (none in a redacted trail), the
+    versions of the stream in order and linked by ``previous_hash``; and every event the
+    inclusion proofs prove is one of these records, with the same hash."""
+    if isinstance(document, dict) and "records" not in document:
+        return RecordsCheck(recomputed=0, withheld_events=0, withheld_values=0, problems=[],
+                            present=False)
+    if not isinstance(document, dict) or not isinstance(document.get("records"), list):
+        return RecordsCheck(recomputed=0, withheld_events=0, withheld_values=0,
+                            problems=["records is not a list"])
+    redacted = document.get("redacted") is True
+    records, problems = document["records"], []
+    recomputed = withheld_events = withheld_values = 0
+    hashes: dict[Any, Any] = {}
+    previous: dict[str, Any] | None = None
+    for n, record in enumerate(records):
+        where = f"records[{n}]"
+        if not isinstance(record, dict) or set(record) != RECORD_KEYS:
+            problems.append(f"{where}: the fields differ from the format")
+            previous = None
+            continue
+        where += f" (position {record['position']}, {record['stream_id']} " \
+                 f"v{record['stream_version']})"
+        if type(record["position"]) is int:
+            hashes[record["position"]] = record["hash"]
+        if previous is not None and (
+                record["stream_id"] != previous["stream_id"]
+                or record["stream_version"] != previous["stream_version"] + 1
+                or record["previous_hash"] != previous["hash"]):
+            problems.append(f"{where}: does not follow the record before it in its stream")
+        previous = record
+        if record["data"] is None:
+            if not redacted or record["openings"] is not None:
+                problems.append(f"{where}: data is withheld in a trail that is not redacted")
+            withheld_events += 1
+            continue
+        try:
+            ok = event_hash(record["previous_hash"], record) == record["hash"]
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            problems.append(f"{where}: hash mismatch: the content shown is not what was hashed")
+            continue
+        found, left_out = opening_problems(record["data"], record["openings"])
+        problems += [f"{where}: opening mismatch: {p}" for p in found]
+        withheld_values += left_out
+        recomputed += not found
+    block = document.get("inclusion_proofs")
+    for item in block.get("events", []) if isinstance(block, dict) else []:
+        position = item.get("position") if isinstance(item, dict) else None
+        if type(position) is not int or hashes.get(position) != item.get("hash"):
+            problems.append(f"inclusion_proofs: position {item.get('position')} proves a hash "
+                            "that no record has")
+    if not records:
+        problems.append("records: no event")
+    return RecordsCheck(recomputed=recomputed, withheld_events=withheld_events,
+                        withheld_values=withheld_values, problems=problems)

@@ -72,6 +72,48 @@ def canonical_event(event: dict[str, Any]) -> bytes:
     return dumps({name: event[name] for name in EVENT_FIELDS}).encode()
 
 
+#: The key, in an event's ``data``, of its commitments to the fields left out of the hash.
+COMMITMENTS = "_commitments"
+_COMMITMENT_DOMAIN = b"nhansu.commitment/v1\n"
+
+
+def commitment(salt_hex: str, value: Any) -> str:
+    """SHA-256("nhansu.commitment/v1\\n" || salt (16 bytes) || canonical JSON of value)."""
+    return hashlib.sha256(_COMMITMENT_DOMAIN + bytes.fromhex(salt_hex)
+                          + dumps(value).encode()).hexdigest()
+
+
+def opening_problems(data: Any, openings: Any) -> tuple[list[str], int]:
+    """What is wrong with an event's ``openings`` (an object, or null) for its ``data``, and
+    how many committed values it leaves out (a redacted export leaves them all out: their
+    commitments, which the hash covers, are all it shows). Each opening given must hold the
+    committed value."""
+    committed = data.get(COMMITMENTS) if isinstance(data, dict) else None
+    if committed is None:
+        return ([] if openings is None else [f"openings, but nothing in data.{COMMITMENTS}"]), 0
+    if not (isinstance(committed, dict) and committed
+            and all(isinstance(v, str) and HEX64.fullmatch(v) for v in committed.values())):
+        return [f"data.{COMMITMENTS} is not an object of hex SHA-256 commitments"], 0
+    if openings is None:
+        return [], len(committed)
+    if not isinstance(openings, dict):
+        return ["openings is not an object"], 0
+    problems, withheld = [], 0
+    for name in sorted(set(committed) | set(openings)):
+        opening = openings.get(name)
+        salt = opening.get("salt") if isinstance(opening, dict) else None
+        if name not in committed:
+            problems.append(f"an opening of {name!r}, which is not committed")
+        elif opening is None:
+            withheld += 1
+        elif (set(opening) != {"salt", "value"} or not isinstance(salt, str)
+              or re.fullmatch(r"[0-9a-f]{32}", salt) is None):
+            problems.append(f"the opening of {name!r} is not a salt and a value")
+        elif commitment(salt, opening["value"]) != committed[name]:
+            problems.append(f"the value of {name!r} is not the one committed to")
+    return problems, withheld
+
+
 def chained(previous_hash: str, canonical: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(previous_hash) + canonical).hexdigest()
 

@@ -3,20 +3,25 @@ its latest event covered by a valid signed checkpoint (which one)?"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from audit.coverage import Coverage, coverage_on
+from domain.events import nomination_stream, private_fields
+from domain.vocabulary import label
 from eventstore import merkle
 from eventstore.checkpoints import Checkpoint
+from eventstore.commitments import hashed_form
 from eventstore.database import driver
+from eventstore.hashing import utc_iso
 from eventstore.ledger_reads import (
     latest_checkpoint,
     leaf_hashes,
     snapshot,
     stored_inclusion_proofs,
 )
+from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
 from reads.trail import Trail, nomination_trail
 
@@ -41,6 +46,11 @@ class TrailReport:
     coverage: Coverage
     signed_note: str | None  # the covering checkpoint as a C2SP note, when its key is known
     inclusion: InclusionProofs | None = None
+    #: Each event as its hash covers it (the fields of an export line), so that a reader
+    #: recomputes every hash from the content shown: ``audit.offline.verify_trail_records``.
+    records: tuple[dict[str, Any], ...] = ()
+    #: For a reader outside the plan's scope: the person's data left out (module doc).
+    redacted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -49,11 +59,17 @@ class TrailReport:
 
 async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nomination_id: str,
                        keys: dict[str, bytes], *, as_of: datetime | None = None,
-                       as_of_date: date | None = None) -> TrailReport:
+                       as_of_date: date | None = None, redacted: bool = False) -> TrailReport:
     """The nomination's trail (recorded by ``as_of``, timezone-aware; happened by
     ``as_of_date``, a business date: see reads/plans.py) with its two verdicts. Raises
-    ``reads.errors.CorruptRecord`` for a stored event that cannot be read."""
+    ``reads.errors.CorruptRecord`` for a stored event that cannot be read. ``redacted``: for
+    a reader outside the plan's scope (module doc)."""
     trail = await nomination_trail(store, nomination_id, as_of=as_of, as_of_date=as_of_date)
+    shown = {e.position for e in trail.entries}
+    records = tuple(trail_record(e, redacted=redacted) for e in await store.read_stream(
+        nomination_stream(nomination_id), as_of=as_of) if e.position in shown)
+    if redacted:
+        trail = _without_personal_data(trail)
     last = trail.entries[-1]
     async with driver(engine) as native:
         coverage = await coverage_on(native, last.position, last.hash, keys)
@@ -61,7 +77,35 @@ async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nominatio
     note = None
     if coverage.checkpoint is not None and coverage.checkpoint.key_id in keys:
         note = coverage.checkpoint.signed_note(keys[coverage.checkpoint.key_id])
-    return TrailReport(trail=trail, coverage=coverage, signed_note=note, inclusion=inclusion)
+    return TrailReport(trail=trail, coverage=coverage, signed_note=note, inclusion=inclusion,
+                       records=records, redacted=redacted)
+
+
+def trail_record(event: RecordedEvent, *, redacted: bool) -> dict[str, Any]:
+    """The event as its hash covers it: ``data`` with its commitments (``hashed_form``) and,
+    unless ``redacted``, the openings of their values. An event stored in clear before its
+    fields were committed to cannot be shown in part: redacted, its data is withheld
+    (``null``) and only its inclusion in the signed tree can be checked."""
+    data: dict[str, Any] | None = hashed_form(event.data, event.openings)
+    if redacted and event.openings is None and any(
+            name in event.data for name in private_fields(event.event_type)):
+        data = None
+    return {"position": event.position, "stream_id": event.stream_id,
+            "stream_version": event.stream_version, "event_id": event.event_id,
+            "event_type": event.event_type, "schema_version": event.schema_version,
+            "data": data, "metadata": event.metadata, "occurred_at": utc_iso(event.occurred_at),
+            "recorded_at": utc_iso(event.recorded_at), "correlation_id": event.correlation_id,
+            "previous_hash": event.previous_hash, "hash": event.hash,
+            "openings": None if redacted else event.openings}
+
+
+def _without_personal_data(trail: Trail) -> Trail:
+    """The trail as a reader outside the plan's scope sees it: no name, and no description
+    drawn from a private field (a finding's text, a withdrawal's reason, the checks' details)."""
+    withheld = label("privacy", "withheld")
+    return replace(trail, full_name=withheld, entries=[
+        replace(e, reason=withheld) if private_fields(e.event_type) else e
+        for e in trail.entries])
 
 
 async def _inclusion(conn: Any, positions: list[int],

@@ -43,8 +43,14 @@ def trail_json(report: TrailReport) -> dict[str, Any]:
         },
     }
     data["inclusion_proofs"] = _inclusion_json(report)
+    data["redacted"] = report.redacted
+    # What each event's hash covers, so that the content shown is checked, not only its hash
+    # (audit.offline.verify_trail_records; nhansu audit verify-trail).
+    data["records"] = list(report.records)
     data["statements"] = {"chain": chain_statement(report.trail.verification),
-                          "checkpoint": coverage_statement(coverage)}
+                          "checkpoint": coverage_statement(coverage),
+                          **({"privacy": label("privacy", "redacted_trail")}
+                             if report.redacted else {})}
     return data
 
 
@@ -99,6 +105,8 @@ def trail_csv(report: TrailReport) -> str:
         *_info(t, f"{t.procedure} ({t.procedure_digest})"),
         ("Kiểm tra chuỗi băm", chain_statement(t.verification)),
         ("Kiểm tra điểm chốt có chữ ký", coverage_statement(report.coverage)),
+        *([("Thông tin cá nhân", label("privacy", "redacted_trail"))] if report.redacted
+          else []),
     ):
         writer.writerow([_cell(name), _cell(value)])
     return out.getvalue()
@@ -178,6 +186,8 @@ def trail_html(report: TrailReport, *, now: datetime | None = None) -> str:
                    for name, value in _info(t, f"{t.procedure} (sha256 {t.procedure_digest})"))
     note = (f"<p>Điểm chốt có chữ ký (C2SP signed note), để đối chiếu độc lập:</p>"
             f"<pre>{_e(report.signed_note)}</pre>" if report.signed_note else "")
+    privacy = (f'<p class="verdict pending">{_e(label("privacy", "redacted_trail"))}</p>'
+               if report.redacted else "")
     made = moment(now or datetime.now(UTC))
     return f"""<!DOCTYPE html>
 <html lang="vi">
@@ -189,6 +199,7 @@ def trail_html(report: TrailReport, *, now: datetime | None = None) -> str:
 </head>
 <body>
 <h1>Hồ sơ quá trình nhân sự</h1>
+{privacy}
 <table class="info">{info}</table>
 <h2>Diễn biến ({len(t.entries)} sự kiện)</h2>
 <table>

@@ -36,13 +36,17 @@ from audit.spec import (
     ledger_link,
     merkle_leaf,
     note_problem,
+    opening_problems,
     signature_valid,
 )
 
 EXPORT_FORMAT = "nhansu-ledger-export"
-EXPORT_VERSION = 2  # 2: checkpoints carry tree_root (the Merkle tree root, or null)
-EVENT_KEYS = frozenset((*EVENT_FIELDS, "hash", "ledger_hash", "ledger_seq", "position",
-                        "previous_hash"))
+# 2: checkpoints carry tree_root (the Merkle tree root, or null); 3: events carry openings
+# (the values committed to, or null: redacted). The lines' fields say which version they are.
+EXPORT_VERSION = 3
+EVENT_KEYS_V2 = frozenset((*EVENT_FIELDS, "hash", "ledger_hash", "ledger_seq", "position",
+                           "previous_hash"))
+EVENT_KEYS = EVENT_KEYS_V2 | {"openings"}
 CHECKPOINT_KEYS = frozenset(("checkpoint_seq", "created_at", "key_id", "ledger_hash",
                              "ledger_size", "previous_hash", "signature", "tree_root"))
 
@@ -91,6 +95,7 @@ class Report:
     checkpoints: int
     latest_checkpoint: CheckpointSummary | None
     seconds: float
+    withheld: int = 0  # committed values a redacted export leaves out (hashes still verify)
 
     @property
     def ok(self) -> bool:
@@ -185,6 +190,8 @@ class LedgerVerifier:
     def __init__(self, keys: dict[str, bytes], *, events_source: str = "events.jsonl",
                  checkpoints_source: str = "checkpoints.jsonl", max_failures: int = 100) -> None:
         self.keys = keys
+        self._form: frozenset[str] | None = None  # the first event line's fields: its version
+        self._withheld = 0
         self.events_source = events_source
         self.checkpoints_source = checkpoints_source
         self.max_failures = max_failures
@@ -296,8 +303,11 @@ class LedgerVerifier:
                                "position": position if _int(position) else None}
         if isinstance(record.get("stream_id"), str) and _int(record.get("stream_version")):
             ids.update(stream_id=record["stream_id"], stream_version=record["stream_version"])
-        if set(record) != EVENT_KEYS:
-            self.fail(src, line, _fields(record, EVENT_KEYS), **ids)
+        keys = frozenset(record)
+        if self._form is None and keys in (EVENT_KEYS, EVENT_KEYS_V2):
+            self._form = keys
+        if keys != (self._form or EVENT_KEYS):
+            self.fail(src, line, _fields(record, self._form or EVENT_KEYS), **ids)
             self._count_entry(line, sealed=seq is not None, **ids)
             self._break()
             self._at_size()
@@ -318,6 +328,10 @@ class LedgerVerifier:
             return
         self._check_unique(line, record, ids)
         recomputed = self._check_stream(line, record, ids, canonical)
+        problems, withheld = opening_problems(record["data"], record.get("openings"))
+        self._withheld += withheld
+        for problem in problems:
+            self.fail(src, line, f"opening mismatch: {problem}", **ids)
         if sealed:
             self._extend_ledger(line, record, recomputed, ids)
             self._at_size()
@@ -432,12 +446,18 @@ class LedgerVerifier:
                 checkpoint_seq=latest.seq, ledger_size=latest.size, ledger_hash=latest.root,
                 created_at=latest.created_at, key_id=latest.key_id),
             seconds=time.perf_counter() - self._started,
+            withheld=self._withheld,
         )
 
     def expected_header(self) -> dict[str, Any]:
-        return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "origin": ORIGIN,
+        return {"format": EXPORT_FORMAT, "version": self.version, "origin": ORIGIN,
                 "events": self._events, "ledger_size": self._sealed,
                 "checkpoints": len(self._checkpoints)}
+
+    @property
+    def version(self) -> int:
+        """The version the event lines are written in (the current one when there are none)."""
+        return 2 if self._form == EVENT_KEYS_V2 else EXPORT_VERSION
 
     def _check_header(self, header: dict[str, Any], source: str) -> None:
         expected = self.expected_header()

@@ -40,6 +40,9 @@ def audit_trail(
     as_of: AsOf = None, as_of_date: AsOfDate = None, as_json: Json = False,
     fmt: Annotated[str | None, Opt("--format", help="text (mặc định) | json | csv | html")] = None,
     out: Annotated[Path | None, Opt("--out", help="Ghi ra tệp (json, csv, html).")] = None,
+    redacted: Annotated[bool, Opt("--redacted", help="Ẩn thông tin cá nhân (cho người đọc ngoài "
+                                                     "phạm vi đề án); vẫn kiểm tra được.")
+                        ] = False,
 ) -> None:
     """Toàn bộ quá trình của một nhân sự, từ PostgreSQL, cùng kết quả kiểm tra chuỗi băm và
     điểm chốt có chữ ký bao phủ sự kiện cuối. --as-of: như đã ghi đến thời điểm đó (giờ Việt
@@ -55,7 +58,7 @@ def audit_trail(
         from application.audit import trail
 
         return await trail(ctx, await user(ctx), candidate, plan_id=plan, as_of=moment(as_of),
-                           as_of_date=day(as_of_date))
+                           as_of_date=day(as_of_date), redacted=redacted)
 
     report = run(lambda: in_context(work), as_json=as_json)
     if chosen == "text":
@@ -123,6 +126,9 @@ def audit_verify(
 @audit_app.command("export")
 def audit_export(out: Annotated[Path, Opt("--out", help="Thư mục ghi header.json, "
                                                         "checkpoints.jsonl, events.jsonl.")],
+                 redacted: Annotated[bool, Opt(
+                     "--redacted", help="Ẩn thông tin cá nhân (chỉ giữ cam kết băm của chúng), "
+                     "cho người đọc ngoài phạm vi đề án; bản xuất vẫn kiểm tra được.")] = False,
                  as_json: Json = False) -> None:
     """Xuất mọi sự kiện (với số thứ tự sổ cái) và mọi điểm chốt có chữ ký, để kiểm tra không
     cần cơ sở dữ liệu (nhansu audit verify-export)."""
@@ -131,18 +137,19 @@ def audit_export(out: Annotated[Path, Opt("--out", help="Thư mục ghi header.j
 
         principal = await user(ctx)
         with bar("Xuất dữ liệu") as update:
-            return await export(ctx, principal, out, progress=update)
+            return await export(ctx, principal, out, progress=update, redacted=redacted)
 
     summary, command = run(lambda: in_context(work, long_jobs=True), as_json=as_json)
     if as_json:
         output.emit_json({"directory": str(out), "events": summary.events,
                           "sealed": summary.sealed, "checkpoints": summary.checkpoints,
-                          "verify": command})
+                          "redacted": redacted, "verify": command})
         return
     from application.labels import number
 
     output.say(f"Đã xuất {number(summary.events)} sự kiện ({number(summary.sealed)} trong sổ "
-               f"cái) và {number(summary.checkpoints)} điểm chốt có chữ ký vào {out}.")
+               f"cái) và {number(summary.checkpoints)} điểm chốt có chữ ký vào {out}"
+               + (", đã ẩn thông tin cá nhân." if redacted else "."))
     output.say("Kiểm tra: ", command)
 
 
@@ -423,18 +430,32 @@ def audit_verify_trail(
     from application.labels import number
 
     try:
-        proven, problems = verify_trail(file, public_key)
+        check = verify_trail(file, public_key)
     except Exception as exc:
         fail(exc, as_json=as_json)
+    records = check.records
     if as_json:
-        output.emit_json({"ok": not problems, "proven": proven, "problems": problems})
-    elif problems:
-        output.say((f"Bằng chứng bao hàm KHÔNG hợp lệ ({number(len(problems))} lỗi):",
-                    "bold red"))
-        for problem in problems:
+        output.emit_json({"ok": check.ok, "proven": check.proven,
+                          "recomputed": records.recomputed,
+                          "withheld_events": records.withheld_events,
+                          "withheld_values": records.withheld_values,
+                          "records_present": records.present, "problems": check.problems})
+    elif check.problems:
+        output.say((f"Hồ sơ KHÔNG hợp lệ ({number(len(check.problems))} lỗi):", "bold red"))
+        for problem in check.problems:
             output.say(f"  • {problem}")
     else:
-        output.say((f"Bằng chứng bao hàm hợp lệ: {number(proven)} sự kiện nằm trong cây Merkle "
-                    "của điểm chốt có chữ ký.", "green"))
-    if problems:
+        output.say((f"Bằng chứng bao hàm hợp lệ: {number(check.proven)} sự kiện nằm trong cây "
+                    "Merkle của điểm chốt có chữ ký.", "green"))
+        if records.present:
+            output.say(f"Nội dung: mã băm của {number(records.recomputed)} sự kiện được tính lại "
+                       "từ chính nội dung trong hồ sơ, khớp.")
+        else:
+            output.say("Hồ sơ này không kèm nội dung để tính lại mã băm (xuất trước phiên bản "
+                       "có «records»): chỉ kiểm tra được bằng chứng bao hàm.")
+        if records.withheld_values or records.withheld_events:
+            output.say(f"Đã ẩn thông tin cá nhân: {number(records.withheld_values)} giá trị chỉ "
+                       f"còn cam kết băm; {number(records.withheld_events)} sự kiện ghi trước "
+                       "khi có cam kết được ẩn toàn bộ nội dung (chỉ kiểm tra bao hàm).")
+    if not check.ok:
         raise typer.Exit(EXIT_FAILURE)

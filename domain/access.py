@@ -112,6 +112,7 @@ class Operation(StrEnum):
     # reading
     READ_PLAN = "read_plan"
     READ_TRAIL = "read_trail"
+    READ_REDACTED_TRAIL = "read_redacted_trail"
     EXPORT = "export"
     VERIFY = "verify"
     REPORT = "report"
@@ -140,6 +141,7 @@ OPERATION_LABELS_VI: Final[Mapping[Operation, str]] = {
     Operation.READ_CONGRESS: "xem kết quả bầu cử",
     Operation.READ_PLAN: "xem đề án",
     Operation.READ_TRAIL: "xem lịch sử hồ sơ",
+    Operation.READ_REDACTED_TRAIL: "xem lịch sử hồ sơ đã ẩn thông tin cá nhân",
     Operation.EXPORT: "xuất dữ liệu kiểm toán",
     Operation.VERIFY: "kiểm tra tính toàn vẹn",
     Operation.REPORT: "xem báo cáo",
@@ -151,7 +153,8 @@ OPERATION_LABELS_VI: Final[Mapping[Operation, str]] = {
 
 #: Operations that change nothing.
 READS: Final[frozenset[Operation]] = frozenset({
-    Operation.READ_PLAN, Operation.READ_TRAIL, Operation.EXPORT, Operation.VERIFY,
+    Operation.READ_PLAN, Operation.READ_TRAIL, Operation.READ_REDACTED_TRAIL, Operation.EXPORT,
+    Operation.VERIFY,
     Operation.REPORT, Operation.READ_REGISTRY, Operation.READ_CONGRESS})
 
 
@@ -191,6 +194,8 @@ POLICY: Final[Mapping[str, Mapping[Operation, Scope]]] = {
         Operation.READ_CONGRESS: Scope.CHILDREN,
         Operation.READ_PLAN: Scope.CHILDREN,
         Operation.READ_TRAIL: Scope.CHILDREN,
+        # Further down its subtree, a nomination's history without the person's data.
+        Operation.READ_REDACTED_TRAIL: Scope.SUBTREE,
         Operation.REPORT: Scope.OWN_OR_CHILDREN,
         Operation.READ_REGISTRY: Scope.ANYWHERE,
     },
@@ -202,6 +207,9 @@ POLICY: Final[Mapping[str, Mapping[Operation, Scope]]] = {
     Role.AUDITOR.value: {
         Operation.READ_PLAN: Scope.SUBTREE,
         Operation.READ_TRAIL: Scope.SUBTREE,
+        # Any nomination's history without the person's data: an inspection from another
+        # branch checks that the procedure was followed and that nothing was altered.
+        Operation.READ_REDACTED_TRAIL: Scope.ANYWHERE,
         Operation.READ_CONGRESS: Scope.SUBTREE,
         Operation.EXPORT: Scope.SUBTREE,
         Operation.VERIFY: Scope.SUBTREE,

@@ -543,6 +543,14 @@ PHASE_VI = PHASES
 APPRAISAL_RESULT_VI = APPRAISAL_RESULTS
 
 #: kind -> catalogue, for ``label``.
+#: What a reader outside the plan's scope sees in place of personal data (thông tin cá nhân).
+PRIVACY: Mapping[str, str] = {
+    "withheld": "(đã ẩn thông tin cá nhân)",
+    "redacted_trail": "Bản đã ẩn thông tin cá nhân, cho người đọc ngoài phạm vi đề án: các "
+                      "thông tin này chỉ còn cam kết băm (salted commitment), vẫn nằm trong "
+                      "chuỗi băm và bằng chứng bao hàm.",
+}
+
 CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "role": ROLES,
     "level": ORGANIZATION_LEVELS,
@@ -578,6 +586,7 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "ballot_outcome": BALLOT_OUTCOMES,
     "shortfall_decision": SHORTFALL_DECISIONS,
     "membership": MEMBERSHIPS,
+    "privacy": PRIVACY,
 }
 
 

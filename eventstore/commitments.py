@@ -58,12 +58,12 @@ def seal(data: Mapping[str, Any], fields: Sequence[str], *,
     return hashed, openings
 
 
-def opened(hashed: Mapping[str, Any], openings: Mapping[str, Any] | None) -> dict[str, Any]:
+def opened(hashed: Any, openings: Any) -> Any:
     """The data a reader sees: the hashed data with the opened values put back. Unchecked
     (an opening altered behind the store's back is read as it is): verification checks every
-    opening (``opening_problems``)."""
-    if not isinstance(openings, dict) or not openings:
-        return dict(hashed)
+    opening (``opening_problems``). Anything but an object is left as it is."""
+    if not isinstance(openings, dict) or not openings or not isinstance(hashed, dict):
+        return hashed
     data = {k: v for k, v in hashed.items() if k != COMMITMENTS}
     for name, opening in openings.items():
         if isinstance(opening, dict) and "value" in opening:
@@ -71,13 +71,19 @@ def opened(hashed: Mapping[str, Any], openings: Mapping[str, Any] | None) -> dic
     return data
 
 
-def hashed_form(data: Mapping[str, Any], openings: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The hashed data of an event read back (``opened`` undone), from its openings."""
-    if not openings:
-        return dict(data)
+def hashed_form(data: Any, openings: Any) -> Any:
+    """The hashed data of an event read back (``opened`` undone), from its openings. An
+    opening that is not a salt and a value gives an empty commitment, which no hash matches."""
+    if not isinstance(openings, dict) or not openings or not isinstance(data, dict):
+        return data
     hashed = {k: v for k, v in data.items() if k not in openings}
-    hashed[COMMITMENTS] = {name: commitment(o["salt"], o["value"])
-                           for name, o in openings.items()}
+    commitments = {}
+    for name, o in openings.items():
+        try:
+            commitments[name] = commitment(o["salt"], o["value"])
+        except (KeyError, TypeError, ValueError):
+            commitments[name] = ""
+    hashed[COMMITMENTS] = commitments
     return hashed
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventstore.commitments import stored_opening_problems
+from eventstore.commitments import hashed_form, stored_opening_problems
 from eventstore.fast_verification import verify_all_fast
 from eventstore.hashing import (
     GENESIS_HASH,
@@ -46,10 +46,13 @@ def stored_hash(event: RecordedEvent, data: bytes, metadata: bytes, previous_has
 
 def recompute_hash(event: RecordedEvent, previous_hash: str) -> str:
     """The hash of ``event`` over its values encoded canonically (for an event at hand; a
-    stored row is checked over its bytes, ``stored_hash``)."""
+    stored row is checked over its bytes, ``stored_hash``). Its committed fields count by
+    their commitments, recomputed from the openings: an opened value that is not the one
+    committed to gives another hash."""
     canonical = canonical_bytes(
         event_id=event.event_id, stream_id=event.stream_id, stream_version=event.stream_version,
-        event_type=event.event_type, schema_version=event.schema_version, data=event.data,
+        event_type=event.event_type, schema_version=event.schema_version,
+        data=hashed_form(event.data, event.openings),
         metadata=event.metadata, occurred_at=event.occurred_at, recorded_at=event.recorded_at,
         correlation_id=event.correlation_id,
     )

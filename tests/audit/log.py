@@ -1,6 +1,7 @@
 """A realistic log for the audit tests: a few hundred events over many streams, appended in
 atomic multi-stream batches through PostgresEventStore, sealed and checkpointed several times
-(the signing key rotated halfway), with a few events left unsealed at the end."""
+(the signing key rotated halfway), with a few events left unsealed at the end. Registrations
+keep two fields as salted commitments (eventstore/commitments.py)."""
 
 from __future__ import annotations
 
@@ -63,10 +64,14 @@ async def build_log(scratch: Scratch, directory: Path, *, seed: int = 20251, eve
             for _ in range(rng.randint(1, count)):
                 versions[s] += 1
                 moment += timedelta(minutes=rng.randint(1, 90), microseconds=rng.randint(0, 999))
+                event_id = str(uuid.UUID(int=rng.getrandbits(128)))
+                event_type = rng.choice(["NominationAdvanced", "CandidateRegistered",
+                                         "ConferenceResultRecorded"])
                 batch.append(NewEvent(
-                    event_id=str(uuid.UUID(int=rng.getrandbits(128))), stream_id=s,
-                    event_type=rng.choice(["NominationAdvanced", "CandidateRegistered",
-                                           "ConferenceResultRecorded"]),
+                    event_id=event_id, stream_id=s, event_type=event_type,
+                    # A registration's name and note are kept as salted commitments.
+                    private_fields=(("ứng_viên", "note") if event_type == "CandidateRegistered"
+                                    else ()),
                     schema_version=rng.choice([1, 2]), data=_payload(rng, versions[s]),
                     metadata={"actor": "ban-to-chuc", "role": "organization_department",
                               "step": rng.randint(1, 5)},

@@ -1,16 +1,16 @@
 """A whole personnel plan recorded straight into the event store: the domain decides each
 command of tests/support/scenario.py and the events are appended as the workflow's activity
-would append them (same envelopes), without Temporal."""
+would append them (same envelopes, same private fields committed to), without Temporal."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
 
+from activities.event_store import new_event
 from domain.commands import PlanCommand, RegisterCandidate
 from domain.decide import decide
 from domain.plan import PlanState, expected_versions, fold
-from eventstore.model import NewEvent
 from eventstore.store import PostgresEventStore
 from tests.support.plans import NOW
 from tests.support.scenario import all_commands, nomination, opening
@@ -30,7 +30,9 @@ def commands(plan_id: str) -> list[PlanCommand]:
     return items
 
 
-async def record_plan(store: PostgresEventStore, plan_id: str) -> PlanState:
+async def record_plan(store: PostgresEventStore, plan_id: str, *,
+                      committed: bool = True) -> PlanState:
+    """``committed=False``: as stored before private fields were committed to (in clear)."""
     state = PlanState()
     for command in commands(plan_id):
         events = decide(state, command, now=NOW)
@@ -39,11 +41,8 @@ async def record_plan(store: PostgresEventStore, plan_id: str) -> PlanState:
         for e in events:
             env = envelope(e, event_id=str(uuid.uuid4()), workflow_id=f"plan-{plan_id}",
                            run_id="test")
-            batch.append(NewEvent(event_id=env.event_id, stream_id=env.stream_id,
-                                  event_type=env.event_type, schema_version=env.schema_version,
-                                  data=env.data, metadata=env.metadata,
-                                  occurred_at=env.occurred_at,
-                                  correlation_id=env.correlation_id))
+            new = new_event(env)
+            batch.append(new if committed else dataclasses.replace(new, private_fields=()))
         await store.append(batch, expected_versions(state_before, events))
     return state
 

@@ -134,10 +134,12 @@ async def test_a_nomination_whose_first_event_is_not_a_registration_is_corrupt(
     first = (await scratch.store.read_stream(f"nomination-{incumbent(PLAN)}"))[0]
     [check] = [r for r in await scratch.store.read_stream(f"nomination-{incumbent(PLAN)}")
                if r.event_type == "EligibilityChecked"][:1]
-    # The registration's row now holds the eligibility check's type and data.
+    # The registration's row now holds the eligibility check's type and data (its committed
+    # values too).
     await tamper(scratch.engine, f"UPDATE events SET event_type = '{check.event_type}', "
-                                 "data = (SELECT data FROM events WHERE position = "
-                                 f"{check.position}) WHERE position = {first.position}")
+                                 "(data, openings) = (SELECT data, openings FROM events WHERE "
+                                 f"position = {check.position}) WHERE position = "
+                                 f"{first.position}")
     with pytest.raises(CorruptRecord) as caught:
         await nomination_trail(scratch.store, incumbent(PLAN))
     _assert_corrupt(caught.value, first)

@@ -1,0 +1,189 @@
+"""Exports for a reader outside the plan's scope: the person's data is left out, and everything
+still verifies with no database: the whole log (``audit export --redacted``) and a nomination's
+trail (its records' hashes recomputed from the content shown, its inclusion proofs). The full
+forms verify too, and an opening that lies about a value is caught in either."""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audit.export import export
+from audit.offline import verify_export, verify_trail_proofs, verify_trail_records
+from audit.trail import trail_report
+from audit.trail_formats import trail_csv, trail_html, trail_json
+from domain.commands import RegisterCandidate
+from tests.audit.log import KEY_A, KEYS
+from tests.audit.plans import commands, incumbent, record_plan
+from tests.contract.builders import fetch
+from tests.contract.ledger_support import seal_to
+from tests.support.databases import Scratch
+
+pytestmark = pytest.mark.audit
+
+PLAN = "an-danh"
+
+
+def personal_strings(plan_id: str) -> list[str]:
+    """What must not appear in a redacted export: each candidate's name, birth date (two
+    spellings) and party card number."""
+    found = []
+    for c in commands(plan_id):
+        if isinstance(c, RegisterCandidate):
+            person = c.candidate
+            found += [person.full_name, person.birth_date.isoformat(),
+                      f"{person.birth_date:%d/%m/%Y}"]
+            if person.party_card_number:
+                found.append(person.party_card_number)
+    return found
+
+
+def leaks(text: str, secrets: list[str]) -> list[str]:
+    """The secrets found in ``text``, as written, JSON-escaped or HTML-escaped."""
+    return [s for s in secrets
+            if any(form in text for form in (s, json.dumps(s, ensure_ascii=False)[1:-1],
+                                              html.escape(s)))]
+
+
+async def _recorded(scratch: Scratch, plan_id: str = PLAN, *, committed: bool = True) -> None:
+    await record_plan(scratch.store, plan_id, committed=committed)
+    [row] = await fetch(scratch.engine, "SELECT count(*) FROM events")
+    await seal_to(scratch.engine, scratch.store, int(row[0]), KEY_A, trusted_keys=KEYS)
+
+
+def _lines(directory: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (directory / "events.jsonl").read_text().splitlines()]
+
+
+def _write(directory: Path, lines: list[dict[str, Any]]) -> None:
+    (directory / "events.jsonl").write_text("".join(
+        json.dumps(x, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+        for x in lines), encoding="utf-8")
+
+
+async def test_a_redacted_log_export_holds_no_personal_data_and_verifies(
+        scratch: Scratch, tmp_path: Path) -> None:
+    await _recorded(scratch)
+    full, redacted = tmp_path / "full", tmp_path / "redacted"
+    await export(scratch.engine, full)
+    await export(scratch.engine, redacted, redacted=True)
+    secrets = personal_strings(PLAN)
+    full_text = (full / "events.jsonl").read_text(encoding="utf-8")
+    redacted_text = (redacted / "events.jsonl").read_text(encoding="utf-8")
+    # The control: the full export holds every name, ISO birth date and party card.
+    assert leaks(full_text, secrets) == [x for x in secrets
+                                         if not re.fullmatch(r"\d\d/\d\d/\d{4}", x)]
+    assert leaks(redacted_text, secrets) == []
+
+    opened, hidden = verify_export(full, KEYS), verify_export(redacted, KEYS)
+    assert opened.ok and hidden.ok, (opened.failures, hidden.failures)
+    assert opened.withheld == 0 and hidden.withheld > 0
+    assert (hidden.events, hidden.sealed) == (opened.events, opened.sealed)
+    committed = [x for x in _lines(full) if x["openings"]]
+    assert committed and hidden.withheld == sum(len(x["openings"]) for x in committed)
+
+    # An opening that names another value than the committed one is caught, on its line.
+    lines = _lines(full)
+    n = next(i for i, x in enumerate(lines) if x["openings"] and "candidate" in x["openings"])
+    lines[n]["openings"]["candidate"]["value"]["full_name"] = "Người Khác"
+    _write(full, lines)
+    report = verify_export(full, KEYS)
+    assert not report.ok
+    assert [(f.line, f.message) for f in report.failures] == [
+        (n + 1, "opening mismatch: the value of 'candidate' is not the one committed to")]
+
+
+async def test_an_export_in_the_form_before_openings_still_verifies(
+        scratch: Scratch, tmp_path: Path) -> None:
+    """Version 2 exports (no ``openings`` field) that auditors keep still verify; mixing the
+    two forms in one file does not."""
+    await _recorded(scratch)
+    await export(scratch.engine, tmp_path, redacted=True)
+    lines = _lines(tmp_path)
+    for x in lines:
+        del x["openings"]
+    _write(tmp_path, lines)
+    header = json.loads((tmp_path / "header.json").read_text())
+    (tmp_path / "header.json").write_text(
+        json.dumps({**header, "version": 2}, sort_keys=True, separators=(",", ":")) + "\n")
+    assert verify_export(tmp_path, KEYS).ok
+    lines[3]["openings"] = None
+    _write(tmp_path, lines)
+    report = verify_export(tmp_path, KEYS)
+    assert [f.line for f in report.failures if "fields differ" in f.message] == [4]
+
+
+async def test_a_redacted_trail_holds_no_personal_data_and_every_hash_is_recomputed(
+        scratch: Scratch) -> None:
+    await _recorded(scratch)
+    nomination = incumbent(PLAN)
+    full = await trail_report(scratch.engine, scratch.store, nomination, KEYS)
+    hidden = await trail_report(scratch.engine, scratch.store, nomination, KEYS, redacted=True)
+    assert [e.hash for e in hidden.trail.entries] == [e.hash for e in full.trail.entries]
+
+    full_doc, hidden_doc = trail_json(full), trail_json(hidden)
+    checked = verify_trail_records(full_doc)
+    assert checked.problems == [] and checked.recomputed == len(full.trail.entries)
+    assert checked.withheld_values == 0 and full_doc["redacted"] is False
+
+    secrets = personal_strings(PLAN)
+    for text in (json.dumps(hidden_doc, ensure_ascii=False), trail_csv(hidden),
+                 trail_html(hidden)):
+        assert leaks(text, secrets) == []
+        assert "đã ẩn thông tin cá nhân" in text
+    assert leaks(json.dumps(full_doc, ensure_ascii=False), secrets[:1]) == secrets[:1]
+    assert hidden_doc["redacted"] is True and hidden_doc["full_name"] == "(đã ẩn thông tin cá nhân)"
+    hidden_check = verify_trail_records(hidden_doc)
+    assert hidden_check.problems == [] and hidden_check.recomputed == len(hidden.trail.entries)
+    assert hidden_check.withheld_values > 0
+    assert verify_trail_proofs(hidden_doc, KEYS) == (len(hidden.trail.entries), [])
+
+    # The content shown is what was hashed: any change to a record is named.
+    bent = copy.deepcopy(hidden_doc)
+    step = next(r for r in bent["records"] if "step" in r["data"])
+    step["data"]["step"] += 1
+    assert [p.split(": ", 1)[1] for p in verify_trail_records(bent).problems] == [
+        "hash mismatch: the content shown is not what was hashed"]
+    # An opening slipped into a redacted trail must hold the committed value.
+    forged = copy.deepcopy(hidden_doc)
+    registration = forged["records"][0]
+    registration["openings"] = {"candidate": {"salt": "00" * 16, "value": {"full_name": "X"}}}
+    assert [p.split(": ", 1)[1] for p in verify_trail_records(forged).problems] == [
+        "opening mismatch: the value of 'candidate' is not the one committed to"]
+    # A record dropped, or a proof of a hash no record has, is named as well.
+    shorter = copy.deepcopy(hidden_doc)
+    del shorter["records"][1]
+    assert any("does not follow" in p for p in verify_trail_records(shorter).problems)
+    assert any("proves a hash that no record has"
+               in p for p in verify_trail_records(shorter).problems)
+
+
+async def test_a_trail_stored_before_commitments_is_redacted_by_withholding_its_data(
+        scratch: Scratch) -> None:
+    await _recorded(scratch, "cu", committed=False)
+    hidden = await trail_report(scratch.engine, scratch.store, incumbent("cu"), KEYS,
+                                redacted=True)
+    document = trail_json(hidden)
+    assert leaks(json.dumps(document, ensure_ascii=False), personal_strings("cu")) == []
+    checked = verify_trail_records(document)
+    assert checked.problems == [] and checked.withheld_events >= 1
+    assert checked.recomputed + checked.withheld_events == len(hidden.trail.entries)
+    assert verify_trail_proofs(document, KEYS)[1] == []
+    # Withholding data is only for a redacted trail.
+    document["redacted"] = False
+    assert any("withheld in a trail that is not redacted" in p
+               for p in verify_trail_records(document).problems)
+
+
+def test_birth_dates_are_looked_for_in_both_spellings() -> None:
+    spelled = personal_strings(PLAN)
+    births = [c.candidate.birth_date for c in commands(PLAN) if isinstance(c, RegisterCandidate)]
+    assert births and all(isinstance(b, date) for b in births)
+    assert all(b.isoformat() in spelled and f"{b:%d/%m/%Y}" in spelled for b in births)
