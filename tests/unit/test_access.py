@@ -1,5 +1,5 @@
 """The access policy as a matrix: every grantable role × every operation × (in scope, out of
-scope) — 6 roles × 23 operations × 2 = 276 cases (``test_the_matrix_covers_every_role_and_
+scope) — 6 roles × 25 operations × 2 = 300 cases (``test_the_matrix_covers_every_role_and_
 operation`` keeps this number honest). The expectations below are written out by hand from the
 rules, not derived from ``domain.access.POLICY``.
 
@@ -67,12 +67,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "superior_standing_committee": {
         "decide_approval": "children", "approve_election_result": "children",
         "appoint": "children", "give_direction": "children", "read_congress": "children",
-        "read_plan": "children", "read_trail": "children",
+        "read_plan": "children", "read_trail": "children", "read_redacted_trail": "subtree",
         "report": "own_or_children", "read_registry": "anywhere"},
     "vote_counting_committee": {"count_ballots": "own", "read_congress": "own",
                                 "read_registry": "anywhere"},
     "auditor": {"read_plan": "subtree", "read_trail": "subtree", "read_congress": "subtree",
-                "export": "subtree",
+                "read_redacted_trail": "anywhere", "export": "subtree",
                 "verify": "subtree", "report": "subtree", "read_registry": "anywhere"},
     "administrator": {"manage_users": "subtree", "manage_registry": "subtree",
                       "resume_workflow": "subtree", "read_registry": "anywhere"},
@@ -90,9 +90,9 @@ CASES = [(role, operation, where)
 
 
 def test_the_matrix_covers_every_role_and_operation() -> None:
-    assert len(CASES) == 288
+    assert len(CASES) == 300
     assert {role_named(r) for r in EXPECTED} == set(GRANTABLE_ROLES)
-    assert len(OPERATIONS) == 24
+    assert len(OPERATIONS) == 25
 
 
 @pytest.mark.parametrize(("role", "operation", "where"), CASES,
