@@ -19,7 +19,6 @@ from sqlalchemy import text
 import bootstrap
 from application.context import Context
 from domain.events import plan_stream
-from eventstore.hashing import dumps
 from eventstore.store import PostgresEventStore
 from reads.plans import load_plan
 from tests.support import people
@@ -340,6 +339,8 @@ async def test_corrupt_data_is_one_line_that_points_to_audit_verify(
     target = events[3].position
     engine = app.engine
     async with engine.begin() as conn:
+        stored = (await conn.execute(text("SELECT data FROM events WHERE position = :p"),
+                                     {"p": target})).scalar_one()
         await conn.execute(text("ALTER TABLE events DISABLE TRIGGER ALL"))
         await conn.execute(text("UPDATE events SET data = convert_to((convert_from(data, "
                                 "'UTF8')::jsonb - 'nomination_id')::text, 'UTF8') "
@@ -354,9 +355,9 @@ async def test_corrupt_data_is_one_line_that_points_to_audit_verify(
     finally:
         async with engine.begin() as conn:
             await conn.execute(text("ALTER TABLE events DISABLE TRIGGER ALL"))
-            await conn.execute(text("UPDATE events SET data = convert_to(:d, 'UTF8') "
-                                    "WHERE position = :p"),
-                               {"d": dumps(events[3].data), "p": target})
+            # The very bytes that were hashed (with any commitments), put back.
+            await conn.execute(text("UPDATE events SET data = :d WHERE position = :p"),
+                               {"d": stored, "p": target})
             await conn.execute(text("ALTER TABLE events ENABLE TRIGGER ALL"))
 
 

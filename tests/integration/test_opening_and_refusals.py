@@ -47,9 +47,10 @@ async def refusing_store() -> AsyncIterator[PostgresEventStore]:
     async with fresh_database(server_url(backend_names()[-1]), "refusing") as url:
         engine = create_engine(url)
         async with engine.begin() as conn:
+            # The candidate is kept among the committed values (eventstore/commitments.py).
             await conn.execute(text(
-                "ALTER TABLE events ADD CONSTRAINT refuses_a_name CHECK "
-                "(convert_from(data, 'UTF8')::jsonb->'candidate'->>'full_name' "
+                "ALTER TABLE events ADD CONSTRAINT refuses_a_name CHECK (openings IS NULL OR "
+                "convert_from(openings, 'UTF8')::jsonb #>> '{candidate,value,full_name}' "
                 "IS DISTINCT FROM 'TỪ CHỐI')"))
         yield PostgresEventStore(engine)
         await engine.dispose()
