@@ -47,6 +47,7 @@ from domain.registry import (
     parse_level,
     registry_event_from_data,
 )
+from domain.vocabulary import business_day
 from eventstore.errors import WrongExpectedVersion
 from eventstore.progress import Progress
 from eventstore.store import PostgresEventStore
@@ -575,7 +576,7 @@ async def rebuild(ctx: Context, principal: Principal) -> int:
     the organizations written."""
     async with tables.registry_write(ctx.engine) as write:
         registry, count = await _fold_from_log(ctx.store)
-        _actor_for(principal, registry, [None], ctx.clock().date())
+        _actor_for(principal, registry, [None], business_day(ctx.clock()))
         await write.rewrite_all(registry, registry.position, count)
     _CACHE[ctx.store] = registry
     return len(registry)

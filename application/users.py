@@ -31,6 +31,7 @@ from domain.access import (
 )
 from domain.errors import CommandRejected, Violation
 from domain.people import Actor, Role
+from domain.vocabulary import business_day
 from eventstore.errors import WrongExpectedVersion
 from identity import registry_tables, store
 from identity.accounts import (
@@ -137,7 +138,7 @@ async def _acting(ctx: Context, principal: Principal, organizations: Sequence[st
     if not own:
         raise Forbidden(refusal_vi(Operation.MANAGE_USERS, None))
     targets = list(organizations) or own[:1]
-    view = await registry_view(ctx, ctx.clock().date(), [*targets, *own])
+    view = await registry_view(ctx, business_day(ctx.clock()), [*targets, *own])
     actor: Actor | None = None
     for target in targets:
         acting = principal.acting(Operation.MANAGE_USERS, target, view)
@@ -203,7 +204,7 @@ async def create_user(ctx: Context, principal: Principal, *, login: str, display
 
 
 async def _directory(ctx: Context, organization_id: str) -> Directory:
-    day = ctx.clock().date()
+    day = business_day(ctx.clock())
     version = await registry_tables.version_on(ctx.engine, organization_id, day)
     active = version is not None and version.active
     return Directory(organization_exists=lambda o: active and o == organization_id,
@@ -388,7 +389,7 @@ async def list_users(ctx: Context, principal: Principal) -> list[UserSummary]:
         return [summary(a) for a in accounts]
     organizations = {g.organization_id for a in accounts for g in a.grants}
     own = {g.organization_id for g in principal.grants if g.role == ADMINISTRATOR}
-    view = await registry_view(ctx, ctx.clock().date(), [*organizations, *own])
+    view = await registry_view(ctx, business_day(ctx.clock()), [*organizations, *own])
     return [summary(a) for a in accounts
             if all(principal.grant_for(Operation.MANAGE_USERS, g.organization_id, view)
                    for g in a.grants)]

@@ -58,7 +58,7 @@ from domain.procedure import ratio
 from domain.registration import correct, register, register_batch, withdraw
 from domain.structure import assess_lists
 from domain.text import check_identifier, check_text
-from domain.vocabulary import PASS_BASES, day, number
+from domain.vocabulary import PASS_BASES, business_day, day, number
 
 TERM_PATTERN = re.compile(r"(\d{4})-(\d{4})")
 
@@ -115,7 +115,7 @@ def _open_plan(state: PlanState, c: OpenPlan, now: datetime, *,
             "Một tổ chức không thể là cấp trên trực tiếp của chính mình")
     authorize(c.actor, org.organization_id, v)
     _check_term(c, now, v)
-    v.check(c.procedure.effective_from <= now.date(), "procedure", "not_in_force",
+    v.check(c.procedure.effective_from <= business_day(now), "procedure", "not_in_force",
             f"{c.procedure.title_vi} ({c.procedure.key}) có hiệu lực từ ngày "
             f"{day(c.procedure.effective_from)}")
     known = c.procedure.position_group_codes()
@@ -176,7 +176,7 @@ def _check_term(c: OpenPlan, now: datetime, v: Violations) -> None:
                 f"Nhiệm kỳ {c.term} phải kéo dài {years} năm theo {c.procedure.title_vi}")
         v.check(c.term_start.year == first, "term_start", "within_term",
                 f"Ngày bắt đầu {day(c.term_start)} không thuộc năm đầu của nhiệm kỳ {c.term}")
-    today = now.date()
+    today = business_day(now)
     earliest = add_months(today, -TERM_START_PAST_MONTHS)
     latest = add_months(today, TERM_START_AHEAD_MONTHS)
     v.check(earliest <= c.term_start <= latest, "term_start", "plausible_date",
@@ -412,7 +412,7 @@ def _check_minutes(state: PlanState, c: RecordConferenceResult, v: Violations) -
 def _check_held_on(state: PlanState, c: RecordConferenceResult, now: datetime,
                    v: Violations) -> None:
     assert state.term_start is not None
-    today = now.date()
+    today = business_day(now)
     earliest = add_months(state.term_start, -CONFERENCE_BEFORE_TERM_MONTHS)
     v.check(c.held_on <= today, "held_on", "not_in_future",
             f"Ngày họp {day(c.held_on)} là ngày trong tương lai")
@@ -507,6 +507,6 @@ def _submit(state: PlanState, c: SubmitPlan, now: datetime) -> list[DomainEvent]
             checks=check_eligibility(n.candidate, n.candidate_group,
                                      term_start=state.term_start,
                                      term_months=state.procedure.term_months,
-                                     rules=state.procedure.eligibility, on=now.date()))
+                                     rules=state.procedure.eligibility, on=business_day(now)))
         for n in state.all_listed())
     return events

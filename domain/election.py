@@ -84,7 +84,7 @@ from domain.procedure import (
     ratio,
 )
 from domain.text import check_identifier, check_text, check_uuid
-from domain.vocabulary import PHASES, ROLES, day, label, number, person
+from domain.vocabulary import PHASES, ROLES, business_day, day, label, number, person
 
 COMMITTEE = "committee_member"
 SECRETARY = "secretary"
@@ -569,7 +569,7 @@ def _open_congress(state: CongressState, c: OpenCongress, now: datetime) -> list
             + " hoặc ".join(f"{k} ({label('congress_kind', k)})" for k in CONGRESS_KINDS))
     check_int(v, "summoned", c.summoned, low=1, high=MAX_PEOPLE,
               what="Số đại biểu (đảng viên) được triệu tập")
-    today = now.date()
+    today = business_day(now)
     _check_day(v, "opens_on", c.opens_on, today, what="Ngày khai mạc")
     earliest = add_months(today, -OPENING_PAST_MONTHS)
     v.check(c.opens_on >= earliest, "opens_on", "plausible_date",
@@ -652,7 +652,7 @@ def _open_round(state: CongressState, c: OpenRound, now: datetime) -> list[Domai
         v.check(c.present <= c.summoned, "present", "within_summoned",
                 f"Số có mặt {number(c.present)} vượt số được triệu tập {number(c.summoned)}")
     assert state.opens_on is not None
-    _check_day(v, "held_on", c.held_on, now.date(),
+    _check_day(v, "held_on", c.held_on, business_day(now),
                not_before=max(state.opens_on, state.last_held_on or state.opens_on),
                what="Ngày bầu")
     v.raise_if_any()
@@ -700,7 +700,8 @@ def _nominate(state: CongressState, c: NominateAtCongress, now: datetime) -> lis
     if check_uuid(v, "entry_id", c.entry_id, what="Mã người trong danh sách"):
         v.check(c.entry_id not in state.entries, "entry_id", "duplicate",
                 f"Mã {c.entry_id} đã có trong danh sách bầu cử")
-    check_candidate(v, "candidate.", c.candidate, term_start=state.opens_on, today=now.date())
+    check_candidate(v, "candidate.", c.candidate, term_start=state.opens_on,
+                    today=business_day(now))
     v.check(bool(c.candidate.party_card_number), "candidate.party_card_number", "required",
             "Người được ứng cử, đề cử tại đại hội phải ghi số thẻ đảng viên")
     person_id = identity(c.candidate)
@@ -1124,7 +1125,8 @@ def _appoint(state: CongressState, c: Appoint, now: datetime) -> list[DomainEven
                 and all(a.entry_id != c.entry_id for a in state.appointments),
                 "entry_id", "duplicate", f"Mã {c.entry_id} đã được dùng")
     assert state.opens_on is not None
-    check_candidate(v, "candidate.", c.candidate, term_start=state.opens_on, today=now.date())
+    check_candidate(v, "candidate.", c.candidate, term_start=state.opens_on,
+                    today=business_day(now))
     v.check(bool(c.candidate.party_card_number), "candidate.party_card_number", "required",
             "Người được chỉ định phải ghi số thẻ đảng viên")
     v.check(identity(c.candidate) not in state.member_identities(pg), "candidate",

@@ -29,7 +29,14 @@ from domain.guards import authorize, base, door, require_open, track_label, who
 from domain.people import Candidate
 from domain.plan import Nomination, NominationStatus, PlanState, Track
 from domain.text import check_uuid
-from domain.vocabulary import ELIGIBILITY_CHECKS, NOMINATION_STATUSES, day, number, person
+from domain.vocabulary import (
+    ELIGIBILITY_CHECKS,
+    NOMINATION_STATUSES,
+    business_day,
+    day,
+    number,
+    person,
+)
 
 # A nomination may be withdrawn or corrected while it can still reach, or is on, the list.
 CHANGEABLE = (NominationStatus.REGISTERED, NominationStatus.STANDING, NominationStatus.LISTED)
@@ -122,7 +129,7 @@ def _register_rows(state: PlanState, c: RegisterCandidate | RegisterCandidates,
                   f"Mã đề cử {row.nomination_id} đã được dùng cho "
                   f"{who(state.nominations[row.nomination_id])}")
         dates_ok = check_candidate(v, f"{at}candidate.", p, term_start=state.term_start,
-                                   today=now.date())
+                                   today=business_day(now))
         other = known.same(p, row.position_group)
         if other is not None:
             v.add(f"{at}candidate", "already_nominated",
@@ -141,7 +148,7 @@ def _register_rows(state: PlanState, c: RegisterCandidate | RegisterCandidates,
         found = check_eligibility(p, row.candidate_group, term_start=state.term_start,
                                   term_months=state.procedure.term_months,
                                   rules=state.procedure.eligibility,
-                                  on=now.date()) if dates_ok else ()
+                                  on=business_day(now)) if dates_ok else ()
         _check_blocking(state, v, f"{at}candidate", p, found)
         checks.append(found)
     _check_list_size(state, rows, v, "registrations" if batch else "position_group")
@@ -278,7 +285,7 @@ def correct(state: PlanState, c: CorrectRegistration, now: datetime) -> list[Dom
     check_reason(v, "reason", c.reason, what="Lý do đính chính")
     p = c.candidate
     dates_ok = check_candidate(v, "candidate.", p, term_start=state.term_start,
-                               today=now.date())
+                               today=business_day(now))
     if nomination is None or not dates_ok:
         v.raise_if_any()
     assert nomination is not None
@@ -292,7 +299,7 @@ def correct(state: PlanState, c: CorrectRegistration, now: datetime) -> list[Dom
               f"{state.procedure.position_group_title(nomination.position_group)}")
     found = check_eligibility(p, nomination.candidate_group, term_start=state.term_start,
                               term_months=state.procedure.term_months,
-                              rules=state.procedure.eligibility, on=now.date())
+                              rules=state.procedure.eligibility, on=business_day(now))
     _check_blocking(state, v, "candidate", p, found)
     v.raise_if_any()
     common = base(c, state.plan_id, now)

@@ -622,6 +622,13 @@ def percent(value: Fraction | float | int, digits: int = 1) -> str:
     return f"{sign}{text}%"
 
 
+def business_day(moment: datetime) -> date:
+    """The calendar day ``moment`` falls on in Vietnam. Every day a rule compares with (today,
+    for "not in the future", an eligibility check's date) is a Vietnamese day: from midnight
+    to 07:00 there, the clock's UTC date is still yesterday's."""
+    return moment.astimezone(VIETNAM).date()
+
+
 def day(value: date) -> str:
     """date(2025, 5, 5) -> "05/05/2025"."""
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"

@@ -5,6 +5,7 @@ the procedure requires, the list vote and its surplus bounds), and who may do wh
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -78,6 +79,17 @@ def test_a_congress_opens_once_and_not_in_the_future() -> None:
                   field="opens_on", rule="not_in_future")
     then_rejected(given(), open_congress(kind="hội nghị"), field="kind", rule="one_of")
     then_rejected(given(), open_congress(summoned=0), field="summoned", rule="range")
+
+
+def test_today_is_the_day_in_vietnam_not_the_clocks_utc_day() -> None:
+    """At 00:30 on 1 June in Vietnam the UTC clock still reads 31 May: a congress opening
+    that day is today, not in the future; 2 June still is."""
+    half_past_midnight = datetime(2025, 5, 31, 17, 30, tzinfo=UTC)  # 00:30, 1 June, UTC+7
+    opened = one(when(given(), open_congress(opens_on=date(2025, 6, 1)),
+                      now=half_past_midnight), CongressOpened)
+    assert opened.opens_on == date(2025, 6, 1)
+    then_rejected(given(), open_congress(opens_on=date(2025, 6, 2)), field="opens_on",
+                  rule="not_in_future", now=half_past_midnight)
 
 
 # --- rounds -----------------------------------------------------------------------------------
