@@ -140,9 +140,10 @@ def test_opening_is_rejected(changes: dict[str, object], field: str, rule: str) 
 def test_a_procedure_not_yet_in_force_cannot_be_used() -> None:
     command = open_plan(procedure_id="directive-45-2025")  # in force from 2025-04-14
 
+    # The day in force is Vietnam's: it begins at 17:00 UTC the day before.
     then_rejected(given(), command, field="procedure", rule="not_in_force",
-                  now=datetime(2025, 4, 13, 23, 0, tzinfo=UTC))
-    assert when(given(), command, now=datetime(2025, 4, 14, 8, 0, tzinfo=UTC))
+                  now=datetime(2025, 4, 13, 16, 59, tzinfo=UTC))  # 23:59 on the 13th there
+    assert when(given(), command, now=datetime(2025, 4, 13, 17, 0, tzinfo=UTC))
 
 
 def test_an_opened_plan_cannot_be_opened_again() -> None:
