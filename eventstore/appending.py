@@ -38,7 +38,6 @@ from eventstore.hashing import (
 from eventstore.heads import HeadCache, read_heads
 from eventstore.idempotency import original_result
 from eventstore.model import NO_STREAM, NewEvent, RecordedEvent
-from eventstore.rows import loads
 
 # Positions are drawn in the caller's order (the global log keeps a transaction's events in
 # it), but rows go into the unique index sorted by (stream, version): two appends that collide
@@ -172,7 +171,7 @@ async def append_on(
 
     recorded_at = datetime.now(UTC)
     try:
-        columns = _chain(batch, expected_versions, links, recorded_at)
+        columns, openings = _chain(batch, expected_versions, links, recorded_at)
     except ValueError as error:  # text that is not UTF-8, an int too long to write out
         detail = (f"{type(error).__name__}: {error.reason}"
                   if isinstance(error, UnicodeEncodeError) else str(error))
@@ -191,7 +190,7 @@ async def append_on(
     except _VALUE_ERRORS as error:
         raise _refused(error, batch) from None  # the driver's message may quote the value
     positions = sorted(r[0] for r in rows)
-    versions, previous, hashes, openings = columns[1], columns[10], columns[11], columns[12]
+    versions, previous, hashes = columns[1], columns[10], columns[11]
     recorded = [
         RecordedEvent(
             position=positions[n], stream_id=e.stream_id, stream_version=versions[n],
@@ -199,7 +198,7 @@ async def append_on(
             data=e.data, metadata=e.metadata, occurred_at=e.occurred_at,
             recorded_at=recorded_at, correlation_id=e.correlation_id,
             previous_hash=previous[n], hash=hashes[n],
-            openings=None if openings[n] is None else loads(openings[n]),
+            openings=openings[n],
         )
         for n, e in enumerate(batch)
     ]
@@ -212,22 +211,24 @@ async def append_on(
 def _chain(
     batch: list[NewEvent], expected: Mapping[str, int], head_hashes: dict[str, str],
     recorded_at: datetime,
-) -> list[Any]:
-    """The INSERT's parameters, with each event's version and hash linked to its stream's.
+) -> tuple[list[Any], list[dict[str, Any] | None]]:
+    """The INSERT's parameters, with each event's version and hash linked to its stream's,
+    and each event's openings (its committed values, as the RecordedEvent carries them).
     Data and metadata are encoded once, for the hash and for the stored bytes alike."""
     version = dict(expected)
     last = dict(head_hashes)
     recorded = utc_iso(recorded_at)
     cols: list[list[Any]] = [[] for _ in range(12)]
+    opened: list[dict[str, Any] | None] = []
     for e in batch:
         version[e.stream_id] += 1
-        opening = None
+        openings = None
         if e.private_fields:
             hashed, openings = seal(e.data, e.private_fields)
             data = dumps(hashed)
-            opening = None if openings is None else dumps(openings).encode()
         else:
             data = dumps(e.data)
+        opened.append(openings)
         metadata = dumps(e.metadata)
         canonical = canonical_from_encoded(
             event_id=e.event_id, stream_id=e.stream_id, stream_version=version[e.stream_id],
@@ -239,11 +240,12 @@ def _chain(
         # Stored as the very bytes hashed (the canonical encoding, UTF-8).
         row = (e.stream_id, version[e.stream_id], e.event_id, e.event_type, e.schema_version,
                data.encode(), metadata.encode(), e.correlation_id, e.occurred_at,
-               last[e.stream_id], digest, opening)
+               last[e.stream_id], digest,
+               None if openings is None else dumps(openings).encode())
         for col, value in zip(cols, row, strict=True):
             col.append(value)
         last[e.stream_id] = digest
-    return [*cols[:9], recorded_at, *cols[9:]]
+    return [*cols[:9], recorded_at, *cols[9:]], opened
 
 
 async def _conflict(

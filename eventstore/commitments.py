@@ -87,11 +87,11 @@ def hashed_form(data: Any, openings: Any) -> Any:
     return hashed
 
 
-def opening_problems(hashed: Any, openings: Any, *, redacted: bool = False) -> list[str]:
-    """What is wrong with ``openings`` (a stored or exported document, or None) for the hashed
-    data ``hashed``: an opening whose value is not the committed one, an opening of nothing
-    committed, and, unless ``redacted`` (an export that leaves values out on purpose), a
-    commitment with no opening. Empty: they agree."""
+def opening_problems(hashed: Any, openings: Any) -> list[str]:
+    """What is wrong with the stored ``openings`` (a document, or None) for the hashed data
+    ``hashed``: an opening whose value is not the committed one, an opening of nothing
+    committed, a commitment with no opening. Empty: they agree. (An export that leaves values
+    out on purpose is checked by the auditor's rule, audit/spec.py.)"""
     committed = hashed.get(COMMITMENTS) if isinstance(hashed, dict) else None
     if committed is None and openings is None:
         return []
@@ -100,8 +100,7 @@ def opening_problems(hashed: Any, openings: Any, *, redacted: bool = False) -> l
             and all(isinstance(v, str) for v in committed.values())):
         return [f"{COMMITMENTS} is not an object of hex commitments"]
     if openings is None:
-        return [] if redacted else [
-            f"no opening for the committed fields {sorted(committed or ())}"]
+        return [f"no opening for the committed fields {sorted(committed or ())}"]
     if not isinstance(openings, dict):
         return ["the openings are not an object"]
     problems = []
@@ -122,18 +121,20 @@ def opening_problems(hashed: Any, openings: Any, *, redacted: bool = False) -> l
         if not agrees:
             problems.append(f"the value of {name!r} is not the one committed to")
     missing = sorted(set(committed or ()) - set(openings))
-    if missing and not redacted:
+    if missing:
         problems.append(f"no opening for the committed fields {missing}")
     return problems
 
 
-_MARK = f'"{COMMITMENTS}":'.encode()
+#: Stored data that holds commitments contains these bytes (the key as canonical JSON writes
+#: it): rows without them and without openings need no further check.
+COMMITMENTS_MARK = f'"{COMMITMENTS}":'.encode()
 
 
 def stored_opening_problems(data: bytes, openings: bytes | None) -> list[str]:
     """``opening_problems`` for a stored row: its data and openings as stored bytes. Rows
     with neither commitments nor openings (most) cost one substring search."""
-    if openings is None and _MARK not in data:
+    if openings is None and COMMITMENTS_MARK not in data:
         return []
     try:
         hashed = json.loads(data)

@@ -26,13 +26,12 @@ import asyncio
 import hashlib
 from typing import Any
 
-from eventstore.commitments import COMMITMENTS, stored_opening_problems
+from eventstore.commitments import COMMITMENTS_MARK, stored_opening_problems
 from eventstore.hashing import GENESIS_HASH
 from eventstore.model import VerificationReport
 from eventstore.progress import Progress, Reporter
 
 STREAMS_PER_PASS = 2_000_000
-_MARK = f'"{COMMITMENTS}":'.encode()
 
 # PostgreSQL spells out the fixed parts of each event's canonical encoding (``hashing.
 # canonical_from_encoded``: the same keys in the same order, strings quoted by to_json with the
@@ -125,7 +124,7 @@ _SLICE = 250
 
 def _check(rows: Any, state: _Pass) -> bool:
     heads, last_position = state.heads, state.last_position
-    sha256, fromhex, genesis, mark = hashlib.sha256, bytes.fromhex, GENESIS_HASH, _MARK
+    sha256, fromhex, genesis, mark = hashlib.sha256, bytes.fromhex, GENESIS_HASH, COMMITMENTS_MARK
     for (position, stream_id, version, previous_hash, stored_hash,
          head, data, middle, metadata, tail, openings) in rows:
         known = heads.get(stream_id)
