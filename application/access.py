@@ -11,7 +11,6 @@ from application.context import Context
 from application.principal import Principal
 from domain.access import Operation
 from domain.people import Actor
-from domain.vocabulary import VIETNAM
 
 
 async def acting(ctx: Context, principal: Principal, operation: Operation,
@@ -23,7 +22,7 @@ async def acting(ctx: Context, principal: Principal, operation: Operation,
 
     if principal.operator:  # the installation's own: no organization's post to look up
         return principal.acting(operation, organization_id, ParentsView({}))
-    day = ctx.clock().astimezone(VIETNAM).date()
+    day = ctx.today()
     organizations = [g.organization_id for g in principal.grants]
     if organization_id is not None:
         organizations.append(organization_id)
@@ -40,7 +39,7 @@ async def readable(ctx: Context, principal: Principal, operation: Operation,
 
     if principal.operator:
         return set()
-    day = ctx.clock().astimezone(VIETNAM).date()
+    day = ctx.today()
     view = await registry_view(ctx, day, [*organization_ids,
                                           *(g.organization_id for g in principal.grants)])
     return {o for o in set(organization_ids)

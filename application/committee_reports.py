@@ -24,7 +24,7 @@ from application.principal import Principal
 from application.reports import behind, parse_share, share_text
 from domain.access import Operation
 from domain.errors import Violation
-from domain.vocabulary import VIETNAM, label, percent
+from domain.vocabulary import label, percent
 
 MEASURES = ("women", "under_40", "ethnic_minority", "first_time")
 #: How the footnote names each measure ("có tỷ lệ ... trên 1/3").
@@ -147,7 +147,7 @@ async def committees(ctx: Context, principal: Principal, *, organization_id: str
                 + "; ".join(f"{m} ({label('measure', m)})" for m in MEASURES))),))
     shares = [(m, parse_share(text, option)) for m, text, option in thresholds]
     until = parse_day(deadline, deadline_field)
-    on = day or ctx.clock().astimezone(VIETNAM).date()
+    on = day or ctx.today()
     org = organization_id.strip()
     if not org or not await rm.organization_known(ctx.engine, org, on):
         raise Rejected((Violation(field=organization_field, rule="unknown_organization", message=(

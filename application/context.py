@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
+
+from domain.vocabulary import business_day
 
 if TYPE_CHECKING:
     from application.plans import PlanService
@@ -33,6 +35,11 @@ class Context:
         if callable(self.plans_source):
             self.plans_source = self.plans_source()
         return self.plans_source
+
+    def today(self) -> date:
+        """The day it is in Vietnam by this context's clock: the day every rule and every
+        view of the organization tree is taken on (domain.vocabulary.business_day)."""
+        return business_day(self.clock())
 
     @property
     def store(self) -> Any:

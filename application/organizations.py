@@ -12,7 +12,7 @@ from application.context import Context
 from application.principal import Principal
 from domain.access import Operation
 from domain.registry import OrgVersion
-from domain.vocabulary import VIETNAM, label
+from domain.vocabulary import label
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,9 +44,6 @@ def view_of(v: OrgVersion) -> OrganizationView:
                             ended=v.ended, successors=tuple(v.successors))
 
 
-def today(ctx: Context) -> date:
-    return ctx.clock().astimezone(VIETNAM).date()
-
 
 async def organizations_on(ctx: Context, principal: Principal, day: date | None = None, *,
                            parent_id: str | None = None,
@@ -56,7 +53,7 @@ async def organizations_on(ctx: Context, principal: Principal, day: date | None 
     from application.registry import tree_as_of
 
     await acting(ctx, principal, Operation.READ_REGISTRY, parent_id)
-    tree = await tree_as_of(ctx, day or today(ctx))
+    tree = await tree_as_of(ctx, day or ctx.today())
     return [view_of(v) for _, v in sorted(tree.items())
             if (parent_id is None or v.parent_id == parent_id)
             and (v.active or not active_only)]
@@ -69,7 +66,7 @@ async def organization_details(ctx: Context, principal: Principal, organization_
     from application.registry import children_of, organization_history
 
     await acting(ctx, principal, Operation.READ_REGISTRY, organization_id)
-    when = day or today(ctx)
+    when = day or ctx.today()
     history = await organization_history(ctx, organization_id)
     current = next((v for v in history if v.covers(when)), None)
     children = await children_of(ctx, organization_id, when)

@@ -41,7 +41,7 @@ from domain.people import Actor, Candidate, CandidateGroup, Organization
 from domain.plan import Nomination, PlanPhase, PlanState
 from domain.plan_terms import Vote
 from domain.text import nfc
-from domain.vocabulary import VIETNAM, label, person
+from domain.vocabulary import label, person
 from reads.plans import load_plan, plan_view
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ async def open_plan(ctx: Context, principal: Principal, plan: PlanFile, *,
                                   message=str(exc)),)) from None
     # The organization, its level and its superior committee as the registry has them today:
     # never as a plan file says.
-    day = ctx.clock().astimezone(VIETNAM).date()
+    day = ctx.today()
     organization: Organization = await organization_on(ctx, plan.organization_id, day)
     await superior_of(ctx, plan.organization_id, day)
     if plan.organization_name is not None and nfc(plan.organization_name) != organization.name:

@@ -40,7 +40,6 @@ from application.files import Minutes, read_candidates, read_plan
 from application.principal import OPERATOR, Principal
 from domain.people import CandidateGroup, Role
 from domain.plan import PlanPhase, PlanState
-from domain.vocabulary import VIETNAM
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ORGANIZATION = "org-xa-doi-may"
@@ -365,7 +364,7 @@ async def congress(ctx: Context, cast: Cast, plan_id: str, say: Narrator) -> Non
     from application import congress as c
     from application.preparation import load
 
-    opening = ctx.clock().astimezone(VIETNAM).date()
+    opening = ctx.today()
     opened = await c.open_congress(ctx, cast.department, plan_id, kind="delegates",
                                    summoned=DELEGATES, opens_on=opening, key=_key("dh-open"))
     say.line(f"8. {opened.summary}")

@@ -153,7 +153,6 @@ ROLES = [Role.ORGANIZATION_DEPARTMENT, Role.APPRAISAL_AGENCY, Role.SUPERIOR_STAN
 async def test_every_role_operation_and_scope_through_http(
         http: httpx.AsyncClient, ctx: Context, world: World) -> None:
     from application.audit import seal
-    from application.organizations import today
     from application.registry import registry_view
     from application.reports import catch_up
 
@@ -198,7 +197,7 @@ async def test_every_role_operation_and_scope_through_http(
             grant = Grant(role=role, organization_id=organization,
                           agency=AGENCY if role is Role.APPRAISAL_AGENCY else None)
             people[(role, scope)] = (login, (grant,))
-    view = await registry_view(ctx, today(ctx), [commune, outside, PROVINCE, OTHER_PROVINCE])
+    view = await registry_view(ctx, ctx.today(), [commune, outside, PROVINCE, OTHER_PROVINCE])
     setup = Setup(plan=plan, org=commune, victim=victim)
 
     cases = refused = permitted = invalid = shown = hidden = redacted = 0
