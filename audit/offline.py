@@ -24,7 +24,7 @@ from audit.spec import (
     opening_problems,
     parse_note,
 )
-from audit.verifier import LedgerVerifier, Report, parse_event_line, parse_line
+from audit.verifier import EVENT_KEYS, LedgerVerifier, Report, parse_event_line, parse_line
 
 HEADER, CHECKPOINTS, EVENTS = "header.json", "checkpoints.jsonl", "events.jsonl"
 
@@ -197,9 +197,8 @@ def verify_trail_proofs(document: object, keys: dict[str, bytes]) -> tuple[int, 
     return proven, problems
 
 
-RECORD_KEYS = frozenset(("position", "stream_id", "stream_version", "event_id", "event_type",
-                         "schema_version", "data", "metadata", "occurred_at", "recorded_at",
-                         "correlation_id", "previous_hash", "hash", "openings"))
+#: A trail's record: an export line's event fields, without the ledger's.
+RECORD_KEYS = EVENT_KEYS - {"ledger_seq", "ledger_hash"}
 
 
 @dataclass(frozen=True, kw_only=True)

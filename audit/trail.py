@@ -23,7 +23,8 @@ from eventstore.ledger_reads import (
 )
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
-from reads.trail import Trail, nomination_trail
+from reads.plans import check_aware
+from reads.trail import Trail, trail_from
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -64,10 +65,11 @@ async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nominatio
     ``as_of_date``, a business date: see reads/plans.py) with its two verdicts. Raises
     ``reads.errors.CorruptRecord`` for a stored event that cannot be read. ``redacted``: for
     a reader outside the plan's scope (module doc)."""
-    trail = await nomination_trail(store, nomination_id, as_of=as_of, as_of_date=as_of_date)
+    check_aware(as_of)
+    stream = await store.read_stream(nomination_stream(nomination_id), as_of=as_of)
+    trail = await trail_from(store, nomination_id, stream, as_of=as_of, as_of_date=as_of_date)
     shown = {e.position for e in trail.entries}
-    records = tuple(trail_record(e, redacted=redacted) for e in await store.read_stream(
-        nomination_stream(nomination_id), as_of=as_of) if e.position in shown)
+    records = tuple(trail_record(e, redacted=redacted) for e in stream if e.position in shown)
     if redacted:
         trail = _without_personal_data(trail)
     last = trail.entries[-1]

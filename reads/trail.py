@@ -73,8 +73,16 @@ async def nomination_trail(store: PostgresEventStore, nomination_id: str, *,
     """The nomination's events (recorded by ``as_of``, happened by ``as_of_date``), each
     described in Vietnamese, with the verdict on its stream's hash chain."""
     check_aware(as_of)
+    recorded = await store.read_stream(nomination_stream(nomination_id), as_of=as_of)
+    return await trail_from(store, nomination_id, recorded, as_of=as_of, as_of_date=as_of_date)
+
+
+async def trail_from(store: PostgresEventStore, nomination_id: str,
+                     recorded: list[RecordedEvent], *, as_of: datetime | None = None,
+                     as_of_date: date | None = None) -> Trail:
+    """``nomination_trail`` from the nomination's stream already read (as recorded by
+    ``as_of``), for a caller that needs the events themselves too."""
     stream = nomination_stream(nomination_id)
-    recorded = await store.read_stream(stream, as_of=as_of)
     if not recorded:
         raise NominationNotFound(_not_found(nomination_id, as_of, as_of_date))
     first = decode_in_place(recorded[0])
