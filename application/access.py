@@ -7,7 +7,7 @@ as the registry has it today, and returns the actor the domain records in the ev
 
 from __future__ import annotations
 
-from application.context import Context
+from application.context import Context, today
 from application.principal import Principal
 from domain.access import Operation
 from domain.people import Actor
@@ -22,7 +22,7 @@ async def acting(ctx: Context, principal: Principal, operation: Operation,
 
     if principal.operator:  # the installation's own: no organization's post to look up
         return principal.acting(operation, organization_id, ParentsView({}))
-    day = ctx.today()
+    day = today(ctx)
     organizations = [g.organization_id for g in principal.grants]
     if organization_id is not None:
         organizations.append(organization_id)
@@ -39,7 +39,7 @@ async def readable(ctx: Context, principal: Principal, operation: Operation,
 
     if principal.operator:
         return set()
-    day = ctx.today()
+    day = today(ctx)
     view = await registry_view(ctx, day, [*organization_ids,
                                           *(g.organization_id for g in principal.grants)])
     return {o for o in set(organization_ids)

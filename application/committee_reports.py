@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from application.access import readable
-from application.context import Context
+from application.context import Context, today
 from application.errors import Rejected
 from application.principal import Principal
 from application.reports import behind, parse_share, share_text
@@ -147,7 +147,7 @@ async def committees(ctx: Context, principal: Principal, *, organization_id: str
                 + "; ".join(f"{m} ({label('measure', m)})" for m in MEASURES))),))
     shares = [(m, parse_share(text, option)) for m, text, option in thresholds]
     until = parse_day(deadline, deadline_field)
-    on = day or ctx.today()
+    on = day or today(ctx)
     org = organization_id.strip()
     if not org or not await rm.organization_known(ctx.engine, org, on):
         raise Rejected((Violation(field=organization_field, rule="unknown_organization", message=(

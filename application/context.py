@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.vocabulary import business_day
 
@@ -36,11 +36,6 @@ class Context:
             self.plans_source = self.plans_source()
         return self.plans_source
 
-    def today(self) -> date:
-        """The day it is in Vietnam by this context's clock: the day every rule and every
-        view of the organization tree is taken on (domain.vocabulary.business_day)."""
-        return business_day(self.clock())
-
     @property
     def store(self) -> Any:
         return self.db.store
@@ -48,3 +43,16 @@ class Context:
     @property
     def engine(self) -> Any:
         return self.db.engine
+
+
+class Clocked(Protocol):
+    """Anything with the clock of a context: the whole ``Context``, or the narrower ones a
+    report or a test builds with only what its use case takes."""
+
+    def clock(self) -> datetime: ...
+
+
+def today(ctx: Clocked) -> date:
+    """The day it is in Vietnam by the context's clock: the day every rule and every view of
+    the organization tree is taken on (domain.vocabulary.business_day)."""
+    return business_day(ctx.clock())

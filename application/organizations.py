@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from application.access import acting
-from application.context import Context
+from application.context import Context, today
 from application.principal import Principal
 from domain.access import Operation
 from domain.registry import OrgVersion
@@ -53,7 +53,7 @@ async def organizations_on(ctx: Context, principal: Principal, day: date | None 
     from application.registry import tree_as_of
 
     await acting(ctx, principal, Operation.READ_REGISTRY, parent_id)
-    tree = await tree_as_of(ctx, day or ctx.today())
+    tree = await tree_as_of(ctx, day or today(ctx))
     return [view_of(v) for _, v in sorted(tree.items())
             if (parent_id is None or v.parent_id == parent_id)
             and (v.active or not active_only)]
@@ -66,7 +66,7 @@ async def organization_details(ctx: Context, principal: Principal, organization_
     from application.registry import children_of, organization_history
 
     await acting(ctx, principal, Operation.READ_REGISTRY, organization_id)
-    when = day or ctx.today()
+    when = day or today(ctx)
     history = await organization_history(ctx, organization_id)
     current = next((v for v in history if v.covers(when)), None)
     children = await children_of(ctx, organization_id, when)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import procedures
 from application.access import acting
-from application.context import Context
+from application.context import Context, today
 from application.errors import NominationNotFound, PlanNotFound, Rejected
 from application.principal import Principal
 from application.results import Recorded
@@ -173,7 +173,7 @@ async def open_plan(ctx: Context, principal: Principal, plan: PlanFile, *,
                                   message=str(exc)),)) from None
     # The organization, its level and its superior committee as the registry has them today:
     # never as a plan file says.
-    day = ctx.today()
+    day = today(ctx)
     organization: Organization = await organization_on(ctx, plan.organization_id, day)
     await superior_of(ctx, plan.organization_id, day)
     if plan.organization_name is not None and nfc(plan.organization_name) != organization.name:

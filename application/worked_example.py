@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from application.context import Context
+from application.context import Context, today
 from application.errors import Forbidden, Rejected
 from application.files import Minutes, read_candidates, read_plan
 from application.principal import OPERATOR, Principal
@@ -364,7 +364,7 @@ async def congress(ctx: Context, cast: Cast, plan_id: str, say: Narrator) -> Non
     from application import congress as c
     from application.preparation import load
 
-    opening = ctx.today()
+    opening = today(ctx)
     opened = await c.open_congress(ctx, cast.department, plan_id, kind="delegates",
                                    summoned=DELEGATES, opens_on=opening, key=_key("dh-open"))
     say.line(f"8. {opened.summary}")

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from application.context import Context
+from application.context import Context, today
 from application.principal import OPERATOR, Grant
 from domain.access import Operation, may
 from domain.people import Role
@@ -197,7 +197,7 @@ async def test_every_role_operation_and_scope_through_http(
             grant = Grant(role=role, organization_id=organization,
                           agency=AGENCY if role is Role.APPRAISAL_AGENCY else None)
             people[(role, scope)] = (login, (grant,))
-    view = await registry_view(ctx, ctx.today(), [commune, outside, PROVINCE, OTHER_PROVINCE])
+    view = await registry_view(ctx, today(ctx), [commune, outside, PROVINCE, OTHER_PROVINCE])
     setup = Setup(plan=plan, org=commune, victim=victim)
 
     cases = refused = permitted = invalid = shown = hidden = redacted = 0
