@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from audit.spec import (
     HEX64,
+    PERSONAL_EVENTS,
+    ZERO_HASH,
     Note,
     event_hash,
     inclusion_valid,
@@ -211,21 +214,26 @@ class RecordsCheck:
     withheld_events: int
     withheld_values: int
     problems: list[str]
-    present: bool = True  # False: an export made before trails carried their records
 
 
 def verify_trail_records(document: object) -> RecordsCheck:
-    """The ``records`` of a trail's JSON export: each event's hash recomputed from its fields
-    (audit/README.md), each opening against its commitment (none in a redacted trail), the
-    versions of the stream in order and linked by ``previous_hash``; and every event the
-    inclusion proofs prove is one of these records, with the same hash."""
-    if isinstance(document, dict) and "records" not in document:
-        return RecordsCheck(recomputed=0, withheld_events=0, withheld_values=0, problems=[],
-                            present=False)
+    """The ``records`` of a trail's JSON export (audit/README.md "Trails"), so that nothing
+    the document shows rests on the exporter's word:
+
+    - the records are the nomination's stream from its first version, in order, each linked
+      to the one before by ``previous_hash``;
+    - each event's hash is recomputed from its fields, and each opening checked against its
+      commitment (a redacted trail shows commitments only);
+    - data is withheld whole only in a redacted trail and only for an event that holds a
+      person's details (``PERSONAL_EVENTS``): one stored before its fields were committed to;
+    - every record is proven by the inclusion proofs, and every proof is of a record;
+    - the trail's readable ``entries`` and ``full_name`` say what the records say."""
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
-        return RecordsCheck(recomputed=0, withheld_events=0, withheld_values=0,
-                            problems=["records is not a list"])
+        return RecordsCheck(recomputed=0, withheld_events=0, withheld_values=0, problems=[
+            "records: missing or not a list, so the content shown cannot be checked against "
+            "the hashes (export the trail again)"])
     redacted = document.get("redacted") is True
+    stream = f"nomination-{document.get('nomination_id')}"
     records, problems = document["records"], []
     recomputed = withheld_events = withheld_values = 0
     hashes: dict[Any, Any] = {}
@@ -240,15 +248,21 @@ def verify_trail_records(document: object) -> RecordsCheck:
                  f"v{record['stream_version']})"
         if type(record["position"]) is int:
             hashes[record["position"]] = record["hash"]
-        if previous is not None and (
-                record["stream_id"] != previous["stream_id"]
-                or record["stream_version"] != previous["stream_version"] + 1
-                or record["previous_hash"] != previous["hash"]):
+        if record["stream_id"] != stream:
+            problems.append(f"{where}: not of this trail's nomination ({stream})")
+        if n == 0 and (record["stream_version"] != 1 or record["previous_hash"] != ZERO_HASH):
+            problems.append(f"{where}: the trail does not start at the stream's first version")
+        elif n > 0 and (previous is None
+                        or record["stream_version"] != previous["stream_version"] + 1
+                        or record["previous_hash"] != previous["hash"]):
             problems.append(f"{where}: does not follow the record before it in its stream")
         previous = record
         if record["data"] is None:
             if not redacted or record["openings"] is not None:
                 problems.append(f"{where}: data is withheld in a trail that is not redacted")
+            elif record["event_type"] not in PERSONAL_EVENTS:
+                problems.append(f"{where}: data is withheld, but a {record['event_type']} "
+                                "holds no personal details")
             withheld_events += 1
             continue
         try:
@@ -260,15 +274,86 @@ def verify_trail_records(document: object) -> RecordsCheck:
             continue
         found, left_out = opening_problems(record["data"], record["openings"])
         problems += [f"{where}: opening mismatch: {p}" for p in found]
+        if left_out and not redacted:
+            problems.append(f"{where}: {left_out} committed value(s) left out of a trail that "
+                            "is not redacted")
         withheld_values += left_out
         recomputed += not found
-    block = document.get("inclusion_proofs")
-    for item in block.get("events", []) if isinstance(block, dict) else []:
-        position = item.get("position") if isinstance(item, dict) else None
-        if type(position) is not int or hashes.get(position) != item.get("hash"):
-            problems.append(f"inclusion_proofs: position {item.get('position')} proves a hash "
-                            "that no record has")
+    problems += _proofs_of_records(document.get("inclusion_proofs"), hashes)
+    problems += _entries_problems(document, records, redacted)
     if not records:
         problems.append("records: no event")
     return RecordsCheck(recomputed=recomputed, withheld_events=withheld_events,
                         withheld_values=withheld_values, problems=problems)
+
+
+def _proofs_of_records(block: object, hashes: dict[Any, Any]) -> list[str]:
+    """Every proof is of a record with its hash, and every record is proven: a record the
+    signed checkpoint does not cover rests on the exporter's word alone. (No proofs at all is
+    ``verify_trail_proofs``'s finding.)"""
+    if not isinstance(block, dict) or not isinstance(block.get("events"), list):
+        return []
+    problems, proven = [], set()
+    for item in block["events"]:
+        position = item.get("position") if isinstance(item, dict) else None
+        if type(position) is not int or hashes.get(position) != item.get("hash"):
+            problems.append(f"inclusion_proofs: position {position} proves a hash that no "
+                            "record has")
+        else:
+            proven.add(position)
+    problems += [f"records: position {position} is not proven by the signed checkpoint "
+                 "(recorded after it: seal the ledger and export the trail again)"
+                 for position in hashes if position not in proven]
+    return problems
+
+
+#: What a trail's entry repeats of its record: (entry field, record field).
+_ENTRY_FIELDS = (("position", "position"), ("version", "stream_version"),
+                 ("event_type", "event_type"), ("hash", "hash"))
+
+
+def _entries_problems(document: dict[str, Any], records: list[Any],
+                      redacted: bool) -> list[str]:
+    """The readable part of the trail (``entries``, ``full_name``, ``plan_id``) against the
+    records whose hashes were checked: one entry per record, naming the same event, moments
+    and actor; the name and plan those of the registration (unless redacted)."""
+    entries = document.get("entries")
+    if not isinstance(entries, list) or len(entries) != len(records):
+        return ["entries: not one entry per record"]
+    problems = []
+    for n, (entry, record) in enumerate(zip(entries, records, strict=True)):
+        if not isinstance(entry, dict) or not isinstance(record, dict):
+            problems.append(f"entries[{n}]: not an entry")
+            continue
+        actor = _object(_object(record.get("data")).get("actor")) or None
+        differs = [name for name, field in _ENTRY_FIELDS if entry.get(name) != record.get(field)]
+        differs += [name for name in ("occurred_at", "recorded_at")
+                    if not _same_instant(entry.get(name), record.get(name))]
+        if actor is not None:
+            differs += [name for name, field in (("actor", "user_id"), ("role", "role"),
+                                                 ("organization_id", "organization_id"))
+                        if entry.get(name) != actor.get(field)]
+        if differs:
+            problems.append(f"entries[{n}]: {', '.join(differs)} differ from records[{n}]")
+    first = _object(records[0] if records else None)
+    data = _object(first.get("data"))
+    if "plan_id" in data and document.get("plan_id") != data["plan_id"]:
+        problems.append("plan_id: not the plan of the registration in records[0]")
+    candidate = data.get("candidate") or _object(
+        _object(first.get("openings")).get("candidate")).get("value")
+    if not redacted and isinstance(candidate, dict) \
+            and document.get("full_name") != candidate.get("full_name"):
+        problems.append("full_name: not the name registered in records[0]")
+    return problems
+
+
+def _object(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: the document is untrusted input."""
+    return value if isinstance(value, dict) else {}
+
+
+def _same_instant(shown: object, recorded: object) -> bool:
+    try:
+        return datetime.fromisoformat(str(shown)) == datetime.fromisoformat(str(recorded))
+    except ValueError:
+        return False

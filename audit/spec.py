@@ -72,6 +72,14 @@ def canonical_event(event: dict[str, Any]) -> bytes:
     return dumps({name: event[name] for name in EVENT_FIELDS}).encode()
 
 
+#: The events that hold a person's details (the domain's ``PRIVATE_FIELDS``), named here so
+#: that the auditor's tools depend on nothing else: an event of these types stored before its
+#: fields were committed to is the only one a redacted trail or export may withhold whole.
+PERSONAL_EVENTS = frozenset({
+    "CandidateRegistered", "CandidateWithdrawn", "RegistrationCorrected", "EligibilityChecked",
+    "FindingRecorded", "NominationExcluded",
+})
+
 #: The key, in an event's ``data``, of its commitments to the fields left out of the hash.
 COMMITMENTS = "_commitments"
 _COMMITMENT_DOMAIN = b"nhansu.commitment/v1\n"

@@ -86,11 +86,12 @@ async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nominatio
 def trail_record(event: RecordedEvent, *, redacted: bool) -> dict[str, Any]:
     """The event as its hash covers it: ``data`` with its commitments (``hashed_form``) and,
     unless ``redacted``, the openings of their values. An event stored in clear before its
-    fields were committed to cannot be shown in part: redacted, its data is withheld
-    (``null``) and only its inclusion in the signed tree can be checked."""
+    fields were committed to (before revision 0005, or before a field was made private)
+    cannot be shown in part: redacted, its data is withheld (``null``) and only its inclusion
+    in the signed tree can be checked."""
     data: dict[str, Any] | None = hashed_form(event.data, event.openings)
-    if redacted and event.openings is None and any(
-            name in event.data for name in private_fields(event.event_type)):
+    if redacted and data is not None and any(
+            name in data for name in private_fields(event.event_type)):
         data = None
     return {"position": event.position, "stream_id": event.stream_id,
             "stream_version": event.stream_version, "event_id": event.event_id,

@@ -439,7 +439,7 @@ def audit_verify_trail(
                           "recomputed": records.recomputed,
                           "withheld_events": records.withheld_events,
                           "withheld_values": records.withheld_values,
-                          "records_present": records.present, "problems": check.problems})
+                          "problems": check.problems})
     elif check.problems:
         output.say((f"Hồ sơ KHÔNG hợp lệ ({number(len(check.problems))} lỗi):", "bold red"))
         for problem in check.problems:
@@ -447,12 +447,8 @@ def audit_verify_trail(
     else:
         output.say((f"Bằng chứng bao hàm hợp lệ: {number(check.proven)} sự kiện nằm trong cây "
                     "Merkle của điểm chốt có chữ ký.", "green"))
-        if records.present:
-            output.say(f"Nội dung: mã băm của {number(records.recomputed)} sự kiện được tính lại "
-                       "từ chính nội dung trong hồ sơ, khớp.")
-        else:
-            output.say("Hồ sơ này không kèm nội dung để tính lại mã băm (xuất trước phiên bản "
-                       "có «records»): chỉ kiểm tra được bằng chứng bao hàm.")
+        output.say(f"Nội dung: mã băm của {number(records.recomputed)} sự kiện được tính lại "
+                   "từ chính nội dung trong hồ sơ, khớp; diễn giải và họ tên khớp với nội dung.")
         if records.withheld_values or records.withheld_events:
             output.say(f"Đã ẩn thông tin cá nhân: {number(records.withheld_values)} giá trị chỉ "
                        f"còn cam kết băm; {number(records.withheld_events)} sự kiện ghi trước "

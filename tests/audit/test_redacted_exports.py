@@ -181,6 +181,79 @@ async def test_a_trail_stored_before_commitments_is_redacted_by_withholding_its_
     document["redacted"] = False
     assert any("withheld in a trail that is not redacted" in p
                for p in verify_trail_records(document).problems)
+    # Ids and types only to whoever reads it: the withheld events are the personal ones.
+    withheld = [r["event_type"] for r in trail_json(hidden)["records"] if r["data"] is None]
+    assert withheld and set(withheld) <= {"CandidateRegistered", "EligibilityChecked",
+                                          "CandidateWithdrawn", "RegistrationCorrected",
+                                          "FindingRecorded", "NominationExcluded"}
+
+
+def _forge_next(document: dict[str, Any]) -> dict[str, Any]:
+    """A record an exporter could make up after the last one: right fields, a hash that
+    recomputes and links, but no proof from the signed checkpoint."""
+    from audit.spec import event_hash
+
+    last = document["records"][-1]
+    made_up = {**copy.deepcopy(last), "position": last["position"] + 10_000,
+               "stream_version": last["stream_version"] + 1, "previous_hash": last["hash"],
+               "event_id": "00000000-0000-4000-8000-00000000beef"}
+    made_up["hash"] = event_hash(made_up["previous_hash"], made_up)
+    entry = {**document["entries"][-1], "position": made_up["position"],
+             "version": made_up["stream_version"], "hash": made_up["hash"]}
+    return {**document, "records": [*document["records"], made_up],
+            "entries": [*document["entries"], entry]}
+
+
+def _problems(document: dict[str, Any]) -> list[str]:
+    return verify_trail_records(document).problems
+
+
+async def test_verify_trail_takes_nothing_on_the_exporters_word(scratch: Scratch) -> None:
+    """Every way an exporter could show something the hashes and the signed checkpoint do
+    not vouch for is named (review of issue 10): content it could not check, a made-up
+    event after the proven ones, data withheld where nothing personal is, the readable part
+    telling another story than the records, another stream, a trail cut at its start."""
+    await _recorded(scratch)
+    nomination = incumbent(PLAN)
+    full = trail_json(await trail_report(scratch.engine, scratch.store, nomination, KEYS))
+    hidden = trail_json(await trail_report(scratch.engine, scratch.store, nomination, KEYS,
+                                           redacted=True))
+    assert _problems(full) == [] and _problems(hidden) == []
+
+    no_records = {k: v for k, v in hidden.items() if k != "records"}
+    assert [p.split(":")[0] for p in _problems(no_records)] == ["records"]
+
+    made_up = _forge_next(hidden)
+    assert [p for p in _problems(made_up) if "not proven" in p] == [
+        f"records: position {made_up['records'][-1]['position']} is not proven by the signed "
+        "checkpoint (recorded after it: seal the ledger and export the trail again)"]
+
+    withheld = copy.deepcopy(hidden)
+    result = next(r for r in withheld["records"] if r["event_type"] == "NominationAdvanced")
+    result["data"] = None
+    assert any("a NominationAdvanced holds no personal details" in p
+               for p in _problems(withheld))
+
+    retold = copy.deepcopy(hidden)
+    retold["entries"][1]["event_type"] = "NominationDropped"
+    retold["entries"][2]["actor"] = "nguoi-khac"
+    assert sorted(p.split(": ", 1)[1] for p in _problems(retold)) == [
+        "actor differ from records[2]", "event_type differ from records[1]"]
+
+    renamed = {**full, "full_name": "Người Khác"}
+    assert _problems(renamed) == ["full_name: not the name registered in records[0]"]
+    elsewhere = {**full, "plan_id": "de-an-khac"}
+    assert _problems(elsewhere) == ["plan_id: not the plan of the registration in records[0]"]
+    other = {**full, "nomination_id": "khac"}
+    assert all("not of this trail's nomination" in p for p in _problems(other))
+
+    cut = copy.deepcopy(full)
+    del cut["records"][0], cut["entries"][0]
+    assert any("does not start at the stream's first version" in p for p in _problems(cut))
+
+    unopened = copy.deepcopy(full)
+    unopened["records"][0]["openings"] = None
+    assert any("left out of a trail that is not redacted" in p for p in _problems(unopened))
 
 
 def test_birth_dates_are_looked_for_in_both_spellings() -> None:

@@ -84,3 +84,12 @@ def test_commitments_that_are_not_hex_strings_are_refused() -> None:
         f"{COMMITMENTS} is not an object of hex commitments"]
     assert opening_problems({"n": 1}, ["not", "an", "object"]) == [
         "the openings are not an object"]
+
+
+def test_the_auditors_list_of_personal_events_is_the_domains() -> None:
+    """The offline verifier names the events it lets a redacted trail withhold whole without
+    importing the domain; the two lists must not drift apart."""
+    from audit.spec import PERSONAL_EVENTS
+    from domain.events import EVENT_TYPES
+
+    assert PERSONAL_EVENTS == {name for name, cls in EVENT_TYPES.items() if cls.PRIVATE_FIELDS}
