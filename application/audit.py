@@ -32,15 +32,6 @@ def _refuse(field: str, rule: str, message: str) -> Rejected:
     return Rejected((Violation(field=field, rule=rule, message=message),))
 
 
-async def _nomination_of(ctx: Context, ref: str, plan_id: str | None) -> str:
-    """A nomination named by its id, or by a party card within a plan."""
-    if plan_id is None:
-        return ref
-    from application.preparation import load, resolve
-
-    return resolve(await load(ctx, plan_id), ref).nomination_id
-
-
 async def trail(ctx: Context, principal: Principal, ref: str, *, plan_id: str | None = None,
                 as_of: datetime | None = None, as_of_date: date | None = None,
                 redacted: bool = False) -> Any:
@@ -48,14 +39,43 @@ async def trail(ctx: Context, principal: Principal, ref: str, *, plan_id: str | 
     checkpoint that covers its latest event (audit.trail.TrailReport). A reader outside the
     plan's scope who may read histories without personal data (an auditor of another branch,
     a standing committee above the plan's direct superior) gets it redacted, as does anyone
-    who asks for ``redacted``: it still verifies, with the person's data left out."""
+    who asks for ``redacted``: it still verifies, with the person's data left out. ``ref``
+    is the nomination's id, or, with ``plan_id``, a party card number (số thẻ đảng) in that
+    plan; only a reader who may see the person looks one up by card."""
     from audit.trail import trail_report
     from reads.trail import NominationNotFound
 
-    nomination_id = await _nomination_of(ctx, ref, plan_id)
-    owner = await _organization_of_nomination(ctx, nomination_id)
-    if owner is None:
-        raise NotFound("hồ sơ nhân sự", ref)
+    if plan_id is None:
+        nomination_id = ref
+        owner = await _organization_of_nomination(ctx, nomination_id)
+        if owner is None:
+            raise NotFound("hồ sơ nhân sự", ref)
+        redacted = await _trail_access(ctx, principal, owner) or redacted
+    else:
+        from application.preparation import load, resolve
+        from domain.text import nfc
+
+        state = await load(ctx, plan_id)
+        owner = state.organization.organization_id if state.organization else ""
+        outside = await _trail_access(ctx, principal, owner)
+        # Before any look-up: whether a card is in the plan is itself the person's data.
+        if outside and nfc(ref) not in state.nominations:
+            raise _refuse("candidate", "nomination_id_required", (
+                "Người chỉ được xem hồ sơ đã ẩn thông tin cá nhân phải ghi mã hồ sơ nhân sự, "
+                "không tra theo số thẻ đảng."))
+        nomination_id = resolve(state, ref).nomination_id
+        redacted = outside or redacted
+    try:
+        return await trail_report(ctx.engine, ctx.store, nomination_id,
+                                  ctx.ledger_public_keys(), as_of=as_of, as_of_date=as_of_date,
+                                  redacted=redacted)
+    except NominationNotFound:
+        raise NotFound("hồ sơ nhân sự", ref) from None
+
+
+async def _trail_access(ctx: Context, principal: Principal, owner: str) -> bool:
+    """Whether the principal reads the trails of ``owner``'s plans only without personal data
+    (True) or in full (False); Forbidden if neither."""
     try:
         await acting(ctx, principal, Operation.READ_TRAIL, owner)
     except Forbidden as refused:
@@ -63,13 +83,8 @@ async def trail(ctx: Context, principal: Principal, ref: str, *, plan_id: str | 
             await acting(ctx, principal, Operation.READ_REDACTED_TRAIL, owner)
         except Forbidden:
             raise refused from None
-        redacted = True
-    try:
-        return await trail_report(ctx.engine, ctx.store, nomination_id,
-                                  ctx.ledger_public_keys(), as_of=as_of, as_of_date=as_of_date,
-                                  redacted=redacted)
-    except NominationNotFound:
-        raise NotFound("hồ sơ nhân sự", ref) from None
+        return True
+    return False
 
 
 async def _organization_of_nomination(ctx: Context, nomination_id: str) -> str | None:

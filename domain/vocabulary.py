@@ -483,6 +483,8 @@ RULES: dict[str, str] = {
     "known_procedure": "quy trình có trong hệ thống",
     "known_candidate": "nhân sự có trong đề án",
     "ambiguous": "xác định đúng một hồ sơ nhân sự",
+    "nomination_id_required": ("người chỉ xem hồ sơ đã ẩn thông tin cá nhân ghi mã hồ sơ, "
+                               "không tra theo số thẻ đảng"),
     "not_submitted": "đề án đã trình cấp trên",
     "plan_closed": "đề án còn nhận lệnh",
     "plan_not_opened": "đề án đã được lập",

@@ -50,6 +50,7 @@ class Setup:
     plan: str  # a plan of ``org``, open, the example list registered
     org: str  # a commune under Lâm Đồng
     victim: str  # a user whose one grant is for ``org``
+    nomination: str  # the nomination of party card TD-100001 in ``plan``
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,10 @@ ROUTES = [
     Route(Operation.READ_PLAN, "GET reports/plans", lambda s: (
         "GET", "/api/v1/reports/plans?limit=1000", {}), listing=True),
     Route(Operation.READ_TRAIL, "GET trail (json)", lambda s: (
-        "GET", f"/api/v1/nominations/TD-100001/trail?plan_id={s.plan}", {}),
+        "GET", f"/api/v1/nominations/{s.nomination}/trail?plan_id={s.plan}", {}),
         redacted_by=Operation.READ_REDACTED_TRAIL),
     Route(Operation.READ_TRAIL, "GET trail (csv)", lambda s: (
-        "GET", f"/api/v1/nominations/TD-100001/trail?plan_id={s.plan}&format=csv", {}),
+        "GET", f"/api/v1/nominations/{s.nomination}/trail?plan_id={s.plan}&format=csv", {}),
         redacted_by=Operation.READ_REDACTED_TRAIL),
     Route(Operation.REPORT, "GET reports/structure", lambda s: (
         "GET", "/api/v1/reports/structure", {}), listing=True),
@@ -198,7 +199,9 @@ async def test_every_role_operation_and_scope_through_http(
                           agency=AGENCY if role is Role.APPRAISAL_AGENCY else None)
             people[(role, scope)] = (login, (grant,))
     view = await registry_view(ctx, today(ctx), [commune, outside, PROVINCE, OTHER_PROVINCE])
-    setup = Setup(plan=plan, org=commune, victim=victim)
+    [nomination] = [n.nomination_id for n in state.all_listed()
+                    if n.candidate.party_card_number == "TD-100001"]
+    setup = Setup(plan=plan, org=commune, victim=victim, nomination=nomination)
 
     cases = refused = permitted = invalid = shown = hidden = redacted = 0
     for route in ROUTES:
@@ -245,4 +248,17 @@ async def test_every_role_operation_and_scope_through_http(
           f"but refused by the domain (422), {shown} listings showing the plan, {hidden} not, "
           f"{redacted} trails without the person's data")
     assert cases == len(ROUTES) * len(ROLES) * 2
+
+    # Only a reader who may see the person looks a nomination up by party card: for the
+    # others the answer is the same whether the card is in the plan or not.
+    by_card = f"/api/v1/nominations/{{}}/trail?plan_id={plan}"
+    outsider = world.bearer(people[(Role.AUDITOR, "out")][0])
+    answers = [await http.get(by_card.format(card), headers=outsider)
+               for card in ("TD-100001", "TD-999999")]
+    assert [a.status_code for a in answers] == [422, 422], answers[0].text
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["violations"][0]["field"] == "candidate"
+    in_scope = await http.get(by_card.format("TD-100001"),
+                              headers=world.bearer(people[(Role.AUDITOR, "in")][0]))
+    assert in_scope.status_code == 200 and TD_100001_NAME in in_scope.text
     assert refused and permitted and invalid and shown and hidden and redacted
