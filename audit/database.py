@@ -21,7 +21,7 @@ async def verify_ledger_on(conn: Any, keys: dict[str, bytes], *, trusted: Note |
     """Every event, ledger entry and checkpoint, in one snapshot (or the caller's
     transaction). Failures name ledger seqs, positions and checkpoint seqs, not lines."""
     verifier = LedgerVerifier(keys, events_source="ledger", checkpoints_source="checkpoints",
-                              max_failures=max_failures)
+                              max_failures=max_failures, redacted=False)
 
     async with snapshot(conn):
         for checkpoint in await read_checkpoints(conn):

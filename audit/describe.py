@@ -60,6 +60,9 @@ def ledger_lines(report: Report) -> list[str]:
     if report.withheld:
         lines.append(f"Bản xuất đã ẩn thông tin cá nhân: {_n(report.withheld)} giá trị chỉ có "
                      "cam kết băm (salted commitment), vẫn nằm trong chuỗi băm đã kiểm tra.")
+    if report.withheld_events:
+        lines.append(f"{_n(report.withheld_events)} sự kiện ghi trước khi có cam kết được ẩn toàn "
+                     "bộ nội dung: mã băm của chúng chỉ được chứng minh bằng sổ cái và cây Merkle.")
     seconds = f"{report.seconds:.2f}".replace(".", ",")
     lines.append(f"Thời gian kiểm tra: {seconds} giây ({_n(rate)} sự kiện/giây).")
     return lines

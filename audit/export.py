@@ -3,7 +3,8 @@
 - ``checkpoints.jsonl``: every signed checkpoint, by checkpoint_seq;
 - ``events.jsonl``: every ledger entry with its event, by ledger_seq; then the events the
   ledger does not have yet (``ledger_seq`` null), in global-log order;
-- ``header.json``: format, version, origin and the counts of the two files.
+- ``header.json``: format, version, origin, the counts of the two files, and whether the
+  export is redacted (without the values of private fields).
 
 All from one REPEATABLE READ snapshot, so the files agree with each other. Lines are the
 export's canonical JSON (``audit.spec.dumps``). The exporter copies; it computes and signs
@@ -23,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 from audit.offline import CHECKPOINTS, EVENTS, HEADER
 from audit.spec import ORIGIN, dumps
 from audit.verifier import EXPORT_FORMAT, EXPORT_VERSION
+from domain.events import private_fields
 from eventstore.checkpoints import Checkpoint
 from eventstore.database import driver
 from eventstore.hashing import utc_iso
@@ -72,11 +74,17 @@ def event_record(row: Any, ledger_seq: int | None = None, ledger_hash: str | Non
                  redacted: bool = False) -> dict[str, Any]:
     """An ``events`` row selected with ``eventstore.rows.COLUMNS`` as an export line;
     ``redacted``: without the values of its private fields (``openings`` null), which its
-    data holds only as commitments."""
+    data holds only as commitments; an event that holds one in clear (stored before its
+    fields were committed to) has its data withheld whole (``null``): its hash, proven by the
+    ledger, stands for it."""
+    data = _json(row[6])
+    if redacted and isinstance(data, dict) and any(
+            name in data for name in private_fields(row[4])):
+        data = None
     return {
         "ledger_seq": ledger_seq, "ledger_hash": ledger_hash, "position": row[0],
         "stream_id": row[1], "stream_version": row[2], "event_id": str(row[3]),
-        "event_type": row[4], "schema_version": row[5], "data": _json(row[6]),
+        "event_type": row[4], "schema_version": row[5], "data": data,
         "metadata": _json(row[7]), "occurred_at": utc_iso(row[8]),
         "recorded_at": utc_iso(row[9]), "correlation_id": row[10], "previous_hash": row[11],
         "hash": row[12], "openings": None if redacted or row[13] is None else _json(row[13]),
@@ -158,7 +166,7 @@ async def _export(conn: Any, directory: Path, reporter: Reporter,
             reporter.reach(events)
         files.write(HEADER, {"format": EXPORT_FORMAT, "version": EXPORT_VERSION,
                              "origin": ORIGIN, "events": events, "ledger_size": sealed,
-                             "checkpoints": len(checkpoints)})
+                             "checkpoints": len(checkpoints), "redacted": redacted})
     except BaseException:
         files.close(keep=False)
         raise

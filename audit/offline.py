@@ -116,6 +116,8 @@ def verify_lines(
         header_record, problem = parse_line(raw)
         if problem or not newline:
             verifier.fail(HEADER, number, problem or "the line has no final newline")
+        if header_record is not None:
+            verifier.declare(header_record)
     for number, raw, newline in checkpoints:
         record, problem = parse_line(raw)
         if not newline:

@@ -76,8 +76,16 @@ def canonical_event(event: dict[str, Any]) -> bytes:
 #: that the auditor's tools depend on nothing else: an event of these types stored before its
 #: fields were committed to is the only one a redacted trail or export may withhold whole.
 PERSONAL_EVENTS = frozenset({
+    # a nomination's
     "CandidateRegistered", "CandidateWithdrawn", "RegistrationCorrected", "EligibilityChecked",
-    "FindingRecorded", "NominationExcluded",
+    "FindingRecorded", "NominationExcluded", "NominationSentBack",
+    # a plan's: the committee's reasons, which may name people
+    "PlanApproved", "PlanSentBack", "PlanRejected",
+    # a congress's: its lists, nominations, withdrawals, results named, appointments, and
+    # the reasons and directions written about them
+    "CongressOpened", "RoundOpened", "NominatedAtCongress", "WithdrawnFromList",
+    "BallotResultDeclared", "ShortfallDecided", "ElectionPaused", "DirectionGiven",
+    "ElectionResultApproved", "MemberAppointed",
 })
 
 #: The key, in an event's ``data``, of its commitments to the fields left out of the hash.

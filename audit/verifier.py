@@ -23,6 +23,7 @@ from audit.spec import (
     HEX64,
     KEY_ID,
     ORIGIN,
+    PERSONAL_EVENTS,
     SIGNATURE_B64,
     ZERO_HASH,
     MerkleFrontier,
@@ -42,8 +43,10 @@ from audit.spec import (
 
 EXPORT_FORMAT = "nhansu-ledger-export"
 # 2: checkpoints carry tree_root (the Merkle tree root, or null); 3: events carry openings
-# (the values committed to, or null: redacted). The lines' fields say which version they are.
-EXPORT_VERSION = 3
+# (the values committed to, or null: redacted); 4: the header says whether the export is
+# redacted, and a redacted one may withhold the data of an event holding personal details in
+# clear. The lines' fields say whether they are version 2; the header, 3 or 4.
+EXPORT_VERSION = 4
 EVENT_KEYS_V2 = frozenset((*EVENT_FIELDS, "hash", "ledger_hash", "ledger_seq", "position",
                            "previous_hash"))
 EVENT_KEYS = EVENT_KEYS_V2 | {"openings"}
@@ -96,6 +99,7 @@ class Report:
     latest_checkpoint: CheckpointSummary | None
     seconds: float
     withheld: int = 0  # committed values a redacted export leaves out (hashes still verify)
+    withheld_events: int = 0  # events a redacted export shows without data (hash proven only)
 
     @property
     def ok(self) -> bool:
@@ -188,10 +192,17 @@ class LedgerVerifier:
     ``unreadable_event``) for every event line in order, then ``finish``."""
 
     def __init__(self, keys: dict[str, bytes], *, events_source: str = "events.jsonl",
-                 checkpoints_source: str = "checkpoints.jsonl", max_failures: int = 100) -> None:
+                 checkpoints_source: str = "checkpoints.jsonl", max_failures: int = 100,
+                 redacted: bool | None = None) -> None:
         self.keys = keys
         self._form: frozenset[str] | None = None  # the first event line's fields: its version
+        self._declared: object = None  # the version the header declares
+        # True: values and personal events may be left out; False: nothing may be; None (an
+        # export before version 4, which does not say): committed values may be left out.
+        self.redacted = redacted
         self._withheld = 0
+        self._withheld_events = 0
+        self._opened = 0  # event lines that carry openings
         self.events_source = events_source
         self.checkpoints_source = checkpoints_source
         self.max_failures = max_failures
@@ -211,6 +222,12 @@ class LedgerVerifier:
         self._diverged = False
         self._unsealed_seen = False
         self._started = time.perf_counter()
+
+    def declare(self, header: dict[str, Any]) -> None:
+        """What the export's header says of its lines, read before them."""
+        self._declared = header.get("version")
+        if self._declared == EXPORT_VERSION:
+            self.redacted = header.get("redacted") is True
 
     def fail(self, source: str, line: int | None, message: str, **ids: Any) -> None:
         self.failure_count += 1
@@ -320,21 +337,40 @@ class LedgerVerifier:
             self._break()
             self._at_size()
             return
-        if not _event_well_formed(record, sealed):
+        withheld_whole = record["data"] is None
+        if not _event_well_formed({**record, "data": {}} if withheld_whole else record, sealed):
             self.fail(src, line, "a field has the wrong type or form", **ids)
             if sealed:
                 self._break()
                 self._at_size()
             return
+        if withheld_whole:
+            self._withhold(line, record, ids)
         self._check_unique(line, record, ids)
-        recomputed = self._check_stream(line, record, ids, canonical)
+        recomputed = self._check_stream(line, record, ids, canonical, withheld=withheld_whole)
         problems, withheld = opening_problems(record["data"], record.get("openings"))
         self._withheld += withheld
         for problem in problems:
             self.fail(src, line, f"opening mismatch: {problem}", **ids)
+        self._opened += record.get("openings") is not None
+        if withheld and self.redacted is False:
+            self.fail(src, line, f"{withheld} committed value(s) left out of an export that is "
+                      "not redacted", **ids)
         if sealed:
             self._extend_ledger(line, record, recomputed, ids)
             self._at_size()
+
+    def _withhold(self, line: int | None, record: dict[str, Any], ids: dict[str, Any]) -> None:
+        """An event shown without its data: only in a redacted export, only for an event that
+        holds personal details, with no openings. Its hash cannot be recomputed; its place in
+        its stream and in the ledger (and so in the signed tree) is still checked."""
+        self._withheld_events += 1
+        if self.redacted is not True or record.get("openings") is not None:
+            self.fail(self.events_source, line, "data is withheld in an export that is not "
+                      "redacted", **ids)
+        elif record["event_type"] not in PERSONAL_EVENTS:
+            self.fail(self.events_source, line, f"data is withheld, but a "
+                      f"{record['event_type']} holds no personal details", **ids)
 
     def _count_entry(self, line: int | None, *, sealed: bool, **ids: Any) -> None:
         src = self.events_source
@@ -362,7 +398,7 @@ class LedgerVerifier:
         self._positions.add(record["position"])
 
     def _check_stream(self, line: int | None, record: dict[str, Any], ids: dict[str, Any],
-                      canonical: bytes | None) -> str:
+                      canonical: bytes | None, *, withheld: bool = False) -> str:
         src = self.events_source
         stream, version = record["stream_id"], record["stream_version"]
         known = self._streams.get(stream)
@@ -374,8 +410,11 @@ class LedgerVerifier:
             self.fail(src, line, f"previous_hash does not match {before}", **ids)
         if known is not None and record["position"] <= known[2]:
             self.fail(src, line, "position order does not match version order", **ids)
-        recomputed = (event_hash(record["previous_hash"], record) if canonical is None
-                      else chained(record["previous_hash"], canonical))
+        if withheld:  # nothing to recompute from: the ledger and the tree prove the hash
+            recomputed = str(record["hash"])
+        else:
+            recomputed = (event_hash(record["previous_hash"], record) if canonical is None
+                          else chained(record["previous_hash"], canonical))
         if recomputed != record["hash"]:
             self.fail(src, line, "hash mismatch: the event's content was altered", **ids)
         self._streams[stream] = (version, record["hash"], record["position"])
@@ -446,18 +485,24 @@ class LedgerVerifier:
                 checkpoint_seq=latest.seq, ledger_size=latest.size, ledger_hash=latest.root,
                 created_at=latest.created_at, key_id=latest.key_id),
             seconds=time.perf_counter() - self._started,
-            withheld=self._withheld,
+            withheld=self._withheld, withheld_events=self._withheld_events,
         )
 
     def expected_header(self) -> dict[str, Any]:
-        return {"format": EXPORT_FORMAT, "version": self.version, "origin": ORIGIN,
-                "events": self._events, "ledger_size": self._sealed,
-                "checkpoints": len(self._checkpoints)}
+        header = {"format": EXPORT_FORMAT, "version": self.version, "origin": ORIGIN,
+                  "events": self._events, "ledger_size": self._sealed,
+                  "checkpoints": len(self._checkpoints)}
+        if self.version >= 4:
+            header["redacted"] = self.redacted is True
+        return header
 
     @property
     def version(self) -> int:
-        """The version the event lines are written in (the current one when there are none)."""
-        return 2 if self._form == EVENT_KEYS_V2 else EXPORT_VERSION
+        """The version the export is written in: 2 by its lines' fields; else 3 when its header
+        says so (the lines are the same), else the current one."""
+        if self._form == EVENT_KEYS_V2:
+            return 2
+        return 3 if self._declared == 3 else EXPORT_VERSION
 
     def _check_header(self, header: dict[str, Any], source: str) -> None:
         expected = self.expected_header()
@@ -465,6 +510,14 @@ class LedgerVerifier:
             if header.get(name) != expected.get(name):
                 self.fail(source, 1, f"{name} is {header.get(name)!r}; the export has "
                           f"{expected.get(name)!r}")
+        if self.version < 4:
+            return
+        if self.redacted is True and self._opened:
+            self.fail(source, 1, f"redacted is true, but {self._opened} event line(s) carry "
+                      "openings")
+        elif self.redacted is False and (self._withheld or self._withheld_events):
+            self.fail(source, 1, f"redacted is false, but {self._withheld} value(s) and "
+                      f"{self._withheld_events} event(s) are left out")
 
     def _check_trusted(self, note: Note, latest: _Checkpoint | None) -> None:
         source = "trusted checkpoint"

@@ -133,6 +133,7 @@ class CongressOpened(CongressEvent):
     and the election rules of its procedure version, copied as they were."""
 
     TYPE: ClassVar[str] = "CongressOpened"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("lists",)
     organization: Organization
     term: str
     kind: str  # "delegates" (đại hội đại biểu) or "members" (đại hội đảng viên)
@@ -154,6 +155,7 @@ class RoundOpened(CongressEvent):
     against; the plan's candidates who stand, and those who cannot."""
 
     TYPE: ClassVar[str] = "RoundOpened"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("entries", "not_standing", "excluded_reason")
     round: int
     position_group: str
     body: str
@@ -174,6 +176,7 @@ class NominatedAtCongress(CongressEvent):
     procedure requires."""
 
     TYPE: ClassVar[str] = "NominatedAtCongress"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("entry",)
     round: int
     entry: ElectionEntry
     nominee_consented: bool
@@ -187,6 +190,7 @@ class WithdrawnFromList(CongressEvent):
     """Rút khỏi danh sách bầu cử (xin rút, đại hội cho rút), before the list is voted."""
 
     TYPE: ClassVar[str] = "WithdrawnFromList"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     round: int
     entry_id: str
     reason: str
@@ -256,6 +260,7 @@ class BallotResultDeclared(CongressEvent):
     ``outcome``: "complete" (the ballot's seats are filled), "tie" or "shortfall"."""
 
     TYPE: ClassVar[str] = "BallotResultDeclared"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     round: int
     ballot: int
     pass_base: str
@@ -275,6 +280,7 @@ class ShortfallDecided(CongressEvent):
     """Too few elected: another ballot for the open seats, or the seats left open."""
 
     TYPE: ClassVar[str] = "ShortfallDecided"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
     round: int
     decision: str  # "another_ballot" or "leave_open"
     open_seats: int
@@ -299,6 +305,7 @@ class ElectionPaused(CongressEvent):
     was not elected; the superior standing committee is asked for its direction."""
 
     TYPE: ClassVar[str] = "ElectionPaused"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("planned", "reason")
     position_groups: tuple[str, ...]
     planned: tuple[str, ...]  # the planned persons no longer electable, as a reader names them
     reason: str
@@ -310,6 +317,7 @@ class DirectionGiven(CongressEvent):
     """Ý kiến chỉ đạo of the superior standing committee: the election goes on."""
 
     TYPE: ClassVar[str] = "DirectionGiven"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("direction",)
     position_groups: tuple[str, ...]
     decision_ref: str
     direction: str
@@ -321,6 +329,7 @@ class ElectionResultApproved(CongressEvent):
     """Chuẩn y kết quả bầu cử, of these rounds."""
 
     TYPE: ClassVar[str] = "ElectionResultApproved"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reasons",)
     decision_ref: str
     reasons: str
     rounds: tuple[int, ...]
@@ -332,6 +341,7 @@ class MemberAppointed(CongressEvent):
     members the procedure requires."""
 
     TYPE: ClassVar[str] = "MemberAppointed"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("candidate", "reason")
     position_group: str
     round: int  # the round whose open seat is filled
     entry_id: str

@@ -357,6 +357,7 @@ class PlanApproved(DomainEvent):
     v2 records the failed eligibility checks the committee acknowledged (v1: none)."""
 
     TYPE: ClassVar[str] = "PlanApproved"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("excluded", "acknowledged")
     SCHEMA_VERSION: ClassVar[int] = 2
     round: int
     decision_ref: str
@@ -371,6 +372,7 @@ class PlanSentBack(DomainEvent):
     """Chỉ đạo điều chỉnh, bổ sung: back to a named step for a named group."""
 
     TYPE: ClassVar[str] = "PlanSentBack"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reasons",)
     round: int
     decision_ref: str
     reasons: str
@@ -383,6 +385,7 @@ class PlanSentBack(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class PlanRejected(DomainEvent):
     TYPE: ClassVar[str] = "PlanRejected"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reasons",)
     round: int
     decision_ref: str
     reasons: str
@@ -409,6 +412,7 @@ class NominationExcluded(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class NominationSentBack(DomainEvent):
     TYPE: ClassVar[str] = "NominationSentBack"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reasons",)
     nomination_id: str
     round: int
     step: int

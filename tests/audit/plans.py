@@ -55,3 +55,22 @@ def incumbent(plan_id: str) -> str:
 def dropped(plan_id: str) -> str:
     """The weak incumbent, dropped at step 2."""
     return nomination(plan_id, 6)
+
+
+async def record_congress(store: PostgresEventStore, *, committed: bool = True) -> list[str]:
+    """A whole congress (tests/support/congress.py ``whole_election``) appended as the congress
+    workflow's activity would append it; returns what must not appear in a redacted export of
+    it: the names, ISO birth dates and party cards of its candidates, and a withdrawal's
+    reason."""
+    from tests.support.congress import person, whole_election
+
+    for version, e in enumerate(whole_election()):
+        env = envelope(e, event_id=str(uuid.uuid4()), workflow_id=f"congress-{e.plan_id}",
+                       run_id="test")
+        new = new_event(env)
+        await store.append([new if committed else dataclasses.replace(new, private_fields=())],
+                           {env.stream_id: version})
+    people = [person(i) for i in range(1, 14)]
+    return [*(p.full_name for p in people), *(p.birth_date.isoformat() for p in people),
+            *(p.party_card_number for p in people if p.party_card_number),
+            "Xin rút vì lý do sức khỏe"]

@@ -1,8 +1,9 @@
 """Exports for a reader outside the plan's scope: the person's data is left out, and everything
 still verifies with no database: the whole log (``audit export --redacted``) and a nomination's
 trail (its records' hashes recomputed from the content shown, its inclusion proofs). The full
-forms verify too, and an opening that lies about a value is caught in either. The log here
-holds a plan's events only: a congress's records are not yet redacted (issue 10)."""
+forms verify too, and an opening that lies about a value is caught in either. A congress's
+records and events stored in clear before the commitments are redacted as well; and nothing
+in a trail or an export is taken on the exporter's word."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from audit.trail import trail_report
 from audit.trail_formats import trail_csv, trail_html, trail_json
 from domain.commands import RegisterCandidate
 from tests.audit.log import KEY_A, KEYS
-from tests.audit.plans import commands, incumbent, record_plan
+from tests.audit.plans import commands, incumbent, record_congress, record_plan
 from tests.contract.builders import fetch
 from tests.contract.ledger_support import seal_to
 from tests.support.databases import Scratch
@@ -101,6 +102,63 @@ async def test_a_redacted_export_of_a_plans_log_names_no_candidate_and_verifies(
         (n + 1, "opening mismatch: the value of 'candidate' is not the one committed to")]
 
 
+async def test_a_redacted_export_of_a_congress_and_of_events_stored_in_clear_names_no_one(
+        scratch: Scratch, tmp_path: Path) -> None:
+    """The congress's lists, nominations, withdrawals and appointments are committed to like
+    a plan's; events stored before commitments, which hold personal details in clear, are
+    shown without their data (their hashes proven by the ledger). Both verify, and what a
+    redacted export may leave out is only what it says: review of issue 10."""
+    clear = await record_congress(scratch.store)
+    await record_plan(scratch.store, "cu", committed=False)
+    [row] = await fetch(scratch.engine, "SELECT count(*) FROM events")
+    await seal_to(scratch.engine, scratch.store, int(row[0]), KEY_A, trusted_keys=KEYS)
+    full, redacted = tmp_path / "full", tmp_path / "redacted"
+    await export(scratch.engine, full)
+    await export(scratch.engine, redacted, redacted=True)
+    secrets = [*clear, *personal_strings("cu")]
+    full_text = (full / "events.jsonl").read_text(encoding="utf-8")
+    assert leaks(full_text, secrets) == [x for x in secrets
+                                         if not re.fullmatch(r"\d\d/\d\d/\d{4}", x)]
+    assert leaks((redacted / "events.jsonl").read_text(encoding="utf-8"), secrets) == []
+
+    opened, hidden = verify_export(full, KEYS), verify_export(redacted, KEYS)
+    assert opened.ok and hidden.ok, (opened.failures, hidden.failures)
+    assert opened.withheld == opened.withheld_events == 0
+    hidden_lines = _lines(redacted)
+    withheld = {x["event_type"] for x in hidden_lines if x["data"] is None}
+    assert hidden.withheld_events == sum(x["data"] is None for x in hidden_lines) > 0
+    assert withheld <= {"CandidateRegistered", "EligibilityChecked", "PlanApproved",
+                        "CandidateWithdrawn", "RegistrationCorrected", "FindingRecorded",
+                        "NominationExcluded", "NominationSentBack", "PlanSentBack"}
+    assert all(x["stream_id"].startswith(("plan-cu", "nomination-", "term-"))
+               for x in hidden_lines if x["data"] is None)
+    congress = [x for x in hidden_lines if x["stream_id"].startswith("congress-")]
+    assert {"CongressOpened", "RoundOpened", "WithdrawnFromList", "MemberAppointed"} <= {
+        x["event_type"] for x in congress if "_commitments" in (x["data"] or {})}
+
+    def verdict(lines: list[dict[str, Any]], **header: Any) -> list[str]:
+        _write(redacted, lines)
+        head = json.loads((redacted / "header.json").read_text())
+        (redacted / "header.json").write_text(json.dumps(
+            {**head, **header}, sort_keys=True, separators=(",", ":")) + "\n")
+        return [f.message for f in verify_export(redacted, KEYS).failures]
+
+    # Data withheld where nothing personal is, or in an export that is not redacted; values
+    # left out of one that is not; openings in one that says it is redacted: all named.
+    bent = copy.deepcopy(hidden_lines)
+    n = next(i for i, x in enumerate(bent) if x["event_type"] == "NominationAdvanced")
+    bent[n]["data"] = None
+    assert verdict(bent) == ["data is withheld, but a NominationAdvanced holds no personal "
+                             "details"]
+    assert "data is withheld in an export that is not redacted" in verdict(
+        hidden_lines, redacted=False)
+    assert any("left out of an export that is not redacted" in m
+               for m in verdict(hidden_lines, redacted=False))
+    assert any(m.startswith("redacted is true, but") and m.endswith("carry openings")
+               for m in verdict(_lines(full), redacted=True))
+    assert verdict(hidden_lines, redacted=True) == []
+
+
 async def test_an_export_in_the_form_before_openings_still_verifies(
         scratch: Scratch, tmp_path: Path) -> None:
     """Version 2 exports (no ``openings`` field) that auditors keep still verify; mixing the
@@ -112,6 +170,7 @@ async def test_an_export_in_the_form_before_openings_still_verifies(
         del x["openings"]
     _write(tmp_path, lines)
     header = json.loads((tmp_path / "header.json").read_text())
+    del header["redacted"]  # version 4
     (tmp_path / "header.json").write_text(
         json.dumps({**header, "version": 2}, sort_keys=True, separators=(",", ":")) + "\n")
     assert verify_export(tmp_path, KEYS).ok

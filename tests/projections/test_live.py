@@ -69,7 +69,7 @@ async def until_leading(db: Db, *, not_by: int | None = None) -> int:
         nonlocal holders
         holders = await lock_holders(db)
         return len(holders) == 1 and not_by not in holders
-    await eventually(one, 10)
+    await eventually(one, 30)
     return holders.pop()
 
 
@@ -190,7 +190,9 @@ async def test_the_workers_background_projector_is_prompt_and_stops_cleanly(db: 
                 async with driver(db.engine) as conn:
                     return bool(await conn.fetchval(
                         "SELECT candidates FROM rm_plans WHERE plan_id = 'worker-plan'"))
-            took = await eventually(listed, within=10)
+            # Notified, not polled: well before the 60 s poll would come round, with room
+            # for a machine busy with other tests.
+            took = await eventually(listed, within=40)
         assert task.done() and task.cancelled()
-    assert took < 5
+    assert took < 40
     assert await lock_holders(db) == set()  # its connection is gone with it

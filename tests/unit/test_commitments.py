@@ -92,4 +92,4 @@ def test_the_auditors_list_of_personal_events_is_the_domains() -> None:
     from audit.spec import PERSONAL_EVENTS
     from domain.events import EVENT_TYPES
 
-    assert PERSONAL_EVENTS == {name for name, cls in EVENT_TYPES.items() if cls.PRIVATE_FIELDS}
+    assert {name for name, cls in EVENT_TYPES.items() if cls.PRIVATE_FIELDS} == PERSONAL_EVENTS
