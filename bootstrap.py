@@ -269,7 +269,10 @@ def temporal_tls(settings: Settings) -> Any:
 
 
 def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
-           activities: EventStoreActivities | None = None) -> Worker:
+           activities: EventStoreActivities | None = None,
+           digest_key: bytes | None = None) -> Worker:
+    """A worker of the plan, appraisal and congress workflows; ``digest_key``: the
+    installation's secret the command digests in event metadata are kept under."""
     from temporalio.worker import Worker
 
     from activities.event_store import EventStoreActivities
@@ -277,7 +280,7 @@ def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
     from workflows.sandbox import workflow_runner
 
     quiet_temporal_ids()
-    activities = activities or EventStoreActivities(store)
+    activities = activities or EventStoreActivities(store, digest_key=digest_key)
     return Worker(client, task_queue=task_queue, workflows=workflows(),
                   activities=[activities.append_events], workflow_runner=workflow_runner())
 
@@ -303,10 +306,12 @@ async def context(settings: Settings, *, start: bool = False, long_jobs: bool = 
             from application.plans import PlanService
 
             return PlanService(connect, db.store, queue,
-                               timedelta(seconds=settings.update_timeout_seconds))
+                               timedelta(seconds=settings.update_timeout_seconds),
+                               digest_key=key)
 
+        key = id_key(settings)
         yield Context(db=db, plans_source=plans,
                       ledger_public_keys=lambda: ledger_public_keys(settings),
                       ledger_signer=lambda: ledger_signer(settings), task_queue=queue,
-                      id_key=id_key(settings),
+                      id_key=key,
                       update_timeout_seconds=settings.update_timeout_seconds)

@@ -77,7 +77,8 @@ async def serve(settings: Settings) -> None:
             seal_seconds=settings.ledger_seal_seconds), name="ledger-sealer")
         metrics = telemetry.serve_metrics(settings, db.engine, db.store)
         try:
-            async with (bootstrap.worker(client, db.store, settings.temporal_task_queue),
+            async with (bootstrap.worker(client, db.store, settings.temporal_task_queue,
+                                         digest_key=bootstrap.id_key(settings)),
                         bootstrap.projector(settings, db)):
                 bind_context(task_queue=settings.temporal_task_queue)
                 log.info("worker started", temporal=client.service_client.config.target_host)

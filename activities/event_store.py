@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.messages import AppendRequest, AppendResult, EventEnvelope
 from domain.events import private_fields
+from domain.idempotency import DIGEST_METADATA_KEY, KEYED_PREFIX, keyed_digest
 from eventstore.errors import EventIdReused, StoreRefusedValue, WrongExpectedVersion
 from eventstore.model import NewEvent, RecordedEvent
 from eventstore.store import PostgresEventStore
@@ -28,14 +31,17 @@ def new_event(envelope: EventEnvelope) -> NewEvent:
 
 
 class EventStoreActivities:
-    def __init__(self, store: PostgresEventStore) -> None:
+    def __init__(self, store: PostgresEventStore, *, digest_key: bytes | None = None) -> None:
+        """``digest_key``: the installation's secret, under which the command digest in each
+        event's metadata is kept (domain/idempotency.py); None keeps it plain."""
         self._store = store
+        self._digest_key = digest_key
 
     @activity.defn(name="append_events")
     async def append_events(self, request: AppendRequest) -> AppendResult:
         """Append idempotently: a retry after a crash that followed the commit returns the
         original positions and writes nothing."""
-        events = [new_event(e) for e in request.events]
+        events = [new_event(self._keyed(e)) for e in request.events]
         try:
             recorded = await self._store.append(events, request.expected_versions)
         except WrongExpectedVersion as exc:
@@ -58,6 +64,18 @@ class EventStoreActivities:
         activity.logger.debug("appended %d events", len(recorded),
                              extra={"streams": sorted(request.expected_versions)})
         return AppendResult(positions=[r.position for r in recorded])
+
+    def _keyed(self, envelope: EventEnvelope) -> EventEnvelope:
+        """The envelope with its command digest keyed. Done here, not in the workflow, because
+        the workflow holds no secret; the same digest keyed again gives the same bytes, so a
+        retried append stays the same append."""
+        digest = envelope.metadata.get(DIGEST_METADATA_KEY)
+        if self._digest_key is None or not isinstance(digest, str) \
+                or digest.startswith(KEYED_PREFIX):
+            return envelope
+        metadata = {**envelope.metadata,
+                    DIGEST_METADATA_KEY: keyed_digest(self._digest_key, digest)}
+        return dataclasses.replace(envelope, metadata=metadata)
 
     async def _recorded_before(self, request: AppendRequest) -> list[RecordedEvent] | None:
         """The events an earlier attempt of the same workflow task stored for the same command

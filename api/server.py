@@ -66,7 +66,8 @@ async def _worker(stack: AsyncExitStack, settings: Settings) -> None:
         settings, notify_projections=True, role="nhansu_api"))
     client = await bootstrap.temporal_client(settings)
     await stack.enter_async_context(bootstrap.worker(client, db.store,
-                                                     settings.temporal_task_queue))
+                                                     settings.temporal_task_queue,
+                                                     digest_key=bootstrap.id_key(settings)))
     await stack.enter_async_context(bootstrap.projector(settings, db))
     sealer = asyncio.create_task(seal_periodically(
         db.engine, db.store, bootstrap.ledger_signer(settings),

@@ -63,7 +63,13 @@ from domain.election import (
 )
 from domain.errors import CommandRejected, Violation
 from domain.events import plan_stream, term_stream
-from domain.idempotency import DIGEST_METADATA_KEY, command_digest
+from domain.idempotency import (
+    DIGEST_METADATA_KEY,
+    KEYED_PREFIX,
+    command_digest,
+    keyed_digest,
+    same_content,
+)
 from domain.plan import PlanPhase, PlanState, evolve, expected_versions, fold, term_claims
 from domain.resumption import ResumePlan
 from domain.serialization import from_data
@@ -94,7 +100,11 @@ ClientSource = Client | Callable[[], Awaitable[Client]]
 class PlanService:
     def __init__(self, client: ClientSource, store: PostgresEventStore, task_queue: str,
                  update_timeout: timedelta, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 digest_key: bytes | None = None) -> None:
+        """``digest_key``: the installation's secret the worker keys command digests under
+        (domain/idempotency.py), to compare a retry with what the store recorded."""
+        self._digest_key = digest_key
         self._client_source = client
         self._client: Client | None = client if isinstance(client, Client) else None
         self._store = store
@@ -117,7 +127,7 @@ class PlanService:
         if events:
             prior = _of_command(events, command.command_id)
             if prior:
-                return _answer_from_store(prior, command.command_id, digest, fold_phase(events))
+                return self._from_store(prior, command.command_id, digest, fold_phase(events))
             raise Conflict((Violation(
                 field="plan_id", rule="already_opened",
                 message=f"Đề án «{command.plan_id}» đã được lập trước đó (bằng một lệnh khác); "
@@ -172,7 +182,7 @@ class PlanService:
         events = await self._plan_events(plan_id)
         prior = _of_command(events, command.command_id)
         if prior:
-            return _answer_from_store(prior, command.command_id, digest, fold_phase(events))
+            return self._from_store(prior, command.command_id, digest, fold_phase(events))
         state = fold(to_domain(e) for e in events)
         _precheck(state, command, self._clock())
         client = await self.client()
@@ -195,7 +205,7 @@ class PlanService:
         events = await self._plan_events(plan_id)
         prior = _of_command(events, command.command_id)
         if prior:
-            return _answer_from_store(prior, command.command_id, digest, fold_phase(events))
+            return self._from_store(prior, command.command_id, digest, fold_phase(events))
         state = fold(to_domain(e) for e in events)
         appraisal = state.appraisals.get(command.nomination_id)
         if appraisal is None or appraisal.completed:
@@ -232,7 +242,7 @@ class PlanService:
         events = await self._plan_events(plan_id)
         prior = _of_command(events, command.command_id)
         if prior:
-            return _answer_from_store(prior, command.command_id, digest,
+            return self._from_store(prior, command.command_id, digest,
                                       congress_state(events, plan_id).phase.value)
         _precheck_congress(congress_state(events, plan_id), command, self._clock())
         operation = WithStartWorkflowOperation(
@@ -263,7 +273,7 @@ class PlanService:
         prior = _of_command(events, command.command_id)
         state = congress_state(events, plan_id)
         if prior:
-            return _answer_from_store(prior, command.command_id, digest, state.phase.value)
+            return self._from_store(prior, command.command_id, digest, state.phase.value)
         if state.phase is CongressPhase.NOT_OPENED:
             raise CongressNotFound(plan_id)
         _precheck_congress(state, command, self._clock())
@@ -296,7 +306,7 @@ class PlanService:
         prior = _of_command(events, command_id)
         status = await self._workflow_status(plan_id)
         if prior:
-            answer = _answer_from_store(prior, command_id, digest, fold_phase(events))
+            answer = self._from_store(prior, command_id, digest, fold_phase(events))
             if status != "running":
                 await self._start_resumed(plan_id, events)
             return answer
@@ -307,7 +317,7 @@ class PlanService:
         except CommandRejected as exc:
             raise Rejected(exc.violations) from None
         new = [envelope(e, event_id=str(uuid.uuid4()), workflow_id=plan_workflow_id(plan_id),
-                        run_id="", command_digest=digest) for e in decided]
+                        run_id="", command_digest=self._kept(digest)) for e in decided]
         try:
             # Expecting the plan's stream where the fold has it: a workflow that still wrote
             # meanwhile (it was not gone after all) makes this fail, and nothing is recorded.
@@ -324,6 +334,14 @@ class PlanService:
         written = _of_command(events, command_id)
         return Recorded(command_id=command_id, already_applied=False,
                         phase=fold_phase(events), events=tuple(_ref(e) for e in written))
+
+    def _from_store(self, prior: list[RecordedEvent], command_id: str, digest: str,
+                    phase: str) -> Recorded:
+        return _answer_from_store(self._digest_key, prior, command_id, digest, phase)
+
+    def _kept(self, digest: str) -> str:
+        """A digest as the store keeps it (keyed, as the worker's activity keys it)."""
+        return digest if self._digest_key is None else keyed_digest(self._digest_key, digest)
 
     async def _workflow_status(self, plan_id: str) -> str:
         """What Temporal says of the plan's workflow: "running", a closed run's status in
@@ -347,9 +365,13 @@ class PlanService:
         from domain.snapshot import to_snapshot
 
         state = fold(to_domain(e) for e in events)
+        # Plain digests only: the workflow holds no secret to compare a keyed one with. A
+        # retry of a command recorded under a keyed digest is answered from the store, where
+        # every command checks first, before it reaches the workflow.
         digests = {str(e.metadata["command_id"]): str(e.metadata[DIGEST_METADATA_KEY])
                    for e in events
-                   if e.metadata.get("command_id") and e.metadata.get(DIGEST_METADATA_KEY)}
+                   if e.metadata.get("command_id") and e.metadata.get(DIGEST_METADATA_KEY)
+                   and not str(e.metadata[DIGEST_METADATA_KEY]).startswith(KEYED_PREFIX)}
         client = await self.client()
         try:
             await client.start_workflow(
@@ -414,7 +436,7 @@ class PlanService:
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             written = await self._written(plan_id, command_id)
             if written:
-                return _answer_from_store(written, command_id, digest, "")
+                return self._from_store(written, command_id, digest, "")
             raise OutcomeUnknown(command_id, seconds,
                                  temporal_answers=await self._temporal_answers()) from None
         except WorkflowUpdateFailedError as exc:
@@ -423,7 +445,7 @@ class PlanService:
             if exc.status is RPCStatusCode.NOT_FOUND or "already completed" in str(exc):
                 written = await self._written(plan_id, command_id)
                 if written:
-                    return _answer_from_store(written, command_id, digest, "")
+                    return self._from_store(written, command_id, digest, "")
                 raise not_found() from None
             raise ServiceUnavailable("Temporal", _short(exc),
                                      idempotency_key=command_id) from None
@@ -470,10 +492,10 @@ def _ref(e: RecordedEvent) -> EventRef:
                     stream_version=e.stream_version, position=e.position)
 
 
-def _answer_from_store(prior: list[RecordedEvent], command_id: str, digest: str,
-                       phase: str) -> Recorded:
+def _answer_from_store(key: bytes | None, prior: list[RecordedEvent], command_id: str,
+                       digest: str, phase: str) -> Recorded:
     recorded_digest = prior[0].metadata.get(DIGEST_METADATA_KEY)
-    if recorded_digest is not None and recorded_digest != digest:
+    if recorded_digest is not None and not same_content(str(recorded_digest), digest, key):
         raise _key_reused(command_id)
     return Recorded(command_id=command_id, already_applied=True, phase=phase,
                     events=tuple(_ref(e) for e in prior))

@@ -65,7 +65,7 @@ async def demo() -> None:
         @asynccontextmanager
         async def worker() -> Any:
             client = await ctx.plans.client()
-            async with bootstrap.worker(client, ctx.store, queue):
+            async with bootstrap.worker(client, ctx.store, queue, digest_key=ctx.id_key):
                 yield
 
         plan_id, cast = await run(ctx, TerminalNarrator(), worker)

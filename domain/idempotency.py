@@ -4,11 +4,17 @@ A command id is the client's idempotency key. Sent again with the same content (
 a crash, a lost answer) it is applied once and answered with its first result; sent with other
 content (corrected minutes under the key of the first attempt) it is refused, never silently
 answered from the first result. The content is compared by a digest that the workflow, the
-application layer and the event metadata all compute the same way."""
+application layer and the event metadata all compute the same way.
+
+The digest is of the command's content, personal data included, so the one kept in an event's
+metadata is keyed (``keyed_digest``, under the installation's secret): an unkeyed digest would
+let anyone holding a redacted export confirm a guessed name, card or reason by hashing the
+guess. Events stored before it was keyed keep their plain digest, still compared."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -30,3 +36,22 @@ def command_digest(command: Any) -> str:
     canonical = json.dumps({"type": type(command).__name__, "data": data}, sort_keys=True,
                            separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+#: Marks a digest kept in event metadata as keyed, so that it is never taken for a plain one.
+KEYED_PREFIX = "hmac-sha256:"
+
+
+def keyed_digest(key: bytes, digest: str) -> str:
+    """The form of ``digest`` kept in an event's metadata: HMAC-SHA-256 under the
+    installation's secret, so it cannot be recomputed from a guessed command."""
+    mac = hmac.new(key, b"nhansu.command-digest/v1\n" + digest.encode("ascii"), hashlib.sha256)
+    return KEYED_PREFIX + mac.hexdigest()
+
+
+def same_content(recorded: str, digest: str, key: bytes | None) -> bool:
+    """Whether the digest ``recorded`` in an event's metadata (keyed, or plain from before it
+    was keyed) is that of a command whose plain digest is ``digest``."""
+    if recorded.startswith(KEYED_PREFIX):
+        return key is not None and hmac.compare_digest(recorded, keyed_digest(key, digest))
+    return hmac.compare_digest(recorded, digest)

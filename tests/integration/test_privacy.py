@@ -7,6 +7,7 @@ birth date and party card number."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +23,10 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from application.errors import Conflict
 from application.plans import PlanService
+from domain.commands import RegisterCandidate
+from domain.idempotency import DIGEST_METADATA_KEY, KEYED_PREFIX, command_digest
 from domain.people import Candidate
 from domain.plan import PlanPhase
 from eventstore.database import create_engine
@@ -34,6 +39,8 @@ from tests.support.waiting import appraisals_opened, phase_reached
 from workflows.messages import appraisal_workflow_id, plan_workflow_id
 
 pytestmark = pytest.mark.integration
+
+ID_KEY = b"privacy-test-installation-key-32"
 
 
 @pytest.fixture
@@ -82,15 +89,28 @@ async def test_no_name_birth_date_or_party_card_in_raw_history_or_json_logs(
            "TEMPORAL_ADDRESS": temporal_client.service_client.config.target_host,
            "NHANSU_TASK_QUEUE": task_queue, "NHANSU_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
            "NHANSU_DATA_DIR": str(data_dir), "NHANSU_LOG_FORMAT": "json",
-           "NHANSU_LOG_LEVEL": "DEBUG", "NHANSU_LEDGER_CHECKPOINT_SECONDS": "1"}
+           "NHANSU_LOG_LEVEL": "DEBUG", "NHANSU_LEDGER_CHECKPOINT_SECONDS": "1",
+           "NHANSU_ID_KEY": base64.b64encode(ID_KEY).decode()}
     worker = start_worker(env, log_file)
     engine = create_engine(own_database)
     try:
         store = PostgresEventStore(engine)
-        service = PlanService(temporal_client, store, task_queue, timedelta(seconds=60))
+        service = PlanService(temporal_client, store, task_queue, timedelta(seconds=60),
+                              digest_key=ID_KEY)
         await service.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))
-        for command in scenario.all_commands(plan_id):
+        commands = scenario.all_commands(plan_id)
+        for command in commands:
             await scenario.send(service, plan_id, command)
+        # A retry is still a retry, and a key reused for other content still refused, with
+        # the digests the store keeps keyed.
+        first = commands[0]
+        assert isinstance(first, RegisterCandidate)
+        again = await scenario.send_result(service, plan_id, first)
+        assert again.already_applied
+        with pytest.raises(Conflict) as reused:
+            await scenario.send_result(service, plan_id, replace(
+                first, candidate=replace(first.candidate, current_post="Chức vụ khác")))
+        assert reused.value.violations[0].rule == "key_reused"
         state = await phase_reached(store, plan_id, PlanPhase.SUBMITTED)
         listed = [n.nomination_id for n in state.all_listed()]
         await appraisals_opened(store, plan_id, listed, round=1)
@@ -108,6 +128,18 @@ async def test_no_name_birth_date_or_party_card_in_raw_history_or_json_logs(
     stored = json.dumps([e.data for e in await PostgresEventStore(
         create_engine(own_database)).read_correlated(f"plan-{plan_id}")], ensure_ascii=False)
     assert leaks(stored.encode(), what), "the scenario's people are not in the store?"
+
+    # The digest of a command is of its content, the person's data included: kept keyed
+    # under the installation's secret, not as a hash anyone could recompute from a guess.
+    recorded = await PostgresEventStore(create_engine(own_database)).read_correlated(
+        f"plan-{plan_id}")
+    digests = [e.metadata.get(DIGEST_METADATA_KEY) for e in recorded]
+    kept = {d for d in digests if d is not None}
+    assert kept and all(d.startswith(KEYED_PREFIX) for d in kept), sorted(kept)[:3]
+    plain = {command_digest(c) for c in [scenario.opening(plan_id), *commands]}
+    assert not plain & {d.removeprefix(KEYED_PREFIX) for d in kept}
+    assert len(kept) >= len(commands)
+    assert json.dumps([e.metadata for e in recorded]).count(next(iter(plain))) == 0
 
     histories = 0
     for workflow_id in [plan_workflow_id(plan_id), *map(appraisal_workflow_id, listed)]:
