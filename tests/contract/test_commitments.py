@@ -10,9 +10,11 @@ import pytest
 from eventstore.commitments import COMMITMENTS, commitment
 from eventstore.errors import StoreRefusedValue
 from eventstore.hashing import dumps
+from eventstore.ledger import LedgerRefused, seal
 from eventstore.model import NO_STREAM, NewEvent, RecordedEvent
 from eventstore.rows import loads
 from eventstore.store import PostgresEventStore
+from reads.decoding import hash_matches
 from tests.contract.builders import event, events, fetch, stream, tamper
 from tests.contract.ledger_support import SIGNER, seal_to
 from tests.support.databases import Scratch
@@ -115,6 +117,11 @@ async def test_an_opening_altered_or_removed_is_caught_by_every_verification(
         {SIGNER.key_id: SIGNER.public_key})
     assert incremental is not None and incremental.first_broken is not None
     assert incremental.first_broken.reason == f"opening mismatch: {reason}"
+    # Nor does a reader take the row as intact, nor the ledger seal it.
+    [read] = [e for e in await scratch.store.read_stream(s) if e.stream_version == 2]
+    assert hash_matches(read) is False
+    with pytest.raises(LedgerRefused, match="its hash does not match its content"):
+        await seal(scratch.engine, scratch.store, None)
 
 
 async def test_events_without_private_fields_are_stored_as_before(scratch: Scratch) -> None:

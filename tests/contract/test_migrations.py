@@ -90,6 +90,31 @@ async def test_down_and_up_again(pg_server: str) -> None:
         assert await current_revision(url) == head_revision()
 
 
+async def test_a_downgrade_never_deletes_the_only_copy_of_personal_values(
+        pg_server: str) -> None:
+    """Below 0005 there is no ``openings`` column: with values in it, the downgrade refuses and
+    changes nothing."""
+    from eventstore.model import NO_STREAM
+    from eventstore.store import PostgresEventStore
+    from tests.contract.builders import stream
+    from tests.contract.test_commitments import registration
+
+    async with fresh_database(pg_server, "migrate", migrate=False) as url:
+        await upgrade(url)
+        engine = create_engine(url)
+        try:
+            s = stream()
+            await PostgresEventStore(engine).append([registration(s)], {s: NO_STREAM})
+            with pytest.raises(RuntimeError, match="openings"):
+                await downgrade(url, "0004_ledger_nodes")
+            assert await current_revision(url) == "0005_commitments"
+            async with engine.connect() as conn:
+                assert await conn.scalar(text(
+                    "SELECT count(*) FROM events WHERE openings IS NOT NULL")) == 1
+        finally:
+            await engine.dispose()
+
+
 async def test_concurrent_upgrades_are_serialised(pg_server: str) -> None:
     async with fresh_database(pg_server, "migrate", migrate=False) as url:
         await asyncio.gather(*(upgrade(url) for _ in range(3)))

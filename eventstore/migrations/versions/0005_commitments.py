@@ -4,7 +4,9 @@ Revision ID: 0005_commitments
 Revises: 0004_ledger_nodes
 Create Date: 2026-12-04
 
-Written by hand and frozen: later changes go in new revisions, never here.
+Written by hand and frozen: later changes go in new revisions, never here. (One exception,
+found by review before any installation ran it: the downgrade now refuses to drop openings
+that hold values, instead of deleting them.)
 
 An event appended with private fields keeps in ``data`` (the bytes its hash covers) a salted
 commitment to each of them, and in ``openings`` their salts and values, outside the hash
@@ -58,6 +60,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The openings are the only copy of the committed values: dropping the column would delete
+    # every person's data recorded since this revision, which the hashes cannot bring back.
+    held = op.get_bind().execute(sa.text(
+        "SELECT count(*) FROM events WHERE openings IS NOT NULL")).scalar()
+    if held:
+        raise RuntimeError(
+            f"Không thể hạ xuống dưới 0005_commitments: {held} sự kiện giữ thông tin cá nhân "
+            "chỉ trong cột openings; hạ cấp sẽ xóa chúng vĩnh viễn.")
     op.execute(OLD_VIEW)
     op.drop_constraint("ck_events_openings_json", "events", type_="check")
     op.drop_column("events", "openings")
