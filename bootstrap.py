@@ -268,9 +268,8 @@ def temporal_tls(settings: Settings) -> Any:
                      domain=settings.temporal_tls_server_name)
 
 
-def worker(client: Client, store: PostgresEventStore, task_queue: str, *,
-           activities: EventStoreActivities | None = None,
-           digest_key: bytes | None = None) -> Worker:
+def worker(client: Client, store: PostgresEventStore, task_queue: str, *, digest_key: bytes,
+           activities: EventStoreActivities | None = None) -> Worker:
     """A worker of the plan, appraisal and congress workflows; ``digest_key``: the
     installation's secret the command digests in event metadata are kept under."""
     from temporalio.worker import Worker

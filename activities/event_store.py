@@ -31,9 +31,9 @@ def new_event(envelope: EventEnvelope) -> NewEvent:
 
 
 class EventStoreActivities:
-    def __init__(self, store: PostgresEventStore, *, digest_key: bytes | None = None) -> None:
-        """``digest_key``: the installation's secret, under which the command digest in each
-        event's metadata is kept (domain/idempotency.py); None keeps it plain."""
+    def __init__(self, store: PostgresEventStore, *, digest_key: bytes) -> None:
+        """``digest_key``: the installation's secret (``NHANSU_ID_KEY``), under which the
+        command digest in each event's metadata is kept (domain/idempotency.py)."""
         self._store = store
         self._digest_key = digest_key
 
@@ -70,8 +70,7 @@ class EventStoreActivities:
         the workflow holds no secret; the same digest keyed again gives the same bytes, so a
         retried append stays the same append."""
         digest = envelope.metadata.get(DIGEST_METADATA_KEY)
-        if self._digest_key is None or not isinstance(digest, str) \
-                or digest.startswith(KEYED_PREFIX):
+        if not isinstance(digest, str) or digest.startswith(KEYED_PREFIX):
             return envelope
         metadata = {**envelope.metadata,
                     DIGEST_METADATA_KEY: keyed_digest(self._digest_key, digest)}

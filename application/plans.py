@@ -66,6 +66,7 @@ from domain.events import plan_stream, term_stream
 from domain.idempotency import (
     DIGEST_METADATA_KEY,
     KEYED_PREFIX,
+    UnknownDigestKey,
     command_digest,
     keyed_digest,
     same_content,
@@ -100,10 +101,11 @@ ClientSource = Client | Callable[[], Awaitable[Client]]
 class PlanService:
     def __init__(self, client: ClientSource, store: PostgresEventStore, task_queue: str,
                  update_timeout: timedelta, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 digest_key: bytes | None = None) -> None:
+                 digest_key: bytes,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         """``digest_key``: the installation's secret the worker keys command digests under
-        (domain/idempotency.py), to compare a retry with what the store recorded."""
+        (domain/idempotency.py), to compare a retry with what the store recorded: the
+        worker's own (``NHANSU_ID_KEY``)."""
         self._digest_key = digest_key
         self._client_source = client
         self._client: Client | None = client if isinstance(client, Client) else None
@@ -341,7 +343,7 @@ class PlanService:
 
     def _kept(self, digest: str) -> str:
         """A digest as the store keeps it (keyed, as the worker's activity keys it)."""
-        return digest if self._digest_key is None else keyed_digest(self._digest_key, digest)
+        return keyed_digest(self._digest_key, digest)
 
     async def _workflow_status(self, plan_id: str) -> str:
         """What Temporal says of the plan's workflow: "running", a closed run's status in
@@ -492,10 +494,17 @@ def _ref(e: RecordedEvent) -> EventRef:
                     stream_version=e.stream_version, position=e.position)
 
 
-def _answer_from_store(key: bytes | None, prior: list[RecordedEvent], command_id: str,
+def _answer_from_store(key: bytes, prior: list[RecordedEvent], command_id: str,
                        digest: str, phase: str) -> Recorded:
     recorded_digest = prior[0].metadata.get(DIGEST_METADATA_KEY)
-    if recorded_digest is not None and not same_content(str(recorded_digest), digest, key):
+    try:
+        same = recorded_digest is None or same_content(str(recorded_digest), digest, key)
+    except UnknownDigestKey:
+        raise ServiceUnavailable("Khóa cài đặt (NHANSU_ID_KEY)", (
+            "lệnh này đã được ghi với khóa của một máy khác (máy chạy worker và máy nhận lệnh "
+            "phải dùng cùng một NHANSU_ID_KEY), nên không so được nội dung lần gửi lại"),
+            idempotency_key=command_id) from None
+    if not same:
         raise _key_reused(command_id)
     return Recorded(command_id=command_id, already_applied=True, phase=phase,
                     events=tuple(_ref(e) for e in prior))

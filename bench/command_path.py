@@ -51,6 +51,10 @@ TEMPORAL_CLI = Path(sys.executable).parent / "temporal"
 DATABASE = "nhansu_bench_command"
 CONCURRENCY = (1, 20)
 
+#: The bench's installation secret: the service keys command digests under it.
+BENCH_ID_KEY = b"nhansu-bench-id-key"
+
+
 
 # --- timing -------------------------------------------------------------------------------------
 @dataclass
@@ -98,10 +102,10 @@ async def measure(client: Client, store: PostgresEventStore, pool: asyncpg.Pool,
                   plans_at_1: int, log: Callable[[str], None] = print) -> list[PathFigures]:
     run = uuid.uuid4().hex[:6]
     ours_queue, bare_queue = f"bench-ours-{run}", f"bench-bare-{run}"
-    service = PlanService(client, store, ours_queue, timedelta(seconds=60))
+    service = PlanService(client, store, ours_queue, timedelta(seconds=60), digest_key=BENCH_ID_KEY)
     bare = BareActivities(pool)
     figures: list[PathFigures] = []
-    async with (bootstrap.worker(client, store, ours_queue),
+    async with (bootstrap.worker(client, store, ours_queue, digest_key=BENCH_ID_KEY),
                 Worker(client, task_queue=bare_queue, workflows=[BareWorkflow],
                        activities=[bare.insert], workflow_runner=workflow_runner())):
         for concurrency in CONCURRENCY:

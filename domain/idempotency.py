@@ -42,16 +42,32 @@ def command_digest(command: Any) -> str:
 KEYED_PREFIX = "hmac-sha256:"
 
 
+class UnknownDigestKey(Exception):
+    """A digest in the store was keyed under another secret than the one at hand (the API and
+    the worker hold different ``NHANSU_ID_KEY``s, or the key was changed): whether a retry
+    has the same content cannot be told, so it is neither answered nor refused."""
+
+
+def key_id(key: bytes) -> str:
+    """A short name of the secret, kept with each digest keyed under it: never the secret."""
+    return hashlib.sha256(b"nhansu.id-key-id\n" + key).hexdigest()[:8]
+
+
 def keyed_digest(key: bytes, digest: str) -> str:
-    """The form of ``digest`` kept in an event's metadata: HMAC-SHA-256 under the
-    installation's secret, so it cannot be recomputed from a guessed command."""
+    """The form of ``digest`` kept in an event's metadata: ``hmac-sha256:<key id>:<hex>``,
+    HMAC-SHA-256 under the installation's secret, so it cannot be recomputed from a guessed
+    command."""
     mac = hmac.new(key, b"nhansu.command-digest/v1\n" + digest.encode("ascii"), hashlib.sha256)
-    return KEYED_PREFIX + mac.hexdigest()
+    return f"{KEYED_PREFIX}{key_id(key)}:{mac.hexdigest()}"
 
 
-def same_content(recorded: str, digest: str, key: bytes | None) -> bool:
+def same_content(recorded: str, digest: str, key: bytes) -> bool:
     """Whether the digest ``recorded`` in an event's metadata (keyed, or plain from before it
-    was keyed) is that of a command whose plain digest is ``digest``."""
-    if recorded.startswith(KEYED_PREFIX):
-        return key is not None and hmac.compare_digest(recorded, keyed_digest(key, digest))
-    return hmac.compare_digest(recorded, digest)
+    was keyed) is that of a command whose plain digest is ``digest``. Raises
+    ``UnknownDigestKey`` for one keyed under another secret than ``key``."""
+    if not recorded.startswith(KEYED_PREFIX):
+        return hmac.compare_digest(recorded, digest)
+    named = recorded[len(KEYED_PREFIX):].partition(":")[0]
+    if named != key_id(key):
+        raise UnknownDigestKey(named)
+    return hmac.compare_digest(recorded, keyed_digest(key, digest))

@@ -131,7 +131,7 @@ async def new_commune(ctx: Context, world: World, label: str,
 @pytest.fixture
 async def worker(temporal_client: Client, ctx: Context,  # noqa: F811
                  api_queue: str) -> AsyncIterator[None]:
-    async with bootstrap.worker(temporal_client, ctx.store, api_queue):
+    async with bootstrap.worker(temporal_client, ctx.store, api_queue, digest_key=ctx.id_key):
         yield
 
 

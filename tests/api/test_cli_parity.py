@@ -6,6 +6,7 @@ names. The normalisation is written out below; any other difference fails the te
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
@@ -207,6 +208,7 @@ async def test_the_cli_and_the_api_record_the_same_events_for_the_same_work(
            "TEMPORAL_ADDRESS": str(api_settings.temporal_address),
            "NHANSU_TASK_QUEUE": api_settings.temporal_task_queue,
            "NHANSU_PAYLOAD_KEYS": str(api_settings.payload_keys),
+           "NHANSU_ID_KEY": base64.b64encode(ctx.id_key).decode(),
            "NHANSU_DATA_DIR": str(tmp_path / "data"), "NHANSU_TOKEN": world.tokens[cli_user],
            "NHANSU_LOG_LEVEL": "WARNING", "COLUMNS": "200"}
     cli_plan, api_plan = f"cli-{uuid.uuid4().hex[:8]}", f"api-{uuid.uuid4().hex[:8]}"

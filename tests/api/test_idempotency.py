@@ -18,6 +18,7 @@ from application.context import Context
 from settings import Settings
 from tests.api.conftest import World, key, new_commune, plan_body, position
 from tests.api.test_http import assert_problem
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = pytest.mark.api
 
@@ -85,7 +86,8 @@ async def test_a_write_with_no_worker_is_a_503_with_its_key_and_its_retry_applie
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             plan_id = f"p-{uuid.uuid4().hex[:8]}"
-            async with bootstrap.worker(temporal_client, alone.store, queue):
+            async with bootstrap.worker(temporal_client, alone.store, queue,
+                                        digest_key=TEST_ID_KEY):
                 opened = await http.post("/api/v1/plans", json=plan_body(plan_id, organization),
                                          headers={**world.bearer(login),
                                                   "Idempotency-Key": key()})
@@ -100,7 +102,8 @@ async def test_a_write_with_no_worker_is_a_503_with_its_key_and_its_retry_applie
             assert "Idempotency-Key" in body["detail"] and "--idempotency-key" not in body["detail"]
             assert int(unknown.headers["retry-after"]) > 0
 
-            async with bootstrap.worker(temporal_client, alone.store, queue):
+            async with bootstrap.worker(temporal_client, alone.store, queue,
+                                        digest_key=TEST_ID_KEY):
                 for _ in range(20):  # as a client honouring Retry-After would
                     retried = await http.post(url, json=CANDIDATE, headers=headers)
                     if retried.status_code != 503:

@@ -65,7 +65,8 @@ async def traced(api_settings: Settings) -> AsyncIterator[tuple[Settings, Contex
                                    temporal_task_queue=f"traced-{uuid.uuid4().hex[:8]}")
     async with bootstrap.context(settings) as ctx:
         client = await bootstrap.temporal_client(settings)
-        async with bootstrap.worker(client, ctx.store, settings.temporal_task_queue):
+        async with bootstrap.worker(client, ctx.store, settings.temporal_task_queue,
+                                    digest_key=ctx.id_key):
             yield settings, ctx
 
 

@@ -32,6 +32,7 @@ from tests.audit.plans import dropped, record_plan
 from tests.contract.builders import driver, fetch
 from tests.contract.ledger_support import tamper_all
 from tests.support.databases import REPO_ROOT, Scratch, backend_names, fresh_database, server_url
+from tests.support.keys import TEST_ID_KEY
 from worker import seal_periodically
 
 pytestmark = pytest.mark.audit
@@ -69,7 +70,7 @@ async def auditor(scratch: Scratch, *plan_ids: str) -> str:
     ctx = people.context(bootstrap.Database(url=scratch.url, engine=scratch.engine,
                                             store=scratch.store),
                          PlanService(no_temporal, scratch.store, "unused",
-                                     timedelta(seconds=1)))
+                                     timedelta(seconds=1), digest_key=TEST_ID_KEY))
     await people.seed_registry(ctx)
     for plan_id in plan_ids:
         await people.register_plan_organization(ctx, organization(plan_id))

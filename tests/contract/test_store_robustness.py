@@ -32,6 +32,7 @@ from eventstore.progress import Reporter
 from eventstore.store import PostgresEventStore
 from tests.contract.builders import count, event, events, stream, tamper
 from tests.support.databases import Scratch
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = pytest.mark.contract
 
@@ -48,7 +49,8 @@ def envelope(new: NewEvent) -> EventEnvelope:
 async def run_append(store: PostgresEventStore, *new: NewEvent,
                      expected: dict[str, int]) -> None:
     request = AppendRequest(events=[envelope(e) for e in new], expected_versions=expected)
-    await ActivityEnvironment().run(EventStoreActivities(store).append_events, request)
+    activities = EventStoreActivities(store, digest_key=TEST_ID_KEY)
+    await ActivityEnvironment().run(activities.append_events, request)
 
 
 # --- values the store cannot keep ------------------------------------------------------------
@@ -322,7 +324,7 @@ async def test_a_task_run_again_gets_the_events_its_first_attempt_stored(
     s = stream()
     meta = {"command_id": "cmd-1", "workflow_id": "plan-x", "workflow_run_id": "run-1"}
     first = [replace(e, metadata=meta) for e in events(s, 3)]
-    activities = EventStoreActivities(store)
+    activities = EventStoreActivities(store, digest_key=TEST_ID_KEY)
     stored = await ActivityEnvironment().run(activities.append_events, AppendRequest(
         events=[envelope(e) for e in first], expected_versions={s: NO_STREAM},
         accept_recorded=True))

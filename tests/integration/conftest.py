@@ -21,7 +21,7 @@ from encryption.converter import data_converter
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
 from tests.support.databases import backend_names, fresh_database, server_url
-from tests.support.keys import TEST_PAYLOAD_KEYS
+from tests.support.keys import TEST_ID_KEY, TEST_PAYLOAD_KEYS
 from tests.support.people import context, seed_registry
 
 TEMPORAL_CLI = Path(sys.executable).parent / "temporal"
@@ -64,13 +64,14 @@ def task_queue() -> str:
 @pytest.fixture
 async def worker(temporal_client: Client, store: PostgresEventStore,
                  task_queue: str) -> AsyncIterator[None]:
-    async with bootstrap.worker(temporal_client, store, task_queue):
+    async with bootstrap.worker(temporal_client, store, task_queue, digest_key=TEST_ID_KEY):
         yield
 
 
 @pytest.fixture
 def service(temporal_client: Client, store: PostgresEventStore, task_queue: str) -> PlanService:
-    return PlanService(temporal_client, store, task_queue, timedelta(seconds=60))
+    return PlanService(temporal_client, store, task_queue, timedelta(seconds=60),
+                       digest_key=TEST_ID_KEY)
 
 
 @pytest.fixture
@@ -82,7 +83,8 @@ def plan_id() -> str:
 async def registry_seeded(database_url: str, store: PostgresEventStore) -> None:
     """The registry of examples/to-chuc.csv in the session's database, once."""
     ctx = context(bootstrap.Database(url=database_url, engine=store_engine(store), store=store),
-                  PlanService(_no_client, store, "unused", timedelta(seconds=1)))
+                  PlanService(_no_client, store, "unused", timedelta(seconds=1),
+                              digest_key=TEST_ID_KEY))
     await seed_registry(ctx)
 
 
@@ -91,7 +93,8 @@ async def app(database_url: str, store: PostgresEventStore, temporal_client: Cli
               task_queue: str, registry_seeded: None) -> Context:
     """The application context of a test: its own task queue, the session's database."""
     return context(bootstrap.Database(url=database_url, engine=store_engine(store), store=store),
-                   PlanService(temporal_client, store, task_queue, timedelta(seconds=60)))
+                   PlanService(temporal_client, store, task_queue, timedelta(seconds=60),
+                               digest_key=TEST_ID_KEY))
 
 
 def store_engine(store: PostgresEventStore) -> Any:

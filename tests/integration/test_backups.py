@@ -26,6 +26,7 @@ from eventstore.store import PostgresEventStore
 from settings import Settings
 from tests.support import scenario
 from tests.support.databases import backend_names, fresh_database, server_url
+from tests.support.keys import TEST_ID_KEY
 from tests.support.people import auditor, context
 
 pytestmark = pytest.mark.integration
@@ -49,11 +50,12 @@ async def own(temporal_client: Client, task_queue: str) -> AsyncIterator[Context
         engine = create_engine(url)
         store = PostgresEventStore(engine)
         ctx = context(bootstrap.Database(url=url, engine=engine, store=store),
-                      PlanService(temporal_client, store, task_queue, timedelta(seconds=60)))
+                      PlanService(temporal_client, store, task_queue, timedelta(seconds=60),
+                                  digest_key=TEST_ID_KEY))
         ctx = dataclasses.replace(ctx, ledger_signer=lambda: KEY,
                                   ledger_public_keys=lambda: {KEY.key_id: KEY.public_key})
         try:
-            async with bootstrap.worker(temporal_client, store, task_queue):
+            async with bootstrap.worker(temporal_client, store, task_queue, digest_key=TEST_ID_KEY):
                 yield ctx
         finally:
             await engine.dispose()

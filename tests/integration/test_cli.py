@@ -23,7 +23,7 @@ from eventstore.store import PostgresEventStore
 from reads.plans import load_plan
 from tests.support import people
 from tests.support.databases import REPO_ROOT
-from tests.support.keys import TEST_PAYLOAD_KEYS
+from tests.support.keys import TEST_ID_KEY, TEST_ID_KEY_B64, TEST_PAYLOAD_KEYS
 
 pytestmark = [pytest.mark.integration]
 EXAMPLES = REPO_ROOT / "examples"
@@ -40,6 +40,7 @@ def cli_env(database_url: str, temporal_client: object, task_queue: str,
     env = {k: v for k, v in os.environ.items() if not k.startswith("NHANSU_")}
     return {**env, "DATABASE_URL": database_url, "TEMPORAL_ADDRESS": target,
             "NHANSU_TASK_QUEUE": task_queue, "NHANSU_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
+            "NHANSU_ID_KEY": TEST_ID_KEY_B64,
             "NHANSU_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200",
             "NHANSU_LOG_LEVEL": "WARNING", "NHANSU_TOKEN_FILE": str(tmp_path / "token"),
             "HOME": str(tmp_path)}
@@ -207,7 +208,7 @@ async def test_with_no_worker_a_write_says_so_in_time_and_the_printed_key_applie
     assert "worker" in waited.stdout and "Traceback" not in waited.stderr
     assert await store.stream_version(plan_stream(plan_id)) == 0
     async with bootstrap.worker(temporal_client, store,  # type: ignore[arg-type]
-                                env["NHANSU_TASK_QUEUE"]):
+                                env["NHANSU_TASK_QUEUE"], digest_key=TEST_ID_KEY):
         retried = await nhansu(env, "plan", "open", path, "--idempotency-key", key[1])
     assert retried.returncode == 0, retried.stdout + retried.stderr
     assert await store.stream_version(plan_stream(plan_id)) == 1

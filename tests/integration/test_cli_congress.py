@@ -23,7 +23,7 @@ from eventstore.store import PostgresEventStore
 from tests.support import people
 from tests.support.approved import organization_of, store_approved_plan
 from tests.support.databases import REPO_ROOT
-from tests.support.keys import TEST_PAYLOAD_KEYS
+from tests.support.keys import TEST_ID_KEY_B64, TEST_PAYLOAD_KEYS
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
 NHANSU = [sys.executable, "-m", "cli"]
@@ -37,6 +37,7 @@ def cli_env(database_url: str, temporal_client: object, task_queue: str,
     env = {k: v for k, v in os.environ.items() if not k.startswith("NHANSU_")}
     return {**env, "DATABASE_URL": database_url, "TEMPORAL_ADDRESS": target,
             "NHANSU_TASK_QUEUE": task_queue, "NHANSU_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
+            "NHANSU_ID_KEY": TEST_ID_KEY_B64,
             "NHANSU_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200",
             "NHANSU_LOG_LEVEL": "WARNING", "HOME": str(tmp_path)}
 

@@ -22,6 +22,7 @@ from domain.commands import RecordConferenceResult
 from domain.events import plan_stream
 from eventstore.store import PostgresEventStore
 from tests.support import scenario
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ class StallingAppends(EventStoreActivities):
     """Appends as the service does, then, while ``stall`` is set, holds its answer back."""
 
     def __init__(self, store: PostgresEventStore) -> None:
-        super().__init__(store)
+        super().__init__(store, digest_key=TEST_ID_KEY)
         self.stall = False
         self.stalled = asyncio.Event()
         self.release = asyncio.Event()
@@ -48,7 +49,8 @@ class StallingAppends(EventStoreActivities):
 async def stalling(temporal_client: Client, store: PostgresEventStore,
                    task_queue: str) -> AsyncIterator[StallingAppends]:
     appends = StallingAppends(store)
-    async with bootstrap.worker(temporal_client, store, task_queue, activities=appends):
+    async with bootstrap.worker(temporal_client, store, task_queue, activities=appends,
+                                digest_key=TEST_ID_KEY):
         yield appends
 
 
@@ -56,8 +58,10 @@ async def test_the_next_command_waits_for_the_one_answered_from_the_store(
         temporal_client: Client, store: PostgresEventStore, task_queue: str,
         stalling: StallingAppends) -> None:
     plan_id = f"plan-{uuid.uuid4().hex[:10]}"
-    patient = PlanService(temporal_client, store, task_queue, timedelta(seconds=60))
-    hasty = PlanService(temporal_client, store, task_queue, timedelta(seconds=2))
+    patient = PlanService(temporal_client, store, task_queue, timedelta(seconds=60),
+                          digest_key=TEST_ID_KEY)
+    hasty = PlanService(temporal_client, store, task_queue, timedelta(seconds=2),
+                        digest_key=TEST_ID_KEY)
     await patient.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))
     for command in scenario.registrations(plan_id):
         await scenario.send(patient, plan_id, command)

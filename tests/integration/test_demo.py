@@ -22,6 +22,7 @@ from eventstore.checkpoints import Signer, new_signing_key_spec
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
 from tests.support.databases import backend_names, fresh_database, server_url
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = [pytest.mark.integration]
 
@@ -78,13 +79,13 @@ async def test_the_worked_example_runs_from_the_plan_to_the_elected_committee(
     signer = Signer.from_spec(new_signing_key_spec())
     ctx = Context(db=bootstrap.Database(url=demo_database, engine=engine, store=store),
                   plans_source=PlanService(temporal_client, store, queue,
-                                           timedelta(seconds=60)),
+                                           timedelta(seconds=60), digest_key=TEST_ID_KEY),
                   ledger_public_keys=lambda: {signer.key_id: signer.public_key},
                   ledger_signer=lambda: signer, task_queue=queue, update_timeout_seconds=60)
 
     @asynccontextmanager
     async def worker() -> AsyncIterator[None]:
-        async with bootstrap.worker(temporal_client, store, queue):
+        async with bootstrap.worker(temporal_client, store, queue, digest_key=TEST_ID_KEY):
             yield
 
     say = Collected()

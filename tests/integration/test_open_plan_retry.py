@@ -22,6 +22,7 @@ from application.plans import PlanService
 from domain.events import plan_stream
 from eventstore.store import PostgresEventStore
 from tests.support import scenario
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -55,12 +56,13 @@ async def test_a_retried_opening_whose_first_attempt_commits_between_reads_is_an
     plan_id = f"plan-{uuid.uuid4().hex[:10]}"
     opening = scenario.opening(plan_id)
     racing = CommitBetweenReads(store)
-    hasty = PlanService(temporal_client, racing, task_queue, timedelta(seconds=2))
+    hasty = PlanService(temporal_client, racing, task_queue, timedelta(seconds=2),
+                        digest_key=TEST_ID_KEY)
     with pytest.raises(OutcomeUnknown):  # no worker polls the queue yet
         await hasty.open_plan(opening, now=datetime.now(UTC))
     assert await store.read_correlated(plan_stream(plan_id)) == []
 
-    async with bootstrap.worker(temporal_client, store, task_queue):
+    async with bootstrap.worker(temporal_client, store, task_queue, digest_key=TEST_ID_KEY):
         async def first_attempt_commits() -> None:
             # The worker takes the first attempt's update, still waiting in the workflow.
             for _ in range(600):
@@ -70,7 +72,8 @@ async def test_a_retried_opening_whose_first_attempt_commits_between_reads_is_an
             raise AssertionError("the first attempt was never applied")
 
         racing.between = first_attempt_commits
-        patient = PlanService(temporal_client, racing, task_queue, timedelta(seconds=60))
+        patient = PlanService(temporal_client, racing, task_queue, timedelta(seconds=60),
+                              digest_key=TEST_ID_KEY)
         answered = await patient.open_plan(opening, now=datetime.now(UTC))
         assert racing.between is None  # the hook ran: the commit fell between the reads
         assert answered.already_applied

@@ -22,6 +22,7 @@ from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
 from tests.support import scenario
 from tests.support.databases import backend_names, fresh_database, server_url
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("worker")]
 ROUNDS = 200
@@ -59,9 +60,10 @@ async def refusing_store() -> AsyncIterator[PostgresEventStore]:
 async def test_a_value_the_store_refuses_fails_the_command_and_the_plan_goes_on(
         temporal_client: Client, refusing_store: PostgresEventStore) -> None:
     queue = f"refusing-{uuid.uuid4().hex[:8]}"
-    service = PlanService(temporal_client, refusing_store, queue, timedelta(seconds=30))
+    service = PlanService(temporal_client, refusing_store, queue, timedelta(seconds=30),
+                          digest_key=TEST_ID_KEY)
     plan_id = f"refused-{uuid.uuid4().hex[:8]}"
-    async with bootstrap.worker(temporal_client, refusing_store, queue):
+    async with bootstrap.worker(temporal_client, refusing_store, queue, digest_key=TEST_ID_KEY):
         await service.open_plan(scenario.opening(plan_id))
         first, second = scenario.registrations(plan_id)[:2]
         poisoned = dataclasses.replace(first, candidate=dataclasses.replace(
@@ -75,3 +77,21 @@ async def test_a_value_the_store_refuses_fails_the_command_and_the_plan_goes_on(
         # The workflow is as it was and takes the next command.
         result = await service.register_candidate(plan_id, second)
         assert result.event_types == ["CandidateRegistered", "EligibilityChecked"]
+
+
+async def test_a_retry_answered_under_another_installation_key_is_a_fault_not_a_reused_key(
+        temporal_client: Client, store: PostgresEventStore, task_queue: str,
+        service: PlanService, plan_id: str) -> None:
+    """The worker keeps command digests keyed under its NHANSU_ID_KEY. A front end holding
+    another key cannot tell whether a retry has the same content: it says the installation is
+    misconfigured (503, naming the key), and neither answers nor refuses the retry."""
+    from application.errors import ServiceUnavailable
+
+    opening = scenario.opening(plan_id)
+    first = await service.open_plan(opening)
+    assert not first.already_applied
+    assert (await service.open_plan(opening)).already_applied  # same key: a retry
+    elsewhere = PlanService(temporal_client, store, task_queue, timedelta(seconds=30),
+                            digest_key=b"another-installation-key-0000000")
+    with pytest.raises(ServiceUnavailable, match="NHANSU_ID_KEY"):
+        await elsewhere.open_plan(opening)

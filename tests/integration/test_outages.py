@@ -20,6 +20,7 @@ from application.plans import PlanService
 from domain.events import plan_stream
 from eventstore.store import PostgresEventStore
 from tests.support import scenario
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = [pytest.mark.integration]
 
@@ -28,7 +29,8 @@ async def test_no_worker_means_outcome_unknown_within_the_timeout_then_a_retry_a
         temporal_client: Client, store: PostgresEventStore, plan_id: str) -> None:
     queue = f"no-worker-{uuid.uuid4().hex[:8]}"
     timeout = 22.0  # longer than the server's long-poll: the case that used to hang
-    service = PlanService(temporal_client, store, queue, timedelta(seconds=timeout))
+    service = PlanService(temporal_client, store, queue, timedelta(seconds=timeout),
+                          digest_key=TEST_ID_KEY)
     opening = scenario.opening(plan_id)
 
     started = time.monotonic()
@@ -43,7 +45,7 @@ async def test_no_worker_means_outcome_unknown_within_the_timeout_then_a_retry_a
 
     # A worker comes up; the retry with the same key applies the opening once, and the plan
     # takes the next command at once.
-    async with bootstrap.worker(temporal_client, store, queue):
+    async with bootstrap.worker(temporal_client, store, queue, digest_key=TEST_ID_KEY):
         retried = await service.open_plan(opening)
         registered = await service.register_candidate(plan_id,
                                                       scenario.registrations(plan_id)[0])
@@ -75,7 +77,7 @@ async def test_temporal_out_of_reach_is_one_clear_error_and_nothing_is_written(
     async def connect() -> Client:
         return await Client.connect(address)
 
-    service = PlanService(connect, store, "unused", timedelta(seconds=30))
+    service = PlanService(connect, store, "unused", timedelta(seconds=30), digest_key=TEST_ID_KEY)
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as down:
         await service.open_plan(scenario.opening(plan_id))

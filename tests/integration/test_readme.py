@@ -22,7 +22,7 @@ from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
 from reads.plans import load_plan
 from tests.support.databases import REPO_ROOT, backend_names, fresh_database, server_url
-from tests.support.keys import TEST_PAYLOAD_KEYS
+from tests.support.keys import TEST_ID_KEY, TEST_ID_KEY_B64, TEST_PAYLOAD_KEYS
 
 pytestmark = [pytest.mark.integration]
 SKIPPED = ("make services-up", ". .venv/bin/activate", "make services-down")
@@ -58,6 +58,7 @@ async def test_the_readme_walkthrough_runs_as_written_from_opening_to_approval(
     env = {k: v for k, v in os.environ.items() if not k.startswith("NHANSU_")}
     env.update({"DATABASE_URL": readme_database, "TEMPORAL_ADDRESS": target,
                 "NHANSU_TASK_QUEUE": queue, "NHANSU_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
+                "NHANSU_ID_KEY": TEST_ID_KEY_B64,
                 "NHANSU_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path),
                 "NHANSU_LOG_LEVEL": "WARNING", "COLUMNS": "160",
                 "PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}"})
@@ -65,7 +66,7 @@ async def test_the_readme_walkthrough_runs_as_written_from_opening_to_approval(
     engine = create_engine(readme_database)
     store = PostgresEventStore(engine)
     try:
-        async with bootstrap.worker(temporal_client, store, queue):
+        async with bootstrap.worker(temporal_client, store, queue, digest_key=TEST_ID_KEY):
             done = await asyncio.to_thread(
                 subprocess.run, ["bash", "-c", script], cwd=tmp_path, env=env,
                 capture_output=True, text=True, timeout=900)

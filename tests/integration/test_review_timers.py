@@ -23,7 +23,7 @@ from encryption.converter import data_converter
 from eventstore.model import RecordedEvent
 from eventstore.store import PostgresEventStore
 from tests.support import scenario
-from tests.support.keys import TEST_PAYLOAD_KEYS
+from tests.support.keys import TEST_ID_KEY, TEST_PAYLOAD_KEYS
 from tests.support.plans import conference, open_plan, register, submit
 from tests.support.review import AGENCIES, approve, finding
 from tests.support.waiting import appraisals_opened, phase_reached
@@ -49,8 +49,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 async def timed_service(env: WorkflowEnvironment,
                         store: PostgresEventStore) -> AsyncIterator[PlanService]:
     queue = f"timers-{uuid.uuid4().hex[:8]}"
-    async with bootstrap.worker(env.client, store, queue):
-        yield PlanService(env.client, store, queue, timedelta(seconds=60))
+    async with bootstrap.worker(env.client, store, queue, digest_key=TEST_ID_KEY):
+        yield PlanService(env.client, store, queue, timedelta(seconds=60), digest_key=TEST_ID_KEY)
 
 
 def small_plan(plan_id: str) -> list[PlanCommand]:

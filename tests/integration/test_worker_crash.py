@@ -24,6 +24,7 @@ from domain.events import plan_stream
 from eventstore.store import PostgresEventStore
 from tests.support import scenario
 from tests.support.databases import REPO_ROOT
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +103,7 @@ async def test_killed_workers_lose_and_double_nothing(
     queue = f"crash-ref-{uuid.uuid4().hex[:8]}"
     calm = WorkerProcess(database_url, address, queue)
     await calm.ready()
-    service = PlanService(temporal_client, store, queue, UPDATE_TIMEOUT)
+    service = PlanService(temporal_client, store, queue, UPDATE_TIMEOUT, digest_key=TEST_ID_KEY)
     await service.open_plan(scenario.opening(reference_id), now=datetime.now(UTC))
     for command in scenario.all_commands(reference_id):
         await scenario.send(service, reference_id, command)
@@ -111,7 +112,7 @@ async def test_killed_workers_lose_and_double_nothing(
     # The same plan with two workers killed on the way.
     plan_id = f"plan-crash-{uuid.uuid4().hex[:8]}"
     queue = f"crash-{uuid.uuid4().hex[:8]}"
-    service = PlanService(temporal_client, store, queue, UPDATE_TIMEOUT)
+    service = PlanService(temporal_client, store, queue, UPDATE_TIMEOUT, digest_key=TEST_ID_KEY)
     first = WorkerProcess(database_url, address, queue)
     await first.ready()
     await service.open_plan(scenario.opening(plan_id), now=datetime.now(UTC))

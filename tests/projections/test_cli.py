@@ -25,6 +25,7 @@ from reads.models import migrate as read_models_migrate
 from tests.projections.support import Step, append_all, final_state, full_plan, organization
 from tests.projections.support import small_plan as small
 from tests.support.databases import REPO_ROOT, fresh_database
+from tests.support.keys import TEST_ID_KEY
 
 pytestmark = pytest.mark.projection
 
@@ -64,7 +65,7 @@ async def auditor_of(url: str, every: dict[str, list[Step]]) -> str:
         store = PostgresEventStore(engine)
         ctx = people.context(bootstrap.Database(url=url, engine=engine, store=store),
                              PlanService(no_temporal, store, "unused",  # type: ignore[arg-type]
-                                         timedelta(seconds=1)))
+                                         timedelta(seconds=1), digest_key=TEST_ID_KEY))
         await people.seed_registry(ctx)
         for steps in every.values():
             opened = final_state(steps).organization

@@ -20,12 +20,12 @@ from activities.messages import AppendRequest, AppendResult
 from encryption.converter import data_converter
 from eventstore.database import create_engine
 from eventstore.store import PostgresEventStore
-from tests.support.keys import TEST_PAYLOAD_KEYS
+from tests.support.keys import TEST_ID_KEY, TEST_PAYLOAD_KEYS
 
 
 class CrashingActivities(EventStoreActivities):
     def __init__(self, store: PostgresEventStore, marker: Path | None) -> None:
-        super().__init__(store)
+        super().__init__(store, digest_key=TEST_ID_KEY)
         self._marker = marker
 
     @activity.defn(name="append_events")
@@ -43,7 +43,8 @@ async def main(args: argparse.Namespace) -> None:
     client = await Client.connect(args.temporal, data_converter=data_converter(TEST_PAYLOAD_KEYS))
     marker = Path(args.crash_after_commit) if args.crash_after_commit else None
     activities = CrashingActivities(store, marker)
-    async with bootstrap.worker(client, store, args.task_queue, activities=activities):
+    async with bootstrap.worker(client, store, args.task_queue, activities=activities,
+                                digest_key=TEST_ID_KEY):
         print("worker ready", flush=True)
         await asyncio.Event().wait()
 

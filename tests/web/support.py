@@ -118,7 +118,8 @@ async def _serve(data_dir: Path, found: dict[str, Any], ready: threading.Event) 
                 projection_poll_seconds=0.3, log_level="WARNING")
             async with bootstrap.context(settings) as ctx:
                 client = await bootstrap.temporal_client(settings)
-                async with bootstrap.worker(client, ctx.store, ctx.task_queue), \
+                async with bootstrap.worker(client, ctx.store, ctx.task_queue,
+                                            digest_key=ctx.id_key), \
                         bootstrap.projector(settings, ctx.db):
                     await import_registry(ctx, OPERATOR, EXAMPLES / "to-chuc.csv")
                     cast = await users(ctx)

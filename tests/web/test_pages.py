@@ -322,7 +322,8 @@ def test_a_write_with_no_worker_is_answered_503_and_applies_once_when_sent_again
         async def start_worker() -> None:
             client_of_worker = await bootstrap.temporal_client(live.settings)
             await stack.enter_async_context(
-                bootstrap.worker(client_of_worker, live.ctx.store, queue))
+                bootstrap.worker(client_of_worker, live.ctx.store, queue,
+                                 digest_key=live.ctx.id_key))
 
         live.run(start_worker())
         applied = client.post("/department/new-plan", data=fields, files=upload)
