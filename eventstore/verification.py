@@ -48,9 +48,10 @@ def recompute_hash(event: RecordedEvent, previous_hash: str) -> str:
     """The hash of ``event`` over its values encoded canonically (for an event at hand; a
     stored row is checked over its bytes, ``stored_hash``). Its committed fields count by
     their commitments, recomputed from the openings: an opened value that is not the one
-    committed to gives another hash, and so do commitments left with no openings at all (the
-    values deleted beside the hash: a stored row always has both)."""
-    if event.openings is None and isinstance(event.data, dict) and COMMITMENTS in event.data:
+    committed to gives another hash, and so do commitments that nothing opened (the openings
+    removed, emptied or replaced beside the hash: a stored row always has both, and reading
+    it back takes the commitments out of ``data``)."""
+    if isinstance(event.data, dict) and COMMITMENTS in event.data:
         return ""
     canonical = canonical_bytes(
         event_id=event.event_id, stream_id=event.stream_id, stream_version=event.stream_version,

@@ -89,11 +89,13 @@ ALTERED_VALUE = """UPDATE events SET openings = convert_to(jsonb_set(
     convert_from(openings, 'UTF8')::jsonb, '{candidate,value,full_name}', '"Trần Văn B"')::text,
     'UTF8') WHERE position = $1"""
 REMOVED = "UPDATE events SET openings = NULL WHERE position = $1"
+EMPTIED = "UPDATE events SET openings = convert_to('{}', 'UTF8') WHERE position = $1"
 
 
 @pytest.mark.parametrize(("statement", "reason"), [
     (ALTERED_VALUE, "the value of 'candidate' is not the one committed to"),
     (REMOVED, "no opening for the committed fields ['candidate', 'reason']"),
+    (EMPTIED, "no opening for the committed fields ['candidate', 'reason']"),
 ])
 async def test_an_opening_altered_or_removed_is_caught_by_every_verification(
         scratch: Scratch, statement: str, reason: str) -> None:
