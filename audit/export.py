@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from audit.offline import CHECKPOINTS, EVENTS, HEADER
+from audit.redaction import withheld_whole
 from audit.spec import ORIGIN, dumps
 from audit.verifier import EXPORT_FORMAT, EXPORT_VERSION
-from domain.events import private_fields
 from eventstore.checkpoints import Checkpoint
 from eventstore.database import driver
 from eventstore.hashing import utc_iso
@@ -74,18 +74,17 @@ def event_record(row: Any, ledger_seq: int | None = None, ledger_hash: str | Non
                  redacted: bool = False) -> dict[str, Any]:
     """An ``events`` row selected with ``eventstore.rows.COLUMNS`` as an export line;
     ``redacted``: without the values of its private fields (``openings`` null), which its
-    data holds only as commitments; an event that holds one in clear (stored before its
-    fields were committed to) has its data withheld whole (``null``): its hash, proven by the
-    ledger, stands for it."""
-    data = _json(row[6])
-    if redacted and isinstance(data, dict) and any(
-            name in data for name in private_fields(row[4])):
-        data = None
+    data holds only as commitments; an event that would still give a person away
+    (``audit.redaction.withheld_whole``) shows neither data nor metadata (``null``): its hash,
+    proven by the ledger, stands for it."""
+    data, metadata = _json(row[6]), _json(row[7])
+    if redacted and withheld_whole(row[4], data, metadata):
+        data = metadata = None
     return {
         "ledger_seq": ledger_seq, "ledger_hash": ledger_hash, "position": row[0],
         "stream_id": row[1], "stream_version": row[2], "event_id": str(row[3]),
         "event_type": row[4], "schema_version": row[5], "data": data,
-        "metadata": _json(row[7]), "occurred_at": utc_iso(row[8]),
+        "metadata": metadata, "occurred_at": utc_iso(row[8]),
         "recorded_at": utc_iso(row[9]), "correlation_id": row[10], "previous_hash": row[11],
         "hash": row[12], "openings": None if redacted or row[13] is None else _json(row[13]),
     }

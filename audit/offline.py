@@ -246,10 +246,14 @@ def verify_trail_records(document: object) -> RecordsCheck:
             problems.append(f"{where}: the fields differ from the format")
             previous = None
             continue
+        if not _record_well_formed(record) or record["position"] in hashes:
+            problems.append(f"{where}: a field has the wrong type or form, or the position "
+                            "repeats one before it")
+            previous = None
+            continue
         where += f" (position {record['position']}, {record['stream_id']} " \
                  f"v{record['stream_version']})"
-        if type(record["position"]) is int:
-            hashes[record["position"]] = record["hash"]
+        hashes[record["position"]] = record["hash"]
         if record["stream_id"] != stream:
             problems.append(f"{where}: not of this trail's nomination ({stream})")
         if n == 0 and (record["stream_version"] != 1 or record["previous_hash"] != ZERO_HASH):
@@ -265,7 +269,13 @@ def verify_trail_records(document: object) -> RecordsCheck:
             elif record["event_type"] not in PERSONAL_EVENTS:
                 problems.append(f"{where}: data is withheld, but a {record['event_type']} "
                                 "holds no personal details")
+            elif record["metadata"] is not None:
+                problems.append(f"{where}: data is withheld but metadata is shown: a withheld "
+                                "event shows neither")
             withheld_events += 1
+            continue
+        if record["metadata"] is None:
+            problems.append(f"{where}: metadata is withheld from an event whose data is shown")
             continue
         try:
             ok = event_hash(record["previous_hash"], record) == record["hash"]
@@ -309,6 +319,19 @@ def _proofs_of_records(block: object, hashes: dict[Any, Any]) -> list[str]:
     return problems
 
 
+def _record_well_formed(r: dict[str, Any]) -> bool:
+    return (type(r["position"]) is int and r["position"] > 0
+            and type(r["stream_version"]) is int and r["stream_version"] > 0
+            and isinstance(r["stream_id"], str) and isinstance(r["event_type"], str)
+            and isinstance(r["event_id"], str) and type(r["schema_version"]) is int
+            and all(isinstance(r[k], str) and HEX64.fullmatch(r[k]) is not None
+                    for k in ("previous_hash", "hash"))
+            and all(isinstance(r[k], str) for k in ("occurred_at", "recorded_at"))
+            and all(r[k] is None or isinstance(r[k], dict)
+                    for k in ("data", "metadata", "openings"))
+            and (r["correlation_id"] is None or isinstance(r["correlation_id"], str)))
+
+
 #: What a trail's entry repeats of its record: (entry field, record field).
 _ENTRY_FIELDS = (("position", "position"), ("version", "stream_version"),
                  ("event_type", "event_type"), ("hash", "hash"))
@@ -335,6 +358,11 @@ def _entries_problems(document: dict[str, Any], records: list[Any],
             differs += [name for name, field in (("actor", "user_id"), ("role", "role"),
                                                  ("organization_id", "organization_id"))
                         if entry.get(name) != actor.get(field)]
+        # The figures a reader relies on: the step, the holding and the tally recorded.
+        data = _object(record.get("data"))
+        differs += [name for name in ("step", "attempt", "tally")
+                    if name in data and entry.get(name) is not None
+                    and entry.get(name) != data[name]]
         if differs:
             problems.append(f"entries[{n}]: {', '.join(differs)} differ from records[{n}]")
     first = _object(records[0] if records else None)

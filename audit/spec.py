@@ -81,11 +81,11 @@ PERSONAL_EVENTS = frozenset({
     "FindingRecorded", "NominationExcluded", "NominationSentBack",
     # a plan's: the committee's reasons, which may name people
     "PlanApproved", "PlanSentBack", "PlanRejected",
-    # a congress's: its lists, nominations, withdrawals, results named, appointments, and
-    # the reasons and directions written about them
+    # a congress's: its lists, nominations, withdrawals, the count's signatories, results
+    # named, appointments, and the reasons and directions written about them
     "CongressOpened", "RoundOpened", "NominatedAtCongress", "WithdrawnFromList",
-    "BallotResultDeclared", "ShortfallDecided", "ElectionPaused", "DirectionGiven",
-    "ElectionResultApproved", "MemberAppointed",
+    "CountSigned", "BallotResultDeclared", "ShortfallDecided", "ElectionPaused",
+    "DirectionGiven", "ElectionResultApproved", "MemberAppointed",
 })
 
 #: The key, in an event's ``data``, of its commitments to the fields left out of the hash.

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from audit.coverage import Coverage, coverage_on
+from audit.redaction import withheld_whole
 from domain.events import nomination_stream, private_fields
 from domain.vocabulary import label
 from eventstore import merkle
@@ -86,17 +87,17 @@ async def trail_report(engine: AsyncEngine, store: PostgresEventStore, nominatio
 def trail_record(event: RecordedEvent, *, redacted: bool) -> dict[str, Any]:
     """The event as its hash covers it: ``data`` with its commitments (``hashed_form``) and,
     unless ``redacted``, the openings of their values. An event stored in clear before its
-    fields were committed to (before revision 0005, or before a field was made private)
-    cannot be shown in part: redacted, its data is withheld (``null``) and only its inclusion
-    in the signed tree can be checked."""
+    fields were committed to, or that carries a plain command digest, cannot be shown in part
+    (``audit.redaction.withheld_whole``): redacted, its data and metadata are withheld
+    (``null``) and only its hash's inclusion in the signed tree can be checked."""
     data: dict[str, Any] | None = hashed_form(event.data, event.openings)
-    if redacted and data is not None and any(
-            name in data for name in private_fields(event.event_type)):
-        data = None
+    metadata: dict[str, Any] | None = event.metadata
+    if redacted and withheld_whole(event.event_type, data, metadata):
+        data = metadata = None
     return {"position": event.position, "stream_id": event.stream_id,
             "stream_version": event.stream_version, "event_id": event.event_id,
             "event_type": event.event_type, "schema_version": event.schema_version,
-            "data": data, "metadata": event.metadata, "occurred_at": utc_iso(event.occurred_at),
+            "data": data, "metadata": metadata, "occurred_at": utc_iso(event.occurred_at),
             "recorded_at": utc_iso(event.recorded_at), "correlation_id": event.correlation_id,
             "previous_hash": event.previous_hash, "hash": event.hash,
             "openings": None if redacted else event.openings}

@@ -338,7 +338,9 @@ class LedgerVerifier:
             self._at_size()
             return
         withheld_whole = record["data"] is None
-        if not _event_well_formed({**record, "data": {}} if withheld_whole else record, sealed):
+        shown = {**record, "data": {}, "metadata": record["metadata"] or {}} \
+            if withheld_whole else record
+        if not _event_well_formed(shown, sealed):
             self.fail(src, line, "a field has the wrong type or form", **ids)
             if sealed:
                 self._break()
@@ -371,6 +373,12 @@ class LedgerVerifier:
         elif record["event_type"] not in PERSONAL_EVENTS:
             self.fail(self.events_source, line, f"data is withheld, but a "
                       f"{record['event_type']} holds no personal details", **ids)
+        elif record["metadata"] is not None:
+            self.fail(self.events_source, line, "data is withheld but metadata is shown: a "
+                      "withheld event shows neither", **ids)
+        elif record["ledger_seq"] is None:
+            self.fail(self.events_source, line, "data is withheld from an event the ledger "
+                      "does not have: nothing would prove its hash", **ids)
 
     def _count_entry(self, line: int | None, *, sealed: bool, **ids: Any) -> None:
         src = self.events_source

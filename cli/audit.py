@@ -448,7 +448,9 @@ def audit_verify_trail(
         output.say((f"Bằng chứng bao hàm hợp lệ: {number(check.proven)} sự kiện nằm trong cây "
                     "Merkle của điểm chốt có chữ ký.", "green"))
         output.say(f"Nội dung: mã băm của {number(records.recomputed)} sự kiện được tính lại "
-                   "từ chính nội dung trong hồ sơ, khớp; diễn giải và họ tên khớp với nội dung.")
+                   "từ chính nội dung trong hồ sơ, khớp; vị trí, loại, thời điểm, người thực "
+                   "hiện, bước, lần, kết quả biểu quyết và họ tên ghi trong hồ sơ khớp với nội "
+                   "dung đó.")
         if records.withheld_values or records.withheld_events:
             output.say(f"Đã ẩn thông tin cá nhân: {number(records.withheld_values)} giá trị chỉ "
                        f"còn cam kết băm; {number(records.withheld_events)} sự kiện ghi trước "

@@ -246,6 +246,7 @@ class CountSigned(CongressEvent):
     """Ban kiểm phiếu ký biên bản kiểm phiếu: the count with this digest, by these members."""
 
     TYPE: ClassVar[str] = "CountSigned"
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("signatories",)
     round: int
     ballot: int
     count_digest: str

@@ -357,7 +357,7 @@ class PlanApproved(DomainEvent):
     v2 records the failed eligibility checks the committee acknowledged (v1: none)."""
 
     TYPE: ClassVar[str] = "PlanApproved"
-    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("excluded", "acknowledged")
+    PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("reasons", "excluded", "acknowledged")
     SCHEMA_VERSION: ClassVar[int] = 2
     round: int
     decision_ref: str

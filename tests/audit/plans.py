@@ -10,6 +10,7 @@ import uuid
 from activities.event_store import new_event
 from domain.commands import PlanCommand, RegisterCandidate
 from domain.decide import decide
+from domain.idempotency import command_digest
 from domain.plan import PlanState, expected_versions, fold
 from eventstore.store import PostgresEventStore
 from tests.support.plans import NOW
@@ -30,9 +31,11 @@ def commands(plan_id: str) -> list[PlanCommand]:
     return items
 
 
-async def record_plan(store: PostgresEventStore, plan_id: str, *,
-                      committed: bool = True) -> PlanState:
-    """``committed=False``: as stored before private fields were committed to (in clear)."""
+async def record_plan(store: PostgresEventStore, plan_id: str, *, committed: bool = True,
+                      plain_digests: bool = False) -> PlanState:
+    """``committed=False``: as stored before private fields were committed to (in clear);
+    ``plain_digests``: with each command's digest in the metadata as stored before digests
+    were keyed."""
     state = PlanState()
     for command in commands(plan_id):
         events = decide(state, command, now=NOW)
@@ -40,7 +43,8 @@ async def record_plan(store: PostgresEventStore, plan_id: str, *,
         batch = []
         for e in events:
             env = envelope(e, event_id=str(uuid.uuid4()), workflow_id=f"plan-{plan_id}",
-                           run_id="test")
+                           run_id="test",
+                           command_digest=command_digest(command) if plain_digests else None)
             new = new_event(env)
             batch.append(new if committed else dataclasses.replace(new, private_fields=()))
         await store.append(batch, expected_versions(state_before, events))
@@ -73,4 +77,4 @@ async def record_congress(store: PostgresEventStore, *, committed: bool = True) 
     people = [person(i) for i in range(1, 14)]
     return [*(p.full_name for p in people), *(p.birth_date.isoformat() for p in people),
             *(p.party_card_number for p in people if p.party_card_number),
-            "Xin rút vì lý do sức khỏe"]
+            "Xin rút vì lý do sức khỏe", "Lê Văn Kiểm", "Ngô Thị Phiếu"]

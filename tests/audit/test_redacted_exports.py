@@ -156,7 +156,39 @@ async def test_a_redacted_export_of_a_congress_and_of_events_stored_in_clear_nam
                for m in verdict(hidden_lines, redacted=False))
     assert any(m.startswith("redacted is true, but") and m.endswith("carry openings")
                for m in verdict(_lines(full), redacted=True))
+    shown = copy.deepcopy(hidden_lines)
+    n = next(i for i, x in enumerate(shown) if x["data"] is None)
+    shown[n]["metadata"] = {"actor": "x"}
+    assert "data is withheld but metadata is shown: a withheld event shows neither" in verdict(
+        shown, redacted=True)
+    unsealed = copy.deepcopy(hidden_lines)
+    unsealed[n]["ledger_seq"] = unsealed[n]["ledger_hash"] = None
+    assert "data is withheld from an event the ledger does not have: nothing would prove its " \
+           "hash" in verdict(unsealed, redacted=True)
     assert verdict(hidden_lines, redacted=True) == []
+
+
+async def test_events_with_the_plain_digest_of_their_command_are_withheld_when_redacted(
+        scratch: Scratch, tmp_path: Path) -> None:
+    """Stored before digests were keyed, a personal event's metadata holds the plain digest of
+    the command that made it: with it a reader could confirm a guessed person by hashing the
+    guess. Redacted, such an event shows neither data nor metadata; the rest is shown."""
+    await record_plan(scratch.store, "so", plain_digests=True)
+    [row] = await fetch(scratch.engine, "SELECT count(*) FROM events")
+    await seal_to(scratch.engine, scratch.store, int(row[0]), KEY_A, trusted_keys=KEYS)
+    await export(scratch.engine, tmp_path, redacted=True)
+    report = verify_export(tmp_path, KEYS)
+    assert report.ok, report.failures
+    lines = _lines(tmp_path)
+    personal = [x for x in lines if x["event_type"] in {"CandidateRegistered",
+                                                         "EligibilityChecked"}]
+    assert personal and all(x["data"] is None and x["metadata"] is None for x in personal)
+    assert report.withheld_events == sum(x["data"] is None for x in lines)
+    assert any(x["metadata"] and x["metadata"].get("command_digest") for x in lines)
+    trail = trail_json(await trail_report(scratch.engine, scratch.store, incumbent("so"), KEYS,
+                                          redacted=True))
+    assert verify_trail_records(trail).problems == []
+    assert trail["records"][0]["data"] is None and trail["records"][0]["metadata"] is None
 
 
 async def test_an_export_in_the_form_before_openings_still_verifies(
@@ -286,6 +318,15 @@ async def test_verify_trail_takes_nothing_on_the_exporters_word(scratch: Scratch
     assert [p for p in _problems(made_up) if "not proven" in p] == [
         f"records: position {made_up['records'][-1]['position']} is not proven by the signed "
         "checkpoint (recorded after it: seal the ledger and export the trail again)"]
+    for position in (str(made_up["records"][-1]["position"]), None,
+                     made_up["records"][-2]["position"]):  # not a number, or a repeated one
+        named = copy.deepcopy(made_up)
+        named["records"][-1]["position"] = position
+        assert any("wrong type or form, or the position repeats" in p for p in _problems(named))
+    hostile = copy.deepcopy(hidden)
+    hostile["records"][1]["stream_version"] = "2"
+    hostile["records"][2]["event_type"] = ["NominationAdvanced"]
+    assert len([p for p in _problems(hostile) if "wrong type or form" in p]) == 2
 
     withheld = copy.deepcopy(hidden)
     result = next(r for r in withheld["records"] if r["event_type"] == "NominationAdvanced")
@@ -296,8 +337,11 @@ async def test_verify_trail_takes_nothing_on_the_exporters_word(scratch: Scratch
     retold = copy.deepcopy(hidden)
     retold["entries"][1]["event_type"] = "NominationDropped"
     retold["entries"][2]["actor"] = "nguoi-khac"
-    assert sorted(p.split(": ", 1)[1] for p in _problems(retold)) == [
-        "actor differ from records[2]", "event_type differ from records[1]"]
+    result_at = next(n for n, r in enumerate(retold["records"]) if "tally" in (r["data"] or {}))
+    retold["entries"][result_at]["tally"] = {**retold["entries"][result_at]["tally"], "yes": 99}
+    assert sorted(p.split(": ", 1)[1] for p in _problems(retold)) == sorted([
+        "actor differ from records[2]", "event_type differ from records[1]",
+        f"tally differ from records[{result_at}]"])
 
     renamed = {**full, "full_name": "Người Khác"}
     assert _problems(renamed) == ["full_name: not the name registered in records[0]"]
