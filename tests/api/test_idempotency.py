@@ -18,7 +18,6 @@ from application.context import Context
 from settings import Settings
 from tests.api.conftest import World, key, new_commune, plan_body, position
 from tests.api.test_http import assert_problem
-from tests.support.keys import TEST_ID_KEY
 
 pytestmark = pytest.mark.api
 
@@ -87,7 +86,7 @@ async def test_a_write_with_no_worker_is_a_503_with_its_key_and_its_retry_applie
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             plan_id = f"p-{uuid.uuid4().hex[:8]}"
             async with bootstrap.worker(temporal_client, alone.store, queue,
-                                        digest_key=TEST_ID_KEY):
+                                        digest_key=alone.id_key):
                 opened = await http.post("/api/v1/plans", json=plan_body(plan_id, organization),
                                          headers={**world.bearer(login),
                                                   "Idempotency-Key": key()})
@@ -103,7 +102,7 @@ async def test_a_write_with_no_worker_is_a_503_with_its_key_and_its_retry_applie
             assert int(unknown.headers["retry-after"]) > 0
 
             async with bootstrap.worker(temporal_client, alone.store, queue,
-                                        digest_key=TEST_ID_KEY):
+                                        digest_key=alone.id_key):
                 for _ in range(20):  # as a client honouring Retry-After would
                     retried = await http.post(url, json=CANDIDATE, headers=headers)
                     if retried.status_code != 503:
