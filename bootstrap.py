@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from settings import Settings
@@ -67,11 +68,26 @@ def id_key(settings: Settings) -> bytes:
         return base64.b64decode(settings.id_key)
     path = settings.data_dir / "id.key"
     if not path.exists():
-        private_directory(settings.data_dir)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(base64.b64encode(secrets.token_bytes(32)).decode())
+        # The worker needs it as the CLI does (it keys command digests), and they may start
+        # together: made whole and linked into place once, as the ledger's key is.
+        _create_once(settings.data_dir, path,
+                     base64.b64encode(secrets.token_bytes(32)).decode())
     return base64.b64decode(path.read_text(encoding="ascii").strip())
+
+
+def _create_once(directory: Path, path: Path, content: str) -> None:
+    """``path`` in ``directory`` holding ``content``, readable by its owner only, unless a
+    process made it first (then theirs wins): never a file half written."""
+    private_directory(directory)
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
+    try:
+        os.write(descriptor, content.encode("ascii"))
+        os.close(descriptor)
+        os.link(temporary, path)  # fails if another process made it first: theirs wins
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
 
 
 def ledger_signing_key(settings: Settings) -> str:
@@ -84,16 +100,7 @@ def ledger_signing_key(settings: Settings) -> str:
     if not path.exists():
         from eventstore.checkpoints import new_signing_key_spec
 
-        private_directory(settings.data_dir)
-        descriptor, temporary = tempfile.mkstemp(dir=settings.data_dir, prefix=".ledger.key.")
-        try:
-            os.write(descriptor, new_signing_key_spec().encode("ascii"))
-            os.close(descriptor)
-            os.link(temporary, path)  # fails if another process made it first: theirs wins
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(temporary)
+        _create_once(settings.data_dir, path, new_signing_key_spec())
     return path.read_text(encoding="ascii").strip()
 
 

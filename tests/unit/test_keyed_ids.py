@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,23 @@ def test_an_import_key_is_keyed_and_stable() -> None:
     assert first != import_key(OTHER_KEY, PLAN, listing)
     unkeyed = hashlib.sha256(f"{PLAN}\n{listing.digest}".encode()).hexdigest()[:32]
     assert first != f"import-{unkeyed}"
+
+
+def _id_key_in(data_dir: str) -> bytes:
+    import bootstrap
+    from settings import Settings
+
+    return bootstrap.id_key(Settings(data_dir=Path(data_dir)))
+
+
+def test_processes_starting_together_agree_on_one_id_key(tmp_path: Path) -> None:
+    """The worker keys command digests with it as the CLI and the API key ids: started
+    together on one data dir, they must make one key between them, never a half-written one."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    data_dir = tmp_path / "data"
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        keys = list(pool.map(_id_key_in, [str(data_dir)] * 12))
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    assert (data_dir / "id.key").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in data_dir.iterdir() if p.name.startswith(".")] == []
